@@ -1,0 +1,191 @@
+"""Configuration: a TOML file, overridden by ``MOODLE_BRIDGE_...`` environment variables.
+
+Nested keys use ``__`` in variable names (``MOODLE_BRIDGE_MOODLE__URL``). The token is a secret:
+it comes from ``MOODLE_BRIDGE_MOODLE__TOKEN`` or from a file named by ``moodle.token_file``,
+never from the TOML file (configuration files get copied, mailed and committed).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "MOODLE_BRIDGE_"
+CONFIG_ENV = "MOODLE_BRIDGE_CONFIG"
+DEFAULT_CONFIG = Path("moodle_bridge.toml")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who edits the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RetrySettings(_Section):
+    attempts: int = Field(5, ge=1, le=20, description="tries in all for a transient failure")
+    max_wait: float = Field(30.0, gt=0, description="longest pause between two tries, seconds")
+    maintenance_wait: float = Field(60.0, gt=0, description="pause while the site is in maintenance")
+    maintenance_patience: float = Field(600.0, ge=0, description="maintenance sat out before giving up")
+
+
+class MoodleSettings(_Section):
+    url: HttpUrl
+    token: SecretStr | None = None
+    token_file: Path | None = None
+    verify_tls: bool = True
+    connect_timeout: float = Field(5.0, gt=0)
+    read_timeout: float = Field(120.0, gt=0)
+    concurrency: int = Field(4, ge=1, le=32)
+    batch_size: int = Field(50, ge=0, le=500)  # 0: never batch
+    completions_report_id: int | None = Field(None, ge=1)
+    retry: RetrySettings = RetrySettings()
+
+    def resolve_token(self) -> SecretStr:
+        """The token from the environment or the token file; a clear error when there is none."""
+        if self.token is not None and self.token.get_secret_value().strip():
+            return SecretStr(self.token.get_secret_value().strip())
+        if self.token_file is not None:
+            try:
+                text = self.token_file.read_text(encoding="utf-8").strip()
+                mode = self.token_file.stat().st_mode
+            except OSError as exc:
+                raise ConfigError(
+                    f"moodle.token_file: cannot read {self.token_file} ({exc.strerror})"
+                ) from None
+            if not text:
+                raise ConfigError(f"moodle.token_file: {self.token_file} is empty")
+            if mode & (stat.S_IRGRP | stat.S_IROTH):
+                import structlog
+
+                structlog.get_logger("moodle_bridge.config").warning(
+                    "config.token_file_readable_by_others", path=str(self.token_file),
+                    advice="chmod 600",
+                )
+            return SecretStr(text)
+        raise ConfigError(
+            "no Moodle token: set the environment variable MOODLE_BRIDGE_MOODLE__TOKEN "
+            "or moodle.token_file in the configuration file"
+        )
+
+
+class StoreSettings(_Section):
+    url: str = "sqlite:///moodle_bridge.db"
+
+
+class FeatureSettings(_Section):
+    """What this site uses beyond the core sync; ``doctor`` checks the functions each needs."""
+
+    grades: bool = True
+    activity_completions: bool = False
+    enrol: bool = False
+    notify: bool = False
+    profile_hours: bool = False
+
+
+class LoggingSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "console", "json"] = "auto"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    moodle: MoodleSettings
+    store: StoreSettings = StoreSettings()
+    features: FeatureSettings = FeatureSettings()
+    logging: LoggingSettings = LoggingSettings()
+    language: str = "en"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment overrides them.
+        return (env_settings, init_settings)
+
+    def enabled_features(self) -> set[str]:
+        core = {"connect", "courses", "units", "cadres", "completions"}
+        optional = {name for name, on in self.features.model_dump().items() if on}
+        return core | optional | {"completions_report", "batch"}
+
+
+def config_path(explicit: Path | None = None) -> Path | None:
+    """The file to read: ``--config``, else ``$MOODLE_BRIDGE_CONFIG``, else ./moodle_bridge.toml."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file (create one with `moodle-bridge init`)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _env_name(loc: tuple[Any, ...]) -> str:
+    return ENV_PREFIX + "__".join(str(part).upper() for part in loc)
+
+
+def _origin(loc: tuple[Any, ...], data: dict[str, Any], path: Path | None) -> str:
+    for depth in range(len(loc), 0, -1):
+        if os.environ.get(_env_name(loc[:depth])) is not None:
+            return f"environment variable {_env_name(loc[:depth])}"
+    return str(path) if path else "configuration"
+
+
+_EXPECTED = {
+    "missing": "a value is required",
+    "extra_forbidden": "unknown key (a typo? see config/moodle_bridge.example.toml)",
+}
+
+
+def format_validation_error(exc: ValidationError, data: dict[str, Any], path: Path | None) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = ".".join(str(part) for part in loc)
+        expected = _EXPECTED.get(error["type"], error["msg"])
+        shown = ""
+        if error["type"] not in ("missing", "extra_forbidden") and "token" not in key:
+            shown = f" (got {error.get('input')!r})"
+        if key == "moodle.url" and error["type"] == "missing":
+            expected = "the address of your Moodle site is required, e.g. url = \"https://moodle.example.org\""
+        lines.append(f"{_origin(loc, data, path)}: {key}: {expected}{shown}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the configuration; raise :class:`ConfigError` saying where and why."""
+    path = config_path(path)
+    data = read_toml(path) if path else {}
+    token_in_file = isinstance(data.get("moodle"), dict) and "token" in data["moodle"]
+    if token_in_file:
+        raise ConfigError(
+            f"{path}: moodle.token: do not put the token in the configuration file; "
+            "use the environment variable MOODLE_BRIDGE_MOODLE__TOKEN or moodle.token_file"
+        )
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, data, path)) from None

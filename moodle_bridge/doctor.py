@@ -1,0 +1,259 @@
+"""``moodle-bridge doctor``: is this Moodle site, token and store ready for moodle_bridge?
+
+The function list of ``core_webservice_get_site_info`` is not proof enough: Moodle hides a
+missing capability behind an empty list. So for each read the sync needs, doctor makes one
+minimal real call and fails when an answer that must hold data comes back empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from .config import Settings
+from .i18n import _
+from .moodle import Call, MoodleClient, MoodleError
+from .moodle.functions import FEATURES, functions_for
+from .moodle.models import Course, EnrolledUser, SiteInfo
+from .store import migration_status
+
+Status = Literal["ok", "warn", "fail"]
+CLOCK_SKEW_LIMIT_S = 60
+
+
+@dataclass
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+@dataclass
+class FunctionCheck:
+    name: str
+    feature: str
+    needed_for: str  # what is lost without it
+    present: bool
+    optional: bool
+
+
+@dataclass
+class DoctorReport:
+    site: dict[str, Any] = field(default_factory=dict)
+    functions: list[FunctionCheck] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    completion_road: str | None = None
+    clock_skew_s: float | None = None
+
+    def add(self, name: str, status: Status, detail: str) -> None:
+        self.checks.append(Check(name, status, detail))
+
+    @property
+    def ready(self) -> bool:
+        return all(c.status != "fail" for c in self.checks) and all(
+            f.present or f.optional for f in self.functions
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "ready": self.ready}
+
+
+# --- pure evaluation ---------------------------------------------------------------------------
+
+
+def check_functions(site: SiteInfo, features: set[str]) -> list[FunctionCheck]:
+    available = site.function_names
+    result = []
+    for spec in functions_for(features):
+        feature = FEATURES[spec.feature]
+        present = spec.name in available
+        result.append(
+            FunctionCheck(
+                name=spec.name,
+                feature=spec.feature,
+                needed_for=_(feature.label),
+                present=present,
+                optional=feature.optional,
+            )
+        )
+    return result
+
+
+def choose_completion_road(report_ok: bool, batch_ok: bool) -> str:
+    if report_ok:
+        return "report"
+    if batch_ok:
+        return "batch"
+    return "per_enrolment"
+
+
+def clock_skew(server_date: datetime | None, now: datetime) -> float | None:
+    return None if server_date is None else round((server_date - now).total_seconds(), 1)
+
+
+# --- the probes (I/O) --------------------------------------------------------------------------
+
+
+def run_doctor(settings: Settings, client: MoodleClient, engine) -> DoctorReport:
+    report = DoctorReport()
+    try:
+        site: SiteInfo = client.call("core_webservice_get_site_info")
+    except MoodleError as exc:
+        report.add(_("connection"), "fail", str(exc))
+        _check_store(report, engine)
+        return report
+    report.clock_skew_s = clock_skew(client.last_server_date, datetime.now(timezone.utc))
+    report.site = {
+        "sitename": site.sitename, "url": site.siteurl, "release": site.release,
+        "version": site.version, "token_user": site.username, "token_user_id": site.userid,
+        "site_admin": site.userissiteadmin,
+    }
+    report.add(_("connection"), "ok", _("token of user {user} accepted").format(user=site.username))
+    if site.userissiteadmin:
+        report.add(_("token user"), "warn", _("the token belongs to a site administrator; "
+                                               "use a dedicated integration user"))
+    report.functions = check_functions(site, settings.enabled_features())
+    available = {f.name for f in report.functions if f.present}
+    _Prober(report, settings, client, available).run()
+    _check_clock(report)
+    _check_store(report, engine)
+    return report
+
+
+class _Prober:
+    """Minimal real calls, each recorded in the report as ok, warn or fail."""
+
+    def __init__(self, report: DoctorReport, settings: Settings, client: MoodleClient, available: set[str]):
+        self.report, self.settings, self.client, self.available = report, settings, client, available
+
+    def call(self, name: str, function: str, **arguments: Any) -> Any:
+        """The typed answer; None when the function is not in the service or the call failed."""
+        if function not in self.available:
+            return None
+        try:
+            return self.client.call(function, **arguments)
+        except MoodleError as exc:
+            self.report.add(name, "fail", str(exc))
+            return None
+
+    def must_hold(self, name: str, items: list | None, capability: str) -> None:
+        if items is None:
+            return
+        if items:
+            self.report.add(name, "ok", _("{n} visible").format(n=len(items)))
+        else:
+            self.report.add(name, "fail", _("Moodle answered an empty list: the integration user's "
+                                            "role probably lacks {capability}").format(capability=capability))
+
+    def run(self) -> None:
+        report = self.report
+        self.must_hold(_("categories"), self.call(_("categories"), "core_course_get_categories"),
+                       "moodle/category:viewcourselist")
+        courses: list[Course] | None = self.call(_("courses"), "core_course_get_courses")
+        real_courses = [c for c in courses or [] if not c.is_site]
+        self.must_hold(_("courses"), None if courses is None else real_courses, "moodle/course:view")
+        self.cohorts()
+
+        course, user = self.find_participant(real_courses)
+        if course is None or user is None:
+            return
+        users = self.call(_("cadre profiles"), "core_user_get_users_by_field", field="id", values=[user.id])
+        self.must_hold(_("cadre profiles"), users, "moodle/user:viewdetails, moodle/user:viewalldetails")
+        status = self.call(_("course completion"), "core_completion_get_course_completion_status",
+                           courseid=course.id, userid=user.id)
+        if status is not None:
+            report.add(_("course completion"), "ok", _("read for one enrolment"))
+        if self.settings.features.grades:
+            grades = self.call(_("final grades"), "gradereport_user_get_grade_items",
+                               courseid=course.id, userid=user.id)
+            self.must_hold(_("final grades"), None if grades is None else grades.usergrades,
+                           "gradereport/user:view, moodle/grade:viewall")
+        report.completion_road = choose_completion_road(self.completions_report(), self.batch())
+
+    def cohorts(self) -> None:
+        name = _("units (cohorts)")
+        cohorts = self.call(name, "core_cohort_get_cohorts")
+        if cohorts:
+            self.report.add(name, "ok", _("{n} visible").format(n=len(cohorts)))
+        elif cohorts is not None:
+            self.report.add(name, "warn", _("no cohorts visible (moodle/cohort:view); "
+                                            "fine only if units come from a profile field"))
+
+    def find_participant(self, courses: list[Course]) -> tuple[Course | None, EnrolledUser | None]:
+        """The first active student of one of the first courses: proves participants are visible."""
+        name = _("participants")
+        if "core_enrol_get_enrolled_users" not in self.available or not courses:
+            return None, None
+        options = [
+            {"name": "userfields", "value": "id,idnumber"},
+            {"name": "onlyactive", "value": 1},
+            {"name": "limitnumber", "value": 1},
+        ]
+        sample = courses[:10]
+        calls = [Call("core_enrol_get_enrolled_users", {"courseid": c.id, "options": options}) for c in sample]
+        for course, answer in zip(sample, self.client.call_many(calls), strict=True):
+            if isinstance(answer, MoodleError):
+                self.report.add(name, "fail", str(answer))
+                return None, None
+            if answer:
+                self.report.add(name, "ok", _("visible in course {course}").format(course=course.shortname))
+                return course, answer[0]
+        self.report.add(name, "fail", _("no participants visible in the first {n} courses: the role "
+                                        "probably lacks moodle/course:enrolreview or "
+                                        "moodle/course:viewparticipants").format(n=len(sample)))
+        return None, None
+
+    def completions_report(self) -> bool:
+        report_id = self.settings.moodle.completions_report_id
+        name = _("completions report")
+        if report_id is None:
+            self.report.add(name, "warn", _("not configured (moodle.completions_report_id): "
+                                            "completions are read one enrolment at a time, much slower"))
+            return False
+        page = self.call(name, "core_reportbuilder_retrieve_report", reportid=report_id, page=0, perpage=1)
+        if page is None:
+            return False
+        if page.data.totalrowcount == 0:
+            self.report.add(name, "fail", _("report {id} has no rows: check its audience and "
+                                            "conditions (README)").format(id=report_id))
+            return False
+        self.report.add(name, "ok", _("report {id}: {rows} rows, columns: {headers}").format(
+            id=report_id, rows=page.data.totalrowcount, headers=", ".join(page.data.headers)))
+        return True
+
+    def batch(self) -> bool:
+        name = _("batched calls")
+        if "tool_mobile_call_external_functions" not in self.available:
+            self.report.add(name, "warn", _("tool_mobile_call_external_functions is not in the "
+                                            "service: one call per request"))
+            return False
+        answer = self.client.call_batched([Call("core_webservice_get_site_info")], batch_size=1)[0]
+        if isinstance(answer, MoodleError):
+            self.report.add(name, "fail", str(answer))
+            return False
+        self.report.add(name, "ok", _("several calls per request available"))
+        return True
+
+
+def _check_clock(report: DoctorReport) -> None:
+    skew = report.clock_skew_s
+    if skew is None:
+        report.add(_("clock"), "warn", _("Moodle sent no Date header; clock skew unknown"))
+    elif abs(skew) > CLOCK_SKEW_LIMIT_S:
+        report.add(_("clock"), "warn", _("Moodle's clock differs from ours by {s} s: completions "
+                                         "near a period boundary may land in the wrong period").format(s=skew))
+    else:
+        report.add(_("clock"), "ok", _("skew {s} s").format(s=skew))
+
+
+def _check_store(report: DoctorReport, engine) -> None:
+    status = migration_status(engine)
+    name = _("store")
+    url = engine.url.render_as_string(hide_password=True)
+    if not status.reachable:
+        report.add(name, "fail", _("{url} cannot be reached: {error}").format(url=url, error=status.error))
+    elif not status.up_to_date:
+        report.add(name, "fail", _("{url} is not migrated: run `moodle-bridge db upgrade`").format(url=url))
+    else:
+        report.add(name, "ok", _("{url}, schema {rev}").format(url=url, rev=status.current))

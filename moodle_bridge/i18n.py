@@ -1,0 +1,65 @@
+"""gettext for every user-facing label, with catalogues read straight from the shipped .po files.
+
+Reading the .po with Babel at first use (instead of compiled .mo files) keeps the repository free
+of build products; a catalogue is a few hundred lines, so it costs milliseconds once.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import os
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+_language: str | None = None
+
+
+def available_languages() -> list[str]:
+    return ["en", *sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())]
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return _gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def set_language(language: str | None) -> None:
+    """Choose the language of labels; ``None`` follows MOODLE_BRIDGE_LANG, then LANG."""
+    global _language
+    _language = language
+
+
+def current_language() -> str:
+    chosen = _language or os.environ.get("MOODLE_BRIDGE_LANG") or os.environ.get("LANG", "en")
+    chosen = chosen.split(".")[0]
+    return chosen if chosen in available_languages() else "en"
+
+
+def gettext(message: str) -> str:
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a label for extraction; it is translated where it is shown."""
+    return message
+
+
+_ = gettext

@@ -1,0 +1,71 @@
+"""Turn an HTTP answer of Moodle's REST server into data or a typed error (pure, no I/O)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from .errors import (
+    MoodleHTTPError,
+    SiteMaintenance,
+    UnexpectedResponse,
+    WebServicesUnavailable,
+    api_error,
+)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _kind_of(body: bytes) -> str:
+    head = body.lstrip()[:200].lower()
+    if head.startswith(b"<?xml"):
+        return "an XML document (is moodlewsrestformat forced to xml by a proxy?)"
+    if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
+        return "an HTML page (is the URL the Moodle site's root?)"
+    if not head:
+        return "an empty body"
+    return "text that is not JSON (PHP notices on the page? debugging display on?)"
+
+
+def interpret(function: str, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    """The decoded JSON of a successful call, or raise the matching :class:`MoodleError`."""
+    if status == 403 and not body.strip():
+        raise WebServicesUnavailable(
+            "web services or the REST protocol are disabled (HTTP 403, empty body)",
+            function=function, http_status=status,
+        )
+    if status == 503 and b"maintenance" in body[:4096].lower():
+        raise SiteMaintenance(
+            "the site is in maintenance mode (HTTP 503)", function=function, http_status=status
+        )
+    if status != 200:
+        raise MoodleHTTPError(
+            f"HTTP {status} from the web-service endpoint",
+            function=function, http_status=status,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
+        )
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise UnexpectedResponse(
+            f"the answer is {_kind_of(body)}", function=function, http_status=status
+        ) from None
+    if isinstance(data, dict) and "exception" in data and "errorcode" in data:
+        raise api_error(function, data)
+    return data

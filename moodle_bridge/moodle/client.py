@@ -1,0 +1,313 @@
+"""``MoodleClient``: calls Moodle's REST web services, safely and concurrently.
+
+- One pooled ``requests.Session``; the token travels only in the POST body, never in a URL,
+  a log line, an error or a ``repr``.
+- Reads are retried (tenacity) when trying again can help; writes only when the request
+  provably never reached Moodle, so nothing is done twice.
+- ``call_many`` runs independent calls on a bounded thread pool; ``call_batched`` packs them
+  into ``tool_mobile_call_external_functions`` requests where the service offers it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any
+
+import requests
+import structlog
+import urllib3
+from pydantic import TypeAdapter, ValidationError
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
+
+from . import models as m
+from ._encoding import encode_batch_arguments, encode_call
+from ._response import interpret
+from .errors import (
+    MoodleConnectionError,
+    MoodleError,
+    MoodleHTTPError,
+    MoodleTimeout,
+    SiteMaintenance,
+    UnexpectedResponse,
+    api_error,
+)
+from .functions import BATCH_FUNCTION, FUNCTIONS, is_read
+
+log = structlog.get_logger("moodle_bridge.moodle")
+
+ENDPOINT_PATH = "/webservice/rest/server.php"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One web-service call: a function name and its (unencoded) arguments."""
+
+    function: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # tries in all, for transient failures
+    max_wait: float = 30.0  # seconds, cap of one back-off (and of a Retry-After we honour)
+    maintenance_wait: float = 60.0  # seconds between tries while the site is in maintenance
+    maintenance_patience: float = 600.0  # seconds of maintenance we sit out before giving up
+
+
+@cache
+def _adapter(function: str) -> TypeAdapter | None:
+    spec = FUNCTIONS.get(function)
+    return None if spec is None or spec.returns is None else TypeAdapter(spec.returns)
+
+
+def parse_response(function: str, data: Any) -> Any:
+    """Validate a decoded answer against the function's model; unregistered ones pass as-is."""
+    adapter = _adapter(function)
+    if adapter is None:
+        return data
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise UnexpectedResponse(
+            f"the answer does not have the shape Moodle 5.1 declares ({problems})", function=function
+        ) from None
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the TCP connection was never established, so Moodle cannot have seen the call."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+            return True
+        if isinstance(item, BaseException):
+            stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None), *item.args])
+    return False
+
+
+class MoodleClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 120.0,
+        verify_tls: bool = True,
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not token:
+            raise ValueError("a Moodle web-service token is required")
+        self.url = url.rstrip("/")
+        self.endpoint = self.url + ENDPOINT_PATH
+        self.__token = token  # name-mangled: not in vars() dumps by accident, never in repr
+        self.timeout = (connect_timeout, read_timeout)
+        self.verify_tls = verify_tls
+        self.concurrency = max(1, concurrency)
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.last_server_date: datetime | None = None
+        self.session = session or requests.Session()
+        pool = HTTPAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0)
+        self.session.mount("https://", pool)
+        self.session.mount("http://", pool)
+        if not verify_tls:
+            log.warning("moodle.tls_verification_off", url=self.url)
+            warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+
+    def __repr__(self) -> str:
+        return f"MoodleClient(url={self.url!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> MoodleClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- single calls ----------------------------------------------------------------------
+
+    def call(self, function: str, /, **arguments: Any) -> Any:
+        """Call one function; registered functions come back as their typed model."""
+        return parse_response(function, self.call_raw(function, arguments))
+
+    def call_raw(self, function: str, arguments: Mapping[str, Any], *, repeatable: bool | None = None) -> Any:
+        """Call one function and return its decoded JSON, retrying what may be retried."""
+        if repeatable is None:
+            repeatable = is_read(function)
+        retrying = Retrying(
+            retry=retry_if_exception(lambda exc: self._should_retry(exc, repeatable)),
+            wait=self._wait,
+            stop=self._stop,
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=lambda state: log.info(
+                "moodle.retry",
+                function=function,
+                attempt=state.attempt_number,
+                error=type(state.outcome.exception()).__name__,
+                wait_s=round(state.upcoming_sleep, 2),
+            ),
+        )
+        return retrying(self._send, function, arguments)
+
+    def _send(self, function: str, arguments: Mapping[str, Any]) -> Any:
+        fields = encode_call(function, arguments, self.__token)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            try:
+                response = self.session.post(
+                    self.endpoint, data=fields, timeout=self.timeout, verify=self.verify_tls,
+                    headers={"Accept": "application/json"},
+                )
+            except requests.Timeout:
+                # A connect timeout too: we do not claim it never reached Moodle.
+                raise MoodleTimeout(
+                    f"no answer from {self.url} within the timeout", function=function
+                ) from None
+            except requests.RequestException as exc:
+                never_sent = _never_sent(exc)
+                what = "could not connect to" if never_sent else "lost the connection to"
+                raise MoodleConnectionError(
+                    f"{what} {self.url} ({type(exc).__name__})", function=function, never_sent=never_sent
+                ) from None
+            self._note_server_date(response.headers.get("Date"))
+            data = interpret(function, response.status_code, response.headers, response.content)
+            self._surface_warnings(function, data)
+            return data
+        except MoodleError as exc:
+            outcome = exc.errorcode or type(exc).__name__
+            raise
+        finally:
+            log.debug(
+                "moodle.call", function=function, outcome=outcome,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+    def _note_server_date(self, header: str | None) -> None:
+        if header:
+            try:
+                self.last_server_date = parsedate_to_datetime(header)
+            except (TypeError, ValueError):
+                pass
+
+    @staticmethod
+    def _surface_warnings(function: str, data: Any) -> None:
+        if isinstance(data, dict) and data.get("warnings"):
+            log.warning("moodle.warnings", function=function, warnings=data["warnings"])
+
+    # --- retry policy ----------------------------------------------------------------------
+
+    @staticmethod
+    def _should_retry(exc: BaseException, repeatable: bool) -> bool:
+        if not isinstance(exc, MoodleError):
+            return False
+        if repeatable:
+            return exc.retryable
+        return isinstance(exc, MoodleConnectionError) and exc.never_sent
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, SiteMaintenance):
+            return self.retry.maintenance_wait
+        if isinstance(exc, MoodleHTTPError) and exc.retry_after is not None:
+            return min(exc.retry_after, self.retry.max_wait)
+        return wait_exponential_jitter(initial=0.5, max=self.retry.max_wait)(state)
+
+    def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, SiteMaintenance):
+            return state.idle_for + self.retry.maintenance_wait > self.retry.maintenance_patience
+        return state.attempt_number >= self.retry.attempts
+
+    # --- many calls --------------------------------------------------------------------------
+
+    def call_many(
+        self, calls: Sequence[Call], *, concurrency: int | None = None
+    ) -> list[Any | MoodleError]:
+        """Run independent calls on a bounded pool; results in order, a failure as its error."""
+
+        def one(call: Call) -> Any:
+            try:
+                return self.call(call.function, **call.arguments)
+            except MoodleError as exc:
+                return exc
+
+        return self._map(one, calls, concurrency)
+
+    def call_batched(
+        self, calls: Sequence[Call], *, batch_size: int = 50, concurrency: int | None = None
+    ) -> list[Any | MoodleError]:
+        """Like :meth:`call_many`, ``batch_size`` calls per HTTP request.
+
+        Uses ``tool_mobile_call_external_functions``, which must be in the external service.
+        A batch of reads only is retried like a read; one holding a write is not.
+        """
+        chunks = [calls[i : i + batch_size] for i in range(0, len(calls), batch_size)]
+        results = self._map(self._run_batch, chunks, concurrency)
+        return [item for chunk in results for item in chunk]
+
+    def _run_batch(self, chunk: Sequence[Call]) -> list[Any | MoodleError]:
+        requests_ = [
+            {"function": c.function, "arguments": encode_batch_arguments(c.arguments)} for c in chunk
+        ]
+        repeatable = all(is_read(c.function) for c in chunk)
+        try:
+            answer = self.call_raw(BATCH_FUNCTION, {"requests": requests_}, repeatable=repeatable)
+            batch = m.BatchResponse.model_validate(answer)
+        except (MoodleError, ValidationError) as exc:
+            if isinstance(exc, ValidationError):
+                exc = UnexpectedResponse("the batch answer has no 'responses' list", function=BATCH_FUNCTION)
+            return [exc] * len(chunk)
+        if len(batch.responses) != len(chunk):
+            mismatch = UnexpectedResponse(
+                f"{len(chunk)} batched calls got {len(batch.responses)} answers", function=BATCH_FUNCTION
+            )
+            return [mismatch] * len(chunk)
+        return [_unpack_batch_item(c.function, item) for c, item in zip(chunk, batch.responses)]
+
+    def _map(self, fn: Callable[[Any], Any], items: Sequence[Any], concurrency: int | None) -> list[Any]:
+        workers = min(concurrency or self.concurrency, self.concurrency, max(1, len(items)))
+        if workers == 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="moodle") as pool:
+            return list(pool.map(fn, items))
+
+
+def _unpack_batch_item(function: str, item: m.BatchItem) -> Any:
+    if item.error:
+        try:
+            payload = json.loads(item.exception or "{}")
+        except ValueError:
+            payload = {"message": item.exception or "unknown error"}
+        return api_error(function, payload)
+    try:
+        data = json.loads(item.data) if item.data else None
+    except ValueError:
+        return UnexpectedResponse("a batched answer is not JSON", function=function)
+    try:
+        return parse_response(function, data)
+    except MoodleError as exc:
+        return exc

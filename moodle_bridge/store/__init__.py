@@ -1,0 +1,5 @@
+"""The store: SQLite by default, PostgreSQL by URL; its schema is managed by Alembic."""
+
+from .database import MigrationStatus, NotMigrated, connect, migration_status, require_migrated, upgrade
+
+__all__ = ["MigrationStatus", "NotMigrated", "connect", "migration_status", "require_migrated", "upgrade"]
