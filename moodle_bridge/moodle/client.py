@@ -24,7 +24,7 @@ from typing import Any
 import requests
 import structlog
 import urllib3
-from pydantic import TypeAdapter, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
@@ -81,7 +81,8 @@ def parse_response(function: str, data: Any) -> Any:
             f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()[:5]
         )
         raise UnexpectedResponse(
-            f"the answer does not have the shape Moodle 5.1 declares ({problems})", function=function
+            f"the answer does not have the shape Moodle 5.1 declares ({problems})", function=function,
+            hint="Is the site older than Moodle 5.1, or changed by a plugin?",
         ) from None
 
 
@@ -119,7 +120,7 @@ class MoodleClient:
             raise ValueError("a Moodle web-service token is required")
         self.url = url.rstrip("/")
         self.endpoint = self.url + ENDPOINT_PATH
-        self.__token = token  # name-mangled: not in vars() dumps by accident, never in repr
+        self._token = SecretStr(token)  # shows as '**********' in any repr or dump
         self.timeout = (connect_timeout, read_timeout)
         self.verify_tls = verify_tls
         self.concurrency = max(1, concurrency)
@@ -173,7 +174,7 @@ class MoodleClient:
         return retrying(self._send, function, arguments)
 
     def _send(self, function: str, arguments: Mapping[str, Any]) -> Any:
-        fields = encode_call(function, arguments, self.__token)
+        fields = encode_call(function, arguments, self._token.get_secret_value())
         started = time.perf_counter()
         outcome = "ok"
         try:
@@ -234,7 +235,7 @@ class MoodleClient:
             return self.retry.maintenance_wait
         if isinstance(exc, MoodleHTTPError) and exc.retry_after is not None:
             return min(exc.retry_after, self.retry.max_wait)
-        return wait_exponential_jitter(initial=0.5, max=self.retry.max_wait)(state)
+        return wait_exponential_jitter(multiplier=0.5, max=self.retry.max_wait)(state)
 
     def _stop(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
@@ -270,23 +271,40 @@ class MoodleClient:
         return [item for chunk in results for item in chunk]
 
     def _run_batch(self, chunk: Sequence[Call]) -> list[Any | MoodleError]:
+        """One batch; re-sent from the first unanswered call after an inner failure.
+
+        Moodle stops a batch at the first call that fails ("Do not process the remaining
+        requests" in tool_mobile's external.php; the lab recording shows 2 answers to 3 calls),
+        so the calls after it never ran and are sent again, writes included.
+        """
+        results: list[Any | MoodleError] = []
+        pending = list(chunk)
+        while pending:
+            answers = self._send_batch(pending)
+            if isinstance(answers, MoodleError):
+                return results + [answers] * len(pending)
+            results.extend(_unpack_batch_item(c.function, a) for c, a in zip(pending, answers))
+            stopped_at_error = bool(answers) and answers[-1].error
+            if len(answers) > len(pending) or (len(answers) < len(pending) and not stopped_at_error):
+                mismatch = UnexpectedResponse(
+                    f"{len(pending)} batched calls got {len(answers)} answers", function=BATCH_FUNCTION
+                )
+                return results[: len(results) - len(answers)] + [mismatch] * len(pending)
+            pending = pending[len(answers):]
+        return results
+
+    def _send_batch(self, calls: Sequence[Call]) -> list[m.BatchItem] | MoodleError:
         requests_ = [
-            {"function": c.function, "arguments": encode_batch_arguments(c.arguments)} for c in chunk
+            {"function": c.function, "arguments": encode_batch_arguments(c.arguments)} for c in calls
         ]
-        repeatable = all(is_read(c.function) for c in chunk)
+        repeatable = all(is_read(c.function) for c in calls)
         try:
             answer = self.call_raw(BATCH_FUNCTION, {"requests": requests_}, repeatable=repeatable)
-            batch = m.BatchResponse.model_validate(answer)
-        except (MoodleError, ValidationError) as exc:
-            if isinstance(exc, ValidationError):
-                exc = UnexpectedResponse("the batch answer has no 'responses' list", function=BATCH_FUNCTION)
-            return [exc] * len(chunk)
-        if len(batch.responses) != len(chunk):
-            mismatch = UnexpectedResponse(
-                f"{len(chunk)} batched calls got {len(batch.responses)} answers", function=BATCH_FUNCTION
-            )
-            return [mismatch] * len(chunk)
-        return [_unpack_batch_item(c.function, item) for c, item in zip(chunk, batch.responses)]
+            return m.BatchResponse.model_validate(answer).responses
+        except MoodleError as exc:
+            return exc
+        except ValidationError:
+            return UnexpectedResponse("the batch answer has no 'responses' list", function=BATCH_FUNCTION)
 
     def _map(self, fn: Callable[[Any], Any], items: Sequence[Any], concurrency: int | None) -> list[Any]:
         workers = min(concurrency or self.concurrency, self.concurrency, max(1, len(items)))

@@ -25,7 +25,10 @@ class MoodleError(Exception):
         errorcode: str | None = None,
         debuginfo: str | None = None,
         http_status: int | None = None,
+        hint: str | None = None,
     ) -> None:
+        if hint is not None:
+            self.hint = hint
         self.message = message
         self.function = function
         self.errorcode = errorcode

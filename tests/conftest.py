@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+FIXTURES = Path(__file__).parent / "fixtures" / "moodle"
+POSTGRES_URL = os.environ.get(
+    "MOODLE_BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def fixture_files() -> list[Path]:
+    """Every recorded call: successes, extras and errors (not the index)."""
+    return sorted(p for p in FIXTURES.rglob("*.json") if p.name not in ("INDEX.json", "functions.json"))
+
+
+def load_fixture(relative: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+def relative_name(path: Path) -> str:
+    return path.relative_to(FIXTURES).as_posix()
+
+
+# --- databases: every store test runs on SQLite and on PostgreSQL ----------------------------
+
+_postgres_outcomes = {"ran": 0, "skipped": 0}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    request.node.add_marker(pytest.mark.postgres)
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        _postgres_outcomes["skipped"] += 1
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and unreachable at {POSTGRES_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    _postgres_outcomes["ran"] += 1
+    url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a PostgreSQL test must run, and none may be skipped."""
+    if not IN_CI or session.config.option.collectonly:
+        return
+    if _postgres_outcomes["skipped"] or (session.testscollected and not _postgres_outcomes["ran"]):
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"PostgreSQL tests: {_postgres_outcomes['ran']} ran, {_postgres_outcomes['skipped']} "
+            "skipped; CI requires them to run", red=True
+        )
+        session.exitstatus = 1
