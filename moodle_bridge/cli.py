@@ -11,15 +11,17 @@ import click
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
-from .i18n import _, set_language
+from .i18n import _, available_languages, set_language
 from .log import configure_logging
 
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
 
 
 class Context:
-    def __init__(self, config: Path | None, log_format: str | None, log_level: str | None) -> None:
+    def __init__(self, config: Path | None, log_format: str | None, log_level: str | None,
+                 lang: str | None) -> None:
         self.config_path = config
+        self.lang = lang
         self.log_format = log_format
         self.log_level = log_level
         self._settings: Settings | None = None
@@ -36,7 +38,7 @@ class Context:
 
     def apply(self, settings: Settings) -> None:
         configure_logging(self.log_level or settings.logging.level, self.log_format or settings.logging.format)
-        set_language(settings.language)
+        set_language(self.lang or settings.language)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,11 +48,15 @@ class Context:
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default=None,
               help="Log lines readable on a terminal, or JSON.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
+@click.option("--lang", type=click.Choice(available_languages()), default=None,
+              help="Language of the output (default: the configuration's, else the system's).")
 @click.pass_context
-def main(ctx: click.Context, config: Path | None, log_format: str | None, log_level: str | None) -> None:
+def main(ctx: click.Context, config: Path | None, log_format: str | None, log_level: str | None,
+         lang: str | None) -> None:
     """moodle_bridge: cadre training compliance on top of Moodle."""
-    ctx.obj = Context(config, log_format, log_level)
+    ctx.obj = Context(config, log_format, log_level, lang)
     configure_logging(log_level or "info", log_format or "auto")
+    set_language(lang)
 
 
 @main.command()

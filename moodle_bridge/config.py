@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     features: FeatureSettings = FeatureSettings()
     logging: LoggingSettings = LoggingSettings()
-    language: str = "en"
+    language: str | None = None  # None: the system's LANG
 
     @classmethod
     def settings_customise_sources(

@@ -38,13 +38,13 @@ def translations(language: str) -> _gettext.NullTranslations:
 
 
 def set_language(language: str | None) -> None:
-    """Choose the language of labels; ``None`` follows MOODLE_BRIDGE_LANG, then LANG."""
+    """Choose the language of labels; ``None`` follows the system's LANG."""
     global _language
     _language = language
 
 
 def current_language() -> str:
-    chosen = _language or os.environ.get("MOODLE_BRIDGE_LANG") or os.environ.get("LANG", "en")
+    chosen = _language or os.environ.get("LANG") or "en"
     chosen = chosen.split(".")[0]
     return chosen if chosen in available_languages() else "en"
 

@@ -37,7 +37,8 @@ _postgres_outcomes = {"ran": 0, "skipped": 0}
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
     request.node.add_marker(pytest.mark.postgres)
     engine = sa.create_engine(POSTGRES_URL)
     try:
@@ -69,3 +70,13 @@ def pytest_sessionfinish(session, exitstatus):
             "skipped; CI requires them to run", red=True
         )
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def english_labels():
+    """Tests match English labels whatever the machine's LANG."""
+    from moodle_bridge.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language(None)

@@ -1,0 +1,163 @@
+"""doctor: the function check, the data probes that catch hidden capability gaps, exit codes."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+import pytest
+import responses
+from click.testing import CliRunner
+
+from moodle_bridge.cli import main
+from moodle_bridge.config import Settings
+from moodle_bridge.doctor import choose_completion_road, clock_skew, run_doctor
+from moodle_bridge.moodle import MoodleClient, RetryPolicy
+from moodle_bridge.store import connect, upgrade
+from tests.conftest import FIXTURES, load_fixture
+
+URL = "https://moodle.test"
+ENDPOINT = URL + "/webservice/rest/server.php"
+
+
+def recorded_answers() -> dict[str, object]:
+    """A recorded success per function (the main file of each)."""
+    answers = {}
+    for path in FIXTURES.glob("*.json"):
+        if path.name not in ("INDEX.json", "functions.json"):
+            recording = json.loads(path.read_text())
+            answers[recording["function"]] = recording["response"]
+    return answers
+
+
+class RoutedMoodle:
+    """Answers by function from the recordings, with per-test overrides."""
+
+    def __init__(self, overrides: dict[str, object] | None = None, drop_functions: set[str] = frozenset()):
+        self.answers = recorded_answers()
+        self.answers.update(overrides or {})
+        site = json.loads(json.dumps(self.answers["core_webservice_get_site_info"]))
+        if "functions" in site:
+            site["functions"] = [f for f in site["functions"] if f["name"] not in drop_functions]
+        self.answers["core_webservice_get_site_info"] = site
+        self.seen: list[str] = []
+
+    def __call__(self, request):
+        form = dict(parse_qsl(request.body))
+        function = form["wsfunction"]
+        self.seen.append(function)
+        if function == "tool_mobile_call_external_functions":
+            inner = form["requests[0][function]"]
+            return 200, {}, json.dumps({"responses": [{"error": False, "data": json.dumps(self.answers[inner])}]})
+        return 200, {"Date": "Sat, 21 Nov 2026 06:00:00 GMT"}, json.dumps(self.answers[function])
+
+
+@pytest.fixture
+def store(tmp_path):
+    engine = connect(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    return engine
+
+
+def doctor_with(moodle: RoutedMoodle, store, **moodle_settings):
+    settings = Settings(moodle={"url": URL, "completions_report_id": 2, **moodle_settings})
+    client = MoodleClient(URL, "t0ken", retry=RetryPolicy(attempts=1), sleep=lambda s: None)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, ENDPOINT, callback=moodle)
+        return run_doctor(settings, client, store)
+
+
+def statuses(report) -> dict[str, str]:
+    return {c.name: c.status for c in report.checks}
+
+
+def test_ready_when_everything_answers(store):
+    report = doctor_with(RoutedMoodle(), store)
+    assert report.ready, report.checks
+    assert report.site["release"] == "5.1+ (Build: 20251017)" and report.site["token_user"] == "bridge"
+    assert report.completion_road == "report"
+    assert all(f.present for f in report.functions)
+
+
+def test_missing_function_fails_and_says_what_it_disables(store):
+    report = doctor_with(RoutedMoodle(drop_functions={"core_enrol_get_enrolled_users"}), store)
+    assert not report.ready
+    missing = [f for f in report.functions if not f.present]
+    assert [(f.name, f.needed_for) for f in missing] == [
+        ("core_enrol_get_enrolled_users", "sync of cadres and enrolments")]
+
+
+def test_missing_optional_road_only_warns_and_picks_the_next_road(store):
+    moodle = RoutedMoodle(drop_functions={"core_reportbuilder_retrieve_report", "core_reportbuilder_list_reports"})
+    report = doctor_with(moodle, store)
+    assert report.ready and report.completion_road == "batch"
+
+
+@pytest.mark.parametrize("function, check", [
+    ("core_course_get_categories", "categories"),
+    ("core_user_get_users_by_field", "cadre profiles"),
+    ("core_enrol_get_enrolled_users", "participants"),
+])
+def test_an_empty_answer_that_must_hold_data_fails(store, function, check):
+    report = doctor_with(RoutedMoodle(overrides={function: []}), store)
+    assert statuses(report)[check] == "fail" and not report.ready
+
+
+def test_site_course_alone_means_no_visible_courses(store):
+    only_site = [c for c in recorded_answers()["core_course_get_courses"] if c["id"] == 1] or [
+        {**recorded_answers()["core_course_get_courses"][0], "id": 1, "format": "site"}]
+    report = doctor_with(RoutedMoodle(overrides={"core_course_get_courses": only_site}), store)
+    assert statuses(report)["courses"] == "fail"
+
+
+def test_capability_error_in_a_probe_fails_with_moodles_words(store):
+    error = load_fixture("errors/no_capability_retrieve_report.json")["response"]
+    report = doctor_with(RoutedMoodle(overrides={"core_reportbuilder_retrieve_report": error}), store)
+    check = next(c for c in report.checks if c.name == "completions report")
+    assert check.status == "fail" and "errorreportview" in check.detail
+
+
+def test_invalid_token_stops_early(store):
+    error = load_fixture("errors/invalid_token.json")["response"]
+    report = doctor_with(RoutedMoodle(overrides={"core_webservice_get_site_info": error}), store)
+    assert statuses(report)["connection"] == "fail" and not report.ready
+
+
+def test_unmigrated_store_fails(tmp_path):
+    report = doctor_with(RoutedMoodle(), connect(f"sqlite:///{tmp_path / 'empty.db'}"))
+    check = next(c for c in report.checks if c.name == "store")
+    assert check.status == "fail" and "db upgrade" in check.detail
+
+
+def test_pure_helpers():
+    from datetime import datetime, timezone
+
+    assert choose_completion_road(True, True) == "report"
+    assert choose_completion_road(False, True) == "batch"
+    assert choose_completion_road(False, False) == "per_enrolment"
+    now = datetime(2026, 11, 21, 6, 0, 0, tzinfo=timezone.utc)
+    assert clock_skew(datetime(2026, 11, 21, 6, 2, 0, tzinfo=timezone.utc), now) == 120.0
+    assert clock_skew(None, now) is None
+
+
+def test_cli_against_recordings_exits_0_with_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["doctor", "--against-fixtures", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ready"] is True and data["site"]["version"] == "2025100600.02"
+    assert data["completion_road"] == "report"
+
+
+def test_cli_exit_1_when_not_ready_and_2_on_usage_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "moodle_bridge.toml").write_text(f'[moodle]\nurl = "{URL}"\n[store]\nurl = "sqlite:///s.db"\n')
+    monkeypatch.setenv("MOODLE_BRIDGE_MOODLE__TOKEN", "t0ken")
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, ENDPOINT, callback=RoutedMoodle())
+        result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 1 and "db upgrade" in result.output  # store not migrated
+    assert CliRunner().invoke(main, ["doctor", "--no-such-flag"]).exit_code == 2
+    monkeypatch.delenv("MOODLE_BRIDGE_MOODLE__TOKEN")
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 2 and "MOODLE_BRIDGE_MOODLE__TOKEN" in result.output
