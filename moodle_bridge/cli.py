@@ -104,6 +104,7 @@ def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
     from .doctor_render import render_report
     from .moodle import MoodleClient
     from .store import connect, upgrade
+    from .wiring import make_client
 
     if against_fixtures:
         from .simulator.replay import ReplayMoodle
@@ -121,14 +122,11 @@ def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
     else:
         settings = obj.settings()
         try:
-            token = settings.moodle.resolve_token()
+            client = make_client(settings)
         except ConfigError as exc:
             click.echo(_("Configuration error: {error}").format(error=exc), err=True)
             sys.exit(EXIT_USAGE)
-        m = settings.moodle
-        with MoodleClient(str(m.url), token.get_secret_value(), connect_timeout=m.connect_timeout,
-                          read_timeout=m.read_timeout, verify_tls=m.verify_tls,
-                          concurrency=m.concurrency) as client:
+        with client:
             report = run_doctor(settings, client, connect(settings.store.url))
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
