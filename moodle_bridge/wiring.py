@@ -16,5 +16,6 @@ def make_client(settings: Settings) -> MoodleClient:
         read_timeout=m.read_timeout,
         verify_tls=m.verify_tls,
         concurrency=m.concurrency,
+        batch_size=m.batch_size,
         retry=RetryPolicy(**m.retry.model_dump()),
     )

@@ -47,8 +47,9 @@ class RoutedMoodle:
         function = form["wsfunction"]
         self.seen.append(function)
         if function == "tool_mobile_call_external_functions":
-            inner = form["requests[0][function]"]
-            return 200, {}, json.dumps({"responses": [{"error": False, "data": json.dumps(self.answers[inner])}]})
+            inner = [v for k, v in sorted(form.items()) if k.endswith("[function]")]
+            return 200, {}, json.dumps({"responses": [
+                {"error": False, "data": json.dumps(self.answers[name])} for name in inner]})
         return 200, {"Date": "Sat, 21 Nov 2026 06:00:00 GMT"}, json.dumps(self.answers[function])
 
 
@@ -72,11 +73,15 @@ def statuses(report) -> dict[str, str]:
 
 
 def test_ready_when_everything_answers(store):
+    """Everything answers; only the clock (a fixed Date header, long past) is flagged."""
     report = doctor_with(RoutedMoodle(), store)
     assert report.ready, report.checks
     assert report.site["release"] == "5.1+ (Build: 20251017)" and report.site["token_user"] == "bridge"
     assert report.completion_road == "report"
     assert all(f.present for f in report.functions)
+    # RoutedMoodle's Date header is fixed in the past: the skew is large and flagged.
+    assert report.clock_skew_s is not None and report.clock_skew_s < -60
+    assert statuses(report)["clock"] == "warn"
 
 
 def test_missing_function_fails_and_says_what_it_disables(store):

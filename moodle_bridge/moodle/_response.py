@@ -43,14 +43,28 @@ def _kind_of(body: bytes) -> str:
     return "text that is not JSON (PHP notices on the page? debugging display on?)"
 
 
-def interpret(function: str, status: int, headers: Mapping[str, str], body: bytes) -> Any:
+def _is_maintenance_page(headers: Mapping[str, str], body: bytes, reason: str) -> bool:
+    """Moodle's CLI maintenance answer: status line "503 Moodle under maintenance", an HTML page in
+    the site's language (not always English) and ``Retry-After: 300``."""
+    if "maintenance" in reason.lower() or b"maintenance" in body[:4096].lower():
+        return True
+    return bool(headers.get("Retry-After")) and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+
+
+def interpret(function: str, status: int, headers: Mapping[str, str], body: bytes, reason: str = "") -> Any:
     """The decoded JSON of a successful call, or raise the matching :class:`MoodleError`."""
     if status == 403 and not body.strip():
         raise WebServicesUnavailable(
             "web services or the REST protocol are disabled (HTTP 403, empty body)",
             function=function, http_status=status,
         )
-    if status == 503 and b"maintenance" in body[:4096].lower():
+    if 300 <= status < 400:
+        raise UnexpectedResponse(
+            f"HTTP {status}: Moodle redirects the web-service endpoint to {headers.get('Location', '?')}",
+            function=function, http_status=status,
+            hint="Set moodle.url to the site's address as Moodle's wwwroot has it (https? www?).",
+        )
+    if status == 503 and _is_maintenance_page(headers, body, reason):
         raise SiteMaintenance(
             "the site is in maintenance mode (HTTP 503)", function=function, http_status=status
         )

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import structlog
@@ -63,6 +65,24 @@ class RetryPolicy:
     maintenance_patience: float = 600.0  # seconds of maintenance we sit out before giving up
 
 
+class _RetryBudget:
+    """One call's allowance: ``attempts`` tries for transient failures, and on top of them
+    ``maintenance_patience`` seconds of waiting while the site is in maintenance."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.failures = 0
+        self.maintenance_waited = 0.0
+
+    def exhausted(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, SiteMaintenance):
+            self.maintenance_waited += self.policy.maintenance_wait
+            return self.maintenance_waited > self.policy.maintenance_patience
+        self.failures += 1
+        return self.failures >= self.policy.attempts
+
+
 @cache
 def _adapter(function: str) -> TypeAdapter | None:
     spec = FUNCTIONS.get(function)
@@ -84,6 +104,22 @@ def parse_response(function: str, data: Any) -> Any:
             f"the answer does not have the shape Moodle 5.1 declares ({problems})", function=function,
             hint="Is the site older than Moodle 5.1, or changed by a plugin?",
         ) from None
+
+
+class _RedactedStr(str):
+    """The token: sent as itself, shown as a mask (tracebacks with locals, debuggers, logs)."""
+
+    def __repr__(self) -> str:
+        return "'**********'"
+
+
+def _scrub(exc: MoodleError, token: str) -> None:
+    """Moodle with debugging on can echo request data (SQL parameters) in its error texts."""
+    for attribute in ("message", "debuginfo", "errorcode"):
+        value = getattr(exc, attribute)
+        if isinstance(value, str) and token in value:
+            setattr(exc, attribute, value.replace(token, "**********"))
+    exc.args = (exc._describe(),)
 
 
 def _never_sent(exc: BaseException) -> bool:
@@ -112,6 +148,7 @@ class MoodleClient:
         read_timeout: float = 120.0,
         verify_tls: bool = True,
         concurrency: int = 4,
+        batch_size: int = 50,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -124,16 +161,18 @@ class MoodleClient:
         self.timeout = (connect_timeout, read_timeout)
         self.verify_tls = verify_tls
         self.concurrency = max(1, concurrency)
+        self.batch_size = batch_size  # 0: never batch
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.last_server_date: datetime | None = None
         self.session = session or requests.Session()
-        pool = HTTPAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0)
+        pool = HTTPAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0, pool_block=True)
         self.session.mount("https://", pool)
         self.session.mount("http://", pool)
         if not verify_tls:
             log.warning("moodle.tls_verification_off", url=self.url)
-            warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+            host = re.escape(urlsplit(self.url).hostname or "")
+            warnings.filterwarnings("ignore", f".*'{host}'", urllib3.exceptions.InsecureRequestWarning)
 
     def __repr__(self) -> str:
         return f"MoodleClient(url={self.url!r})"
@@ -157,10 +196,11 @@ class MoodleClient:
         """Call one function and return its decoded JSON, retrying what may be retried."""
         if repeatable is None:
             repeatable = is_read(function)
+        budget = _RetryBudget(self.retry)
         retrying = Retrying(
             retry=retry_if_exception(lambda exc: self._should_retry(exc, repeatable)),
             wait=self._wait,
-            stop=self._stop,
+            stop=budget.exhausted,
             sleep=self._sleep,
             reraise=True,
             before_sleep=lambda state: log.info(
@@ -174,38 +214,45 @@ class MoodleClient:
         return retrying(self._send, function, arguments)
 
     def _send(self, function: str, arguments: Mapping[str, Any]) -> Any:
-        fields = encode_call(function, arguments, self._token.get_secret_value())
+        token = _RedactedStr(self._token.get_secret_value())
+        fields = encode_call(function, arguments, token)
         started = time.perf_counter()
         outcome = "ok"
         try:
+            response, failure = None, None
             try:
+                # Never follow a redirect: a 307/308 would re-send the token to another host.
                 response = self.session.post(
                     self.endpoint, data=fields, timeout=self.timeout, verify=self.verify_tls,
-                    headers={"Accept": "application/json"},
+                    headers={"Accept": "application/json"}, allow_redirects=False,
                 )
-            except requests.Timeout:
-                # A connect timeout too: we do not claim it never reached Moodle.
-                raise MoodleTimeout(
-                    f"no answer from {self.url} within the timeout", function=function
-                ) from None
             except requests.RequestException as exc:
-                never_sent = _never_sent(exc)
-                what = "could not connect to" if never_sent else "lost the connection to"
-                raise MoodleConnectionError(
-                    f"{what} {self.url} ({type(exc).__name__})", function=function, never_sent=never_sent
-                ) from None
+                failure = self._transport_error(function, exc)
+            if failure is not None:
+                raise failure  # outside the except block: the requests error (holding the body) is not chained
             self._note_server_date(response.headers.get("Date"))
-            data = interpret(function, response.status_code, response.headers, response.content)
+            data = interpret(function, response.status_code, response.headers, response.content, response.reason)
             self._surface_warnings(function, data)
             return data
         except MoodleError as exc:
             outcome = exc.errorcode or type(exc).__name__
+            _scrub(exc, token)
             raise
         finally:
             log.debug(
                 "moodle.call", function=function, outcome=outcome,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
+
+    def _transport_error(self, function: str, exc: requests.RequestException) -> MoodleError:
+        if isinstance(exc, requests.Timeout):
+            # A connect timeout too: we do not claim it never reached Moodle.
+            return MoodleTimeout(f"no answer from {self.url} within the timeout", function=function)
+        never_sent = _never_sent(exc)
+        what = "could not connect to" if never_sent else "lost the connection to"
+        return MoodleConnectionError(
+            f"{what} {self.url} ({type(exc).__name__})", function=function, never_sent=never_sent
+        )
 
     def _note_server_date(self, header: str | None) -> None:
         if header:
@@ -237,12 +284,6 @@ class MoodleClient:
             return min(exc.retry_after, self.retry.max_wait)
         return wait_exponential_jitter(multiplier=0.5, max=self.retry.max_wait)(state)
 
-    def _stop(self, state: RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, SiteMaintenance):
-            return state.idle_for + self.retry.maintenance_wait > self.retry.maintenance_patience
-        return state.attempt_number >= self.retry.attempts
-
     # --- many calls --------------------------------------------------------------------------
 
     def call_many(
@@ -259,14 +300,18 @@ class MoodleClient:
         return self._map(one, calls, concurrency)
 
     def call_batched(
-        self, calls: Sequence[Call], *, batch_size: int = 50, concurrency: int | None = None
+        self, calls: Sequence[Call], *, batch_size: int | None = None, concurrency: int | None = None
     ) -> list[Any | MoodleError]:
-        """Like :meth:`call_many`, ``batch_size`` calls per HTTP request.
+        """Like :meth:`call_many`, ``batch_size`` calls per HTTP request (the client's default
+        when not given; 0 falls back to one call per request).
 
         Uses ``tool_mobile_call_external_functions``, which must be in the external service.
         A batch of reads only is retried like a read; one holding a write is not.
         """
-        chunks = [calls[i : i + batch_size] for i in range(0, len(calls), batch_size)]
+        size = self.batch_size if batch_size is None else batch_size
+        if size <= 0:
+            return self.call_many(calls, concurrency=concurrency)
+        chunks = [calls[i : i + size] for i in range(0, len(calls), size)]
         results = self._map(self._run_batch, chunks, concurrency)
         return [item for chunk in results for item in chunk]
 
@@ -283,13 +328,14 @@ class MoodleClient:
             answers = self._send_batch(pending)
             if isinstance(answers, MoodleError):
                 return results + [answers] * len(pending)
-            results.extend(_unpack_batch_item(c.function, a) for c, a in zip(pending, answers))
-            stopped_at_error = bool(answers) and answers[-1].error
-            if len(answers) > len(pending) or (len(answers) < len(pending) and not stopped_at_error):
+            complete = len(answers) == len(pending)
+            stopped_at_error = 0 < len(answers) < len(pending) and answers[-1].error
+            if not (complete or stopped_at_error):
                 mismatch = UnexpectedResponse(
                     f"{len(pending)} batched calls got {len(answers)} answers", function=BATCH_FUNCTION
                 )
-                return results[: len(results) - len(answers)] + [mismatch] * len(pending)
+                return results + [mismatch] * len(pending)
+            results.extend(_unpack_batch_item(c.function, a) for c, a in zip(pending, answers))
             pending = pending[len(answers):]
         return results
 

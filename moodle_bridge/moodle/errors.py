@@ -150,6 +150,12 @@ class LockTimeout(MoodleAPIError):
 
 _BY_ERRORCODE: dict[str, type[MoodleAPIError]] = {
     "invalidtoken": InvalidToken,
+    "invalidtimedtoken": InvalidToken,  # the token has expired
+    "invalidiptoken": InvalidToken,  # the token is restricted to other IP addresses
+    "wsaccessusersuspended": AccessDenied,
+    "wsaccessuserdeleted": AccessDenied,
+    "wsaccessusernologin": AccessDenied,
+    "wsaccessuserexpired": AccessDenied,
     "accessexception": AccessDenied,
     "nopermissions": MissingCapability,
     "requireloginerror": MissingCapability,
@@ -172,4 +178,6 @@ def api_error(function: str | None, payload: dict[str, Any]) -> MoodleError:
     kwargs = {"function": function, "errorcode": errorcode, "debuginfo": payload.get("debuginfo")}
     if errorcode == "sitemaintenance":
         return SiteMaintenance(message, **kwargs)
+    if errorcode.startswith("wsaccessuser"):
+        kwargs["hint"] = "The integration user is suspended, deleted, expired or cannot log in."
     return _BY_ERRORCODE.get(errorcode, MoodleAPIError)(message, **kwargs)

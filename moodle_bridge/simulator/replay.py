@@ -100,7 +100,12 @@ class ReplayMoodle:
             return 200, _error("moodle_exception", "invalidtoken", "Invalid token - token not found")
         arguments = as_lists(decode_form(params.items()))
         if function == BATCH:
-            return 200, json.dumps({"responses": [self._inner(r) for r in arguments.get("requests", [])]}).encode()
+            answers = []
+            for request in arguments.get("requests", []):
+                answers.append(self._inner(request))
+                if answers[-1]["error"]:
+                    break  # as Moodle does: the calls after a failing one are not run
+            return 200, json.dumps({"responses": answers}).encode()
         if function not in self.recordings:
             return 200, _error("dml_missing_record_exception", "invalidrecordunknown",
                                "Can't find data record in database.")

@@ -349,3 +349,82 @@ def test_verify_flag_reaches_requests(client):
     responses.post(ENDPOINT, body=_json("core_webservice_get_site_info.json"))
     client.call("core_webservice_get_site_info")
     assert responses.calls[0].request.req_kwargs["verify"] not in (False, None)  # True or a CA bundle
+
+
+# --- review findings: alignment, redirects, leaks, retry budget ---------------------------------
+
+
+@pytest.mark.parametrize("answers", [
+    [{"error": False, "data": "[]"}] * 3,  # more answers than calls
+    [{"error": False, "data": "[]"}],  # fewer, without an error to explain it
+])
+@responses.activate
+def test_batch_with_a_wrong_answer_count_keeps_results_aligned(client, answers):
+    responses.post(ENDPOINT, json={"responses": answers})
+    calls = [Call("core_cohort_get_cohort_members", {"cohortids": [i]}) for i in range(2)]
+    results = client.call_batched(calls, batch_size=2)
+    assert len(results) == 2 and all(type(r).__name__ == "UnexpectedResponse" for r in results)
+
+
+@responses.activate
+def test_batch_size_zero_means_one_call_per_request(sleeps):
+    client = MoodleClient(URL, TOKEN, batch_size=0, sleep=sleeps)
+    responses.post(ENDPOINT, body=_json("core_webservice_get_site_info.json"))
+    results = client.call_batched([Call("core_webservice_get_site_info")] * 3)
+    assert len(results) == 3 and len(responses.calls) == 3
+    assert all(dict(parse_qsl(c.request.body))["wsfunction"] == "core_webservice_get_site_info"
+               for c in responses.calls)
+
+
+@responses.activate
+def test_redirects_are_not_followed(client):
+    responses.post(ENDPOINT, status=307, headers={"Location": "https://elsewhere.example/x"})
+    responses.post("https://elsewhere.example/x", body="{}")
+    with pytest.raises(Exception, match="redirects the web-service endpoint to https://elsewhere.example/x"):
+        client.call("core_webservice_get_site_info")
+    assert [c.request.url for c in responses.calls] == [ENDPOINT]
+
+
+@responses.activate
+def test_token_echoed_by_moodle_debugging_is_masked(client):
+    echo = {"exception": "dml_read_exception", "errorcode": "dmlreadexception", "message": "Error reading from database",
+            "debuginfo": f"SELECT * FROM mdl_external_tokens WHERE token = '{TOKEN}'"}
+    responses.post(ENDPOINT, json=echo)
+    with pytest.raises(Exception) as caught:
+        client.call("core_webservice_get_site_info")
+    assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value.args)
+    assert "mdl_external_tokens" in str(caught.value)
+
+
+@responses.activate
+def test_no_exception_in_the_chain_holds_the_request_body(client):
+    responses.post(ENDPOINT, body=requests.ReadTimeout("read timed out"))
+    with pytest.raises(MoodleTimeout) as caught:
+        client.call(ENROL[0], **ENROL[1])
+    chain, exc = [], caught.value
+    while exc is not None:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    assert len(chain) == 1
+
+
+@responses.activate
+def test_traceback_with_locals_does_not_show_the_token(client):
+    import traceback
+
+    responses.post(ENDPOINT, json=_error("invalidtoken"))
+    with pytest.raises(InvalidToken) as caught:
+        client.call("core_webservice_get_site_info")
+    rendered = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+    assert "fields" in rendered and TOKEN not in rendered
+
+
+@responses.activate
+def test_maintenance_waits_do_not_use_up_the_transient_attempts(client, sleeps):
+    for _ in range(3):
+        responses.post(ENDPOINT, json=_error("sitemaintenance"))
+    responses.post(ENDPOINT, status=502, body="")
+    responses.post(ENDPOINT, status=502, body="")
+    responses.post(ENDPOINT, body=_json("core_webservice_get_site_info.json"))
+    assert client.call("core_webservice_get_site_info").username == "bridge"
+    assert len(responses.calls) == 6 and sleeps[:3] == [60.0] * 3

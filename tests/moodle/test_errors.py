@@ -120,5 +120,21 @@ def test_a_plain_503_from_a_proxy_is_not_maintenance():
     from moodle_bridge.moodle import MoodleHTTPError
 
     with pytest.raises(MoodleHTTPError) as caught:
-        interpret("f", 503, {"Retry-After": "7"}, b"<html>Service Temporarily Unavailable</html>")
-    assert caught.value.retry_after == 7.0 and caught.value.retryable
+        interpret("f", 503, {}, b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+    assert caught.value.retryable and type(caught.value) is MoodleHTTPError
+
+
+@pytest.mark.parametrize("headers, reason", [
+    ({"Retry-After": "300"}, "Service Unavailable"),  # a page in another language
+    ({}, "Moodle under maintenance"),  # the status line Moodle's setup.php sends
+])
+def test_cli_maintenance_is_recognised_whatever_the_site_language(headers, reason):
+    page = "<!DOCTYPE html><html lang=\"zh-cn\"><title>站点维护中</title><body>本站正在维护，请稍后再来。</body></html>"
+    with pytest.raises(SiteMaintenance):
+        interpret("f", 503, headers, page.encode(), reason)
+
+
+def test_a_redirect_is_reported_with_its_target_not_followed():
+    with pytest.raises(UnexpectedResponse) as caught:
+        interpret("f", 307, {"Location": "https://elsewhere.example/webservice/rest/server.php"}, b"")
+    assert "elsewhere.example" in str(caught.value) and "moodle.url" in str(caught.value)

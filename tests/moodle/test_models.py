@@ -166,3 +166,11 @@ def test_course_completion_time_is_the_latest_criterion_time():
     partial = json.loads((FIXTURES / "extra/core_completion_get_course_completion_status__partial.json").read_text())
     assert parse_response(partial["function"], partial["response"]).completionstatus.time_completed is None
 
+
+
+def test_numeric_report_cells_are_read_as_text():
+    recording = json.loads((FIXTURES / "extra/core_reportbuilder_retrieve_report__lean_page1.json").read_text())
+    answer = copy.deepcopy(recording["response"])
+    answer["data"]["rows"][0]["columns"][2] = 3
+    page = parse_response(recording["function"], answer)
+    assert page.data.rows[0].columns[2] == "3"

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
 from ._base import MoodleModel, Warning
 
 
@@ -20,8 +24,13 @@ class ReportDetails(MoodleModel):
     timemodified: int
 
 
+def _cell_text(value: object) -> object:
+    """Cells are declared ``raw``: text as a rule, but an aggregation can come as a number."""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
 class ReportRow(MoodleModel):
-    columns: list[str | None]
+    columns: list[Annotated[str | None, BeforeValidator(_cell_text)]]
 
 
 class ReportData(MoodleModel):

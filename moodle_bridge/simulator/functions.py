@@ -1,0 +1,565 @@
+"""What the simulated Moodle answers, function by function, in the shapes a real Moodle 5.1 uses.
+
+Each handler takes the site, the calling user's rights and the validated arguments, and returns
+the JSON-ready answer or raises :class:`SimError`. Key order and types follow the recordings in
+``tests/fixtures/moodle`` (a contract test compares them).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .data import ROLE_IDS, SITE_COURSE_ID, Course, Enrolment, Message, Progress, Site, User
+
+RELEASE, VERSION = "5.1+ (Build: 20251017)", "2025100600.02"
+
+
+class SimError(Exception):
+    def __init__(self, errorcode: str, message: str, exception: str = "core\\exception\\moodle_exception",
+                 debuginfo: str | None = None) -> None:
+        super().__init__(message)
+        self.errorcode, self.message, self.exception, self.debuginfo = errorcode, message, exception, debuginfo
+
+    def payload(self, debug: bool) -> dict[str, Any]:
+        body = {"exception": self.exception, "errorcode": self.errorcode, "message": self.message}
+        if debug and self.debuginfo:
+            body["debuginfo"] = self.debuginfo
+        return body
+
+
+def not_found() -> SimError:
+    return SimError("invalidrecordunknown", "Can't find data record in database.", "dml_missing_record_exception")
+
+
+@dataclass(frozen=True)
+class Caller:
+    userid: int
+    capable: bool  # False: a token whose role holds webservice/rest:use and nothing else
+
+
+@dataclass
+class Context:
+    site: Site
+    caller: Caller
+    siteurl: str
+    service: frozenset[str]
+
+
+Handler = Callable[[Context, dict[str, Any]], Any]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+    return register
+
+
+def _num(value: float | None) -> int | float | None:
+    """PHP's JSON writes whole floats of these fields as integers."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _picture(ctx: Context, size: str) -> str:
+    return f"{ctx.siteurl}/theme/image.php/boost/core/1795241755/u/{size}"
+
+
+def display_date(timestamp: int, tz: str = "Asia/Shanghai") -> str:
+    """How Moodle shows a date and time to an English-speaking user: 'Sunday, 26 July 2026, 3:00 PM'."""
+    moment = datetime.fromtimestamp(timestamp, ZoneInfo(tz))
+    hour = moment.hour % 12 or 12
+    return f"{moment:%A}, {moment.day} {moment:%B %Y}, {hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+# --- site and structure -----------------------------------------------------------------------
+
+
+@handler("core_webservice_get_site_info")
+def site_info(ctx: Context, args: dict) -> dict:
+    user = ctx.site.users[ctx.caller.userid]
+    return {
+        "sitename": ctx.site.name, "username": user.username, "firstname": user.firstname,
+        "lastname": user.lastname, "fullname": user.fullname, "lang": user.lang, "userid": user.id,
+        "siteurl": ctx.siteurl, "userpictureurl": _picture(ctx, "f1"),
+        "functions": [{"name": name, "version": VERSION} for name in sorted(ctx.service)],
+        "downloadfiles": 1, "uploadfiles": 0, "release": RELEASE, "version": VERSION, "mobilecssurl": "",
+        "advancedfeatures": [{"name": "enablecompletion", "value": 1}, {"name": "enablecustomreports", "value": 1}],
+        "usercanmanageownfiles": True, "userquota": 104857600, "usermaxuploadfilesize": 67108864,
+        "userhomepage": 1, "userprivateaccesskey": "simulated-key", "siteid": SITE_COURSE_ID,
+        "sitecalendartype": "gregorian", "usercalendartype": "gregorian",
+        "userissiteadmin": user.id == 2, "theme": "boost", "limitconcurrentlogins": 0, "policyagreed": 0,
+    }
+
+
+@handler("core_course_get_categories")
+def categories(ctx: Context, args: dict) -> list:
+    counts: dict[int, int] = {}
+    for course in ctx.site.courses.values():
+        counts[course.categoryid] = counts.get(course.categoryid, 0) + 1
+    return [
+        {"id": c.id, "name": c.name, "idnumber": c.idnumber, "description": c.description,
+         "descriptionformat": 1, "parent": c.parent, "sortorder": c.sortorder, "coursecount": counts.get(c.id, 0),
+         "visible": c.visible, "visibleold": c.visible, "timemodified": c.timemodified, "depth": 1,
+         "path": f"/{c.id}", "theme": ""}
+        for c in sorted(ctx.site.categories.values(), key=lambda c: c.sortorder)
+    ]
+
+
+def _course(course: Course) -> dict:
+    hours = course.hours
+    return {
+        "id": course.id, "shortname": course.shortname, "categoryid": course.categoryid,
+        "categorysortorder": course.categoryid * 10000 + course.id, "fullname": course.fullname,
+        "displayname": course.fullname, "idnumber": course.idnumber, "summary": course.summary,
+        "summaryformat": 1, "format": "topics", "showgrades": 1, "newsitems": 5,
+        "startdate": course.startdate, "enddate": course.enddate, "numsections": 2, "maxbytes": 0,
+        "showreports": 0, "visible": course.visible, "hiddensections": 1, "groupmode": 0, "groupmodeforce": 0,
+        "defaultgroupingid": 0, "timecreated": course.timecreated, "timemodified": course.timemodified,
+        "enablecompletion": course.enablecompletion, "completionnotify": 0, "lang": "", "forcetheme": "",
+        "courseformatoptions": [{"name": "hiddensections", "value": 1}, {"name": "coursedisplay", "value": 0}],
+        "showactivitydates": True, "showcompletionconditions": True,
+        "customfields": [
+            {"name": "Class hours", "shortname": "hours", "type": "number",
+             "valueraw": _num(hours), "value": "" if hours is None else f"{hours:.1f}"},
+            {"name": "Training type", "shortname": "training_type", "type": "text",
+             "valueraw": course.training_type, "value": course.training_type},
+        ],
+    }
+
+
+def _site_course(ctx: Context) -> dict:
+    return {
+        "id": SITE_COURSE_ID, "shortname": "lab", "categoryid": 0, "fullname": ctx.site.name,
+        "displayname": ctx.site.name, "summary": "", "summaryformat": 1, "format": "site", "startdate": 0,
+        "enddate": 0, "showactivitydates": False, "showcompletionconditions": False, "customfields": [],
+    }
+
+
+@handler("core_course_get_courses")
+def courses(ctx: Context, args: dict) -> list:
+    ids = (args.get("options") or {}).get("ids") or []
+    wanted = [int(i) for i in ids] if ids else [SITE_COURSE_ID, *sorted(ctx.site.courses)]
+    answer = []
+    for courseid in wanted:
+        if courseid == SITE_COURSE_ID:
+            answer.append(_site_course(ctx))
+        elif courseid in ctx.site.courses and ctx.caller.capable:
+            answer.append(_course(ctx.site.courses[courseid]))
+        elif ids:
+            raise not_found()
+    return answer
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+@handler("core_cohort_get_cohorts")
+def cohorts(ctx: Context, args: dict) -> list:
+    if not ctx.caller.capable:
+        raise SimError("nopermissions", "Sorry, but you do not currently have permissions to do that (View site-wide cohorts).",
+                       "core\\exception\\required_capability_exception")
+    ids = [int(i) for i in args.get("cohortids") or []] or sorted(ctx.site.cohorts)
+    answer = []
+    for cohortid in ids:
+        cohort = ctx.site.cohorts.get(cohortid)
+        if cohort is None:
+            raise not_found()
+        answer.append({"id": cohort.id, "name": cohort.name, "idnumber": cohort.idnumber,
+                       "description": cohort.description, "descriptionformat": 1, "visible": cohort.visible,
+                       "theme": "", "customfields": []})
+    return answer
+
+
+@handler("core_cohort_get_cohort_members")
+def cohort_members(ctx: Context, args: dict) -> list:
+    answer = []
+    for cohortid in (int(i) for i in args["cohortids"]):
+        cohort = ctx.site.cohorts.get(cohortid)
+        if cohort is None:
+            raise not_found()
+        members = [u for u in cohort.members if not ctx.site.users[u].deleted]
+        answer.append({"cohortid": cohortid, "userids": members})
+    return answer
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+def _custom_fields(site: Site, user: User, display: bool) -> list[dict]:
+    fields = []
+    for shortname, value in user.profile.items():
+        if value == "":
+            continue
+        item = {"type": "text", "value": value}
+        if display:
+            item["displayvalue"] = html.escape(value, quote=False)
+        item.update({"name": site.profile_field_names.get(shortname, shortname), "shortname": shortname})
+        fields.append(item)
+    return fields
+
+
+def _user_common(ctx: Context, user: User) -> dict:
+    answer = {"id": user.id, "username": user.username, "firstname": user.firstname, "lastname": user.lastname,
+              "fullname": user.fullname, "email": user.email, "department": user.department}
+    if user.idnumber:
+        answer["idnumber"] = user.idnumber
+    answer.update({"firstaccess": 0, "lastaccess": 0})
+    return answer
+
+
+def _enrolled_user(ctx: Context, user: User, courseid: int, enrolment: Enrolment) -> dict:
+    answer = _user_common(ctx, user)
+    answer.update({"lastcourseaccess": 0, "city": user.city, "country": user.country,
+                   "profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
+    custom = _custom_fields(ctx.site, user, display=False)
+    if custom:
+        answer["customfields"] = custom
+    answer["roles"] = [{"roleid": ROLE_IDS[enrolment.role], "name": "", "shortname": enrolment.role, "sortorder": 0}]
+    answer["enrolledcourses"] = [
+        {"id": c, "fullname": ctx.site.courses[c].fullname, "shortname": ctx.site.courses[c].shortname}
+        for c in ctx.site.user_courses(user.id) if c in ctx.site.courses
+    ]
+    return answer
+
+
+@handler("core_enrol_get_enrolled_users")
+def enrolled_users(ctx: Context, args: dict) -> list:
+    courseid = args["courseid"]
+    if courseid not in ctx.site.courses and courseid != SITE_COURSE_ID:
+        raise not_found()
+    if not ctx.caller.capable:
+        raise SimError("errorcoursecontextnotvalid",
+                       f"You cannot execute functions in the course context (course id:{courseid}). "
+                       "The context error message was: Course or activity not accessible.")
+    options = {o["name"]: o["value"] for o in args.get("options") or []}
+    now = ctx.site.now
+    rows = [e for e in ctx.site.course_enrolments(courseid) if not ctx.site.users[e.userid].deleted]
+    if str(options.get("onlyactive", "0")) not in ("0", ""):
+        rows = [e for e in rows if e.active_at(now)]
+    if str(options.get("onlysuspended", "0")) not in ("0", ""):
+        rows = [e for e in rows if not e.active_at(now)]
+    start = int(options.get("limitfrom") or 0)
+    limit = int(options.get("limitnumber") or 0)
+    rows = rows[start: start + limit] if limit else rows[start:]
+    wanted = [f.strip() for f in str(options.get("userfields", "")).split(",") if f.strip()]
+    answer = []
+    for enrolment in rows:
+        full = _enrolled_user(ctx, ctx.site.users[enrolment.userid], courseid, enrolment)
+        if wanted:
+            keep = set(wanted) | {"id", "fullname"}
+            full = {k: v for k, v in full.items() if k in keep}
+        answer.append(full)
+    return answer
+
+
+@handler("core_user_get_users_by_field")
+def users_by_field(ctx: Context, args: dict) -> list:
+    if not ctx.caller.capable:
+        return []
+    field, values = args["field"], [str(v) for v in args["values"]]
+    if field not in ("id", "idnumber", "username", "email"):
+        raise SimError("invalidparameter", "Invalid parameter value detected",
+                       "core\\exception\\invalid_parameter_exception")
+    answer = []
+    for user in sorted(ctx.site.users.values(), key=lambda u: u.id):
+        if user.deleted or str(getattr(user, field)) not in values:
+            continue
+        item = _user_common(ctx, user)
+        item.update({"auth": user.auth, "suspended": user.suspended, "confirmed": True, "lang": user.lang,
+                     "theme": "", "timezone": user.timezone, "mailformat": 1, "trackforums": 0,
+                     "city": user.city, "country": user.country,
+                     "profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
+        custom = _custom_fields(ctx.site, user, display=True)
+        if custom:
+            item["customfields"] = custom
+        answer.append(item)
+    return answer
+
+
+# --- completion and grades -----------------------------------------------------------------------
+
+_REQUIREMENT = {"page": "Viewing the page", "book": "Viewing the book",
+                "quiz": "Achieving grade, Achieving passing grade", "assign": "Receiving a grade"}
+
+
+def _require_active_learner(ctx: Context, courseid: int, userid: int) -> tuple[Course, Progress]:
+    course = ctx.site.courses.get(courseid)
+    user = ctx.site.users.get(userid)
+    if course is None or user is None or user.deleted:
+        raise not_found()
+    if not ctx.caller.capable:
+        raise SimError("requireloginerror", "Course or activity not accessible.",
+                       "core\\exception\\require_login_exception")
+    enrolment = ctx.site.enrolments.get((courseid, userid))
+    if enrolment is None or not enrolment.active_at(ctx.site.now):
+        raise SimError("usernotenroled", "User is not enrolled in this course")
+    return course, ctx.site.progress.get((courseid, userid)) or Progress()
+
+
+@handler("core_completion_get_course_completion_status")
+def course_completion_status(ctx: Context, args: dict) -> dict:
+    course, progress = _require_active_learner(ctx, args["courseid"], args["userid"])
+    if not course.enablecompletion:
+        raise SimError("completionnotenabled", "Completion is not enabled")
+    completions = []
+    for activity in course.activities:
+        done = progress.activity_times.get(activity.cmid)
+        completions.append({
+            "type": 4, "title": "Activity completion", "status": "Yes" if done else "No",
+            "complete": done is not None, "timecompleted": done,
+            "details": {"type": "Activity completion",
+                        "criteria": f'<a href="{ctx.siteurl}/mod/{activity.modname}/view.php?id={activity.cmid}">'
+                                    f"{html.escape(activity.name)}</a>",
+                        "requirement": _REQUIREMENT[activity.modname], "status": ""},
+        })
+    if course.pass_grade is not None:
+        passed = progress.grade is not None and progress.grade >= course.pass_grade
+        shown = "" if progress.grade is None else f"{progress.grade:.2f}"
+        completions.append({
+            "type": 6, "title": "Course grade",
+            "status": f"{shown} ({course.pass_grade:.2f} required)" if shown else "No",
+            "complete": passed, "timecompleted": progress.graded_at if passed else None,
+            "details": {"type": "Course grade", "criteria": "Required course grade",
+                        "requirement": f"{course.pass_grade:.2f}", "status": shown},
+        })
+    return {"completionstatus": {"completed": progress.timecompleted is not None, "aggregation": 1,
+                                 "completions": completions}, "warnings": []}
+
+
+@handler("core_completion_get_activities_completion_status")
+def activities_completion_status(ctx: Context, args: dict) -> dict:
+    course, progress = _require_active_learner(ctx, args["courseid"], args["userid"])
+    statuses = []
+    for activity in course.activities:
+        done = progress.activity_times.get(activity.cmid)
+        state = 0 if done is None else (2 if activity.graded else 1)
+        rule = "completionusegrade" if activity.graded else "completionview"
+        statuses.append({
+            "cmid": activity.cmid, "modname": activity.modname, "instance": activity.instance, "state": state,
+            "timecompleted": done or 0, "tracking": 2, "overrideby": None, "valueused": False,
+            "hascompletion": True, "isautomatic": True, "istrackeduser": True, "uservisible": True,
+            "details": [{"rulename": rule, "rulevalue": {"status": state, "description": "View" if rule ==
+                                                          "completionview" else "Receive a grade"}}],
+            "isoverallcomplete": done is not None,
+        })
+    return {"statuses": statuses, "warnings": []}
+
+
+def _grade_item(course: Course, activity, progress: Progress, with_weight: bool) -> dict:
+    grade = progress.grade
+    item = {"id": course.grade_item_id if activity is None else 10_000 + activity.cmid,
+            "itemname": None if activity is None else activity.name,
+            "itemtype": "course" if activity is None else "mod",
+            "itemmodule": None if activity is None else activity.modname,
+            "iteminstance": course.id if activity is None else activity.instance,
+            "itemnumber": None if activity is None else 0,
+            "idnumber": None if activity is None else f"{course.shortname}-{activity.instance}",
+            "categoryid": None if activity is None else course.id, "outcomeid": None, "scaleid": None,
+            "locked": False}
+    if activity is not None:
+        item["cmid"] = activity.cmid
+    if with_weight and activity is not None:
+        item.update({"weightraw": 1, "weightformatted": "100.00 %"})
+    item.update({
+        "graderaw": _num(grade), "gradedatesubmitted": progress.graded_at if grade is not None else None,
+        "gradedategraded": progress.graded_at if grade is not None else None, "gradehiddenbydate": False,
+        "gradeneedsupdate": False, "gradeishidden": False, "gradeislocked": False, "gradeisoverridden": False,
+        "gradeformatted": "-" if grade is None else f"{grade:.2f}", "grademin": 0, "grademax": 100,
+        "rangeformatted": "0&ndash;100", "percentageformatted": "-" if grade is None else f"{grade:.2f} %",
+        "feedback": "", "feedbackformat": 0 if grade is None else 2,
+    })
+    return item
+
+
+@handler("gradereport_user_get_grade_items")
+def grade_items(ctx: Context, args: dict) -> dict:
+    courseid, userid = args["courseid"], args.get("userid") or 0
+    course = ctx.site.courses.get(courseid)
+    if course is None:
+        raise not_found()
+    if not ctx.caller.capable:
+        raise SimError("requireloginerror", "Course or activity not accessible.",
+                       "core\\exception\\require_login_exception")
+    now = ctx.site.now
+    learners = [e.userid for e in ctx.site.course_enrolments(courseid)
+                if e.role == "student" and e.active_at(now) and not ctx.site.users[e.userid].deleted]
+    if userid:
+        if userid not in learners:
+            raise SimError("notenrolled", "The user is not enrolled in this course")
+        learners = [userid]
+    graded = [a for a in course.activities if a.graded]
+    usergrades = []
+    for learner in learners:
+        user = ctx.site.users[learner]
+        progress = ctx.site.progress.get((courseid, learner)) or Progress()
+        items = [_grade_item(course, a, progress, bool(userid)) for a in graded]
+        items.append(_grade_item(course, None, progress, bool(userid)))
+        usergrades.append({"courseid": courseid, "courseidnumber": course.idnumber, "userid": learner,
+                           "userfullname": user.fullname, "useridnumber": user.idnumber, "maxdepth": 2,
+                           "gradeitems": items})
+    return {"usergrades": usergrades, "warnings": []}
+
+
+# --- the report builder --------------------------------------------------------------------------
+
+REPORT_HEADERS = {
+    "course_idnumber": "Course ID number", "course_shortname": "Course short name", "course_hours": "Class hours",
+    "username": "Username", "user_idnumber": "ID number", "cadre_id": "Cadre ID", "unit": "Work unit",
+    "enrol_status": "Status", "enrol_timestart": "Time started", "enrol_timeend": "Time ended",
+    "completed": "Completed", "time_enrolled": "Time enrolled", "completion_timestarted": "Time started",
+    "time_completed": "Time completed", "progress": "Student progress", "grade": "Grade",
+}
+
+
+def _report_details(ctx: Context, report) -> dict:
+    admin = ctx.site.users[2]
+    return {
+        "name": report.name, "source": "core_course\\reportbuilder\\datasource\\participants", "type": 0,
+        "uniquerows": False, "conditiondata": '{"role:archetype_operator":1,"role:archetype_value":"student"}',
+        "settingsdata": None, "contextid": 1, "component": "", "area": "", "itemid": 0, "usercreated": 2,
+        "id": report.id, "timecreated": report.timecreated, "timemodified": report.timecreated,
+        "usermodified": 2, "sourcename": "Course participants", "tags": [], "customfields": {"data": []},
+        "modifiedby": {"id": 2, "email": admin.email, "idnumber": "", "phone1": "", "phone2": "",
+                       "department": "", "institution": "", "fullname": admin.fullname, "identity": admin.email,
+                       "profileurl": f"{ctx.siteurl}/user/profile.php?id=2",
+                       "profileimageurl": _picture(ctx, "f1"), "profileimageurlsmall": _picture(ctx, "f2")},
+    }
+
+
+def _report_cell(ctx: Context, column: str, course: Course, user: User, enrolment: Enrolment) -> str:
+    progress = ctx.site.progress.get((course.id, user.id)) or Progress()
+    date = lambda t: display_date(t) if t else ""  # noqa: E731
+    if column == "enrol_status":
+        if enrolment.status:
+            return "Suspended"
+        return "Active" if enrolment.active_at(ctx.site.now) else "Not current"
+    if column == "progress":
+        done = sum(1 for a in course.activities if a.cmid in progress.activity_times)
+        return f"{100.0 * done / max(1, len(course.activities)):.1f}%"
+    values = {
+        "course_idnumber": course.idnumber, "course_shortname": course.shortname,
+        "course_hours": "" if course.hours is None else f"{course.hours:.1f}", "username": user.username,
+        "user_idnumber": user.idnumber, "cadre_id": user.profile.get("cadre_id", ""),
+        "unit": user.profile.get("unit", ""), "enrol_timestart": date(enrolment.timestart),
+        "enrol_timeend": date(enrolment.timeend), "completed": "Yes" if progress.timecompleted else "No",
+        "time_enrolled": date(enrolment.timecreated), "completion_timestarted": date(progress.timestarted),
+        "time_completed": date(progress.timecompleted or 0),
+        "grade": "" if progress.grade is None else f"{progress.grade:.2f}",
+    }
+    return values[column]
+
+
+def report_rows(ctx: Context, report) -> list[list[str]]:
+    """Every student enrolment (suspended and expired too), by course ID number then user ID number."""
+    keyed = []
+    for (courseid, userid), enrolment in ctx.site.enrolments.items():
+        user = ctx.site.users[userid]
+        if enrolment.role != "student" or user.deleted or courseid not in ctx.site.courses:
+            continue
+        course = ctx.site.courses[courseid]
+        keyed.append(((course.idnumber, user.idnumber, userid), course, user, enrolment))
+    keyed.sort(key=lambda row: row[0])
+    return [[_report_cell(ctx, col, course, user, enrolment) for col in report.columns]
+            for _key, course, user, enrolment in keyed]
+
+
+def _viewable_report(ctx: Context, reportid: int):
+    report = ctx.site.reports.get(reportid)
+    if report is None:
+        raise not_found()
+    if not ctx.caller.capable:
+        raise SimError("errorreportview", "You cannot view this report",
+                       "core_reportbuilder\\exception\\report_access_exception")
+    return report
+
+
+@handler("core_reportbuilder_list_reports")
+def list_reports(ctx: Context, args: dict) -> dict:
+    reports = sorted(ctx.site.reports.values(), key=lambda r: r.id) if ctx.caller.capable else []
+    page, perpage = args.get("page") or 0, args.get("perpage") or 10
+    chosen = reports[page * perpage: (page + 1) * perpage]
+    return {"reports": [_report_details(ctx, r) for r in chosen], "warnings": []}
+
+
+@handler("core_reportbuilder_retrieve_report")
+def retrieve_report(ctx: Context, args: dict) -> dict:
+    report = _viewable_report(ctx, args["reportid"])
+    page, perpage = args.get("page") or 0, args.get("perpage") or 10
+    rows = report_rows(ctx, report)
+    chosen = rows[page * perpage: (page + 1) * perpage]
+    return {"details": _report_details(ctx, report),
+            "data": {"headers": [REPORT_HEADERS[c] for c in report.columns],
+                     "rows": [{"columns": r} for r in chosen], "totalrowcount": len(rows)},
+            "warnings": []}
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+@handler("enrol_manual_enrol_users")
+def enrol_users(ctx: Context, args: dict) -> None:
+    for item in args["enrolments"]:
+        courseid, userid = item["courseid"], item["userid"]
+        if courseid not in ctx.site.courses or userid not in ctx.site.users or ctx.site.users[userid].deleted:
+            raise not_found()
+        if item["roleid"] != ROLE_IDS["student"]:
+            raise SimError("wscannotenrol", "Manual plugin instance cannot enrol a user with this role")
+        ctx.site.enrol(courseid, userid, "student", item.get("timestart") or 0, item.get("timeend") or 0)
+        if item.get("suspend"):
+            ctx.site.suspend_enrolment(courseid, userid)
+    return None
+
+
+@handler("core_message_send_instant_messages")
+def send_messages(ctx: Context, args: dict) -> list:
+    answer = []
+    for item in args["messages"]:
+        target = ctx.site.users.get(item["touserid"])
+        if target is None or target.deleted:
+            answer.append({"msgid": -1, "clientmsgid": item.get("clientmsgid"),
+                           "errormessage": "The user does not exist"})
+            continue
+        message = Message(ctx.site.next_id(), target.id, ctx.caller.userid, f"<p>{item['text']}</p>",
+                          item.get("clientmsgid"), ctx.site.now)
+        ctx.site.messages.append(message)
+        answer.append({"msgid": message.id, "clientmsgid": message.clientmsgid, "text": message.text,
+                       "timecreated": message.timecreated, "conversationid": message.id,
+                       "useridfrom": message.fromuserid, "candeletemessagesforallusers": False})
+    return answer
+
+
+@handler("core_user_update_users")
+def update_users(ctx: Context, args: dict) -> dict:
+    for item in args["users"]:
+        user = ctx.site.users.get(item["id"])
+        if user is None or user.deleted:
+            raise not_found()
+        for key in ("firstname", "lastname", "email", "idnumber", "department"):
+            if key in item:
+                setattr(user, key, item[key])
+        for field in item.get("customfields") or []:  # on update "type" holds the shortname
+            if field["type"] in ctx.site.profile_field_names:  # an unknown field is silently ignored
+                user.profile[field["type"]] = field["value"]
+    return {"warnings": []}
+
+
+# --- the batch endpoint ------------------------------------------------------------------------
+
+BATCH = "tool_mobile_call_external_functions"
+
+
+def inner_exception(error: SimError, siteurl: str, debug: bool) -> str:
+    body = {"message": error.message, "errorcode": error.errorcode, "link": f"{siteurl}/",
+            "moreinfourl": f"https://docs.moodle.org/501/en/error/moodle/{error.errorcode}"}
+    if debug and error.debuginfo:
+        body["debuginfo"] = error.debuginfo
+    return json.dumps(body)
