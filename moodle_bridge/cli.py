@@ -133,3 +133,64 @@ def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
     else:
         render_report(report)
     sys.exit(EXIT_READY if report.ready else EXIT_NOT_READY)
+
+
+def _store(settings: Settings):
+    from .store import NotMigrated, connect, require_migrated
+
+    engine = connect(settings.store.url)
+    try:
+        require_migrated(engine)
+    except NotMigrated as exc:
+        click.echo(_("The store is not ready: {error}").format(error=exc), err=True)
+        sys.exit(EXIT_NOT_READY)
+    return engine
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Re-read everything, grades of every course included.")
+@click.option("--only", help="Comma-separated entities: categories, courses, cohorts, enrolments, users, "
+                             "completions, grades.")
+@click.option("--dry-run", is_flag=True, help="Read Moodle and show what would change; write nothing.")
+@click.pass_obj
+def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
+    """Mirror Moodle into the store (resumes an interrupted run)."""
+    from .sync import ENTITIES, Sync, SyncOptions
+    from .sync.progress import for_terminal
+    from .sync_render import render_summary
+    from .wiring import make_client
+
+    settings = obj.settings()
+    wanted = None
+    if only:
+        wanted = frozenset(part.strip() for part in only.split(",") if part.strip())
+        unknown = wanted - set(ENTITIES)
+        if unknown:
+            raise click.UsageError(_("unknown entities: {names} (choose from {all})").format(
+                names=", ".join(sorted(unknown)), all=", ".join(ENTITIES)))
+    engine = _store(settings)
+    try:
+        client = make_client(settings)
+    except ConfigError as exc:
+        click.echo(_("Configuration error: {error}").format(error=exc), err=True)
+        sys.exit(EXIT_USAGE)
+    with client:
+        summary = Sync(settings, client, engine, progress=for_terminal()).run(
+            SyncOptions(full=full, only=wanted, dry_run=dry_run))
+    render_summary(summary)
+    sys.exit(EXIT_READY if summary.ok else EXIT_NOT_READY)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """What the mirror holds, and what the last sync changed."""
+    from .sync_render import mirror_status, render_status
+
+    settings = obj.settings()
+    report = mirror_status(_store(settings))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        render_status(report)

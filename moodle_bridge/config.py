@@ -76,6 +76,22 @@ class MoodleSettings(_Section):
         )
 
 
+class SyncSettings(_Section):
+    """How the mirror is read from Moodle (see the README, "Sync")."""
+
+    completion_road: Literal["auto", "report", "batch", "per_enrolment"] = "auto"
+    report_page_size: int = Field(5000, ge=100, le=100_000)
+    report_attempts: int = Field(3, ge=1, le=10)  # re-reads when the report changes while paging
+    report_timezone: str = "Asia/Shanghai"  # the integration user's time zone: report dates are shown in it
+    organisation_timezone: str = "Asia/Shanghai"
+    period_start: str = Field("01-01", pattern=r"^\d{2}-\d{2}$")  # MM-DD: periods start at 00:00 that day
+    cadre_id_field: str = "cadre_id"  # profile field holding the cadre id (users without one are not cadres)
+    hours_field: str = "hours"  # course custom field with the class hours
+    training_type_field: str = "training_type"
+    grades_max_age_days: float = Field(7.0, ge=0)  # re-read a course's grades at least this often
+    user_chunk: int = Field(100, ge=1, le=1000)  # users looked up per call
+
+
 class StoreSettings(_Section):
     url: str = "sqlite:///moodle_bridge.db"
 
@@ -102,6 +118,7 @@ class Settings(BaseSettings):
 
     moodle: MoodleSettings
     store: StoreSettings = StoreSettings()
+    sync: SyncSettings = SyncSettings()
     features: FeatureSettings = FeatureSettings()
     logging: LoggingSettings = LoggingSettings()
     language: str | None = None  # None: the system's LANG

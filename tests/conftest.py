@@ -80,3 +80,13 @@ def english_labels():
     set_language("en")
     yield
     set_language(None)
+
+
+@pytest.fixture(autouse=True)
+def quiet_logs():
+    """Only warnings and errors from the code under test (tests capture what they check)."""
+    import io
+
+    from moodle_bridge.log import configure_logging
+
+    configure_logging("warning", "console", stream=io.StringIO())

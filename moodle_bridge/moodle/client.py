@@ -165,6 +165,7 @@ class MoodleClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.last_server_date: datetime | None = None
+        self.requests_sent = 0  # HTTP requests made (a batch is one); read for run summaries
         self.session = session or requests.Session()
         pool = HTTPAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0, pool_block=True)
         self.session.mount("https://", pool)
@@ -215,6 +216,7 @@ class MoodleClient:
 
     def _send(self, function: str, arguments: Mapping[str, Any]) -> Any:
         token = _RedactedStr(self._token.get_secret_value())
+        self.requests_sent += 1  # += on an int under the GIL: exact enough for a summary
         fields = encode_call(function, arguments, token)
         started = time.perf_counter()
         outcome = "ok"

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -24,3 +38,145 @@ sync_runs = Table(
     Column("counts", JSON, nullable=False, default=dict),
     Column("error", Text),
 )
+
+
+# --- the sync's bookkeeping: a partition's rows and its bookmark commit in one transaction -------
+
+sync_partitions = Table(
+    "sync_partitions",
+    metadata,
+    Column("run_id", Integer, ForeignKey("sync_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("partition", String(64), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("run_id", "entity", "partition"),
+)
+
+sync_state = Table(  # cursors kept between runs, e.g. when a course's grades were last read
+    "sync_state",
+    metadata,
+    Column("entity", String(32), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("value", JSON, nullable=False),
+    PrimaryKeyConstraint("entity", "key"),
+)
+
+# --- the mirror of Moodle. Times from Moodle are Unix seconds. Rows Moodle no longer has are
+# marked gone (gone_at), never deleted, so the ledger can reverse what they earned. ----------------
+
+
+def _gone() -> list[Column]:
+    return [Column("gone_at", DateTime(timezone=True)), Column("gone_reason", String(32))]
+
+
+mirror_categories = Table(
+    "mirror_categories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Column("idnumber", String(100)),
+    Column("parent", Integer, nullable=False),
+    Column("path", String(255), nullable=False),
+    Column("visible", Boolean, nullable=False),
+    *_gone(),
+)
+
+mirror_courses = Table(
+    "mirror_courses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("shortname", String(255), nullable=False),
+    Column("fullname", Text, nullable=False),
+    Column("idnumber", String(100)),
+    Column("categoryid", Integer, nullable=False),
+    Column("visible", Boolean, nullable=False),
+    Column("startdate", BigInteger, nullable=False),
+    Column("enddate", BigInteger, nullable=False),
+    Column("completion_enabled", Boolean, nullable=False),
+    Column("hours", Float),  # from the course custom field; None when the course has none
+    Column("training_type", String(64)),
+    Column("timemodified", BigInteger),
+    *_gone(),
+)
+
+mirror_users = Table(
+    "mirror_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("username", String(100)),
+    Column("idnumber", String(255), index=True),
+    Column("firstname", Text),
+    Column("lastname", Text),
+    Column("email", String(255)),
+    Column("department", Text),
+    Column("suspended", Boolean, nullable=False),
+    Column("cadre_id", String(255)),  # from the profile field named in the settings
+    Column("profile", JSON, nullable=False),  # every custom profile field: shortname -> value
+    *_gone(),
+)
+
+mirror_cohorts = Table(
+    "mirror_cohorts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Column("idnumber", String(100)),
+    Column("visible", Boolean, nullable=False),
+    *_gone(),
+)
+
+mirror_cohort_members = Table(
+    "mirror_cohort_members",
+    metadata,
+    Column("cohort_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    *_gone(),
+    PrimaryKeyConstraint("cohort_id", "user_id"),
+)
+
+mirror_enrolments = Table(
+    "mirror_enrolments",
+    metadata,
+    Column("course_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # active, or inactive (suspended, expired, not yet started)
+    Column("timestart", BigInteger),  # where the road read gives it
+    Column("timeend", BigInteger),
+    *_gone(),
+    PrimaryKeyConstraint("course_id", "user_id"),
+)
+
+mirror_grades = Table(
+    "mirror_grades",
+    metadata,
+    Column("course_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("grade", Float),  # the course total; None when not graded yet
+    Column("grademax", Float),
+    Column("graded_at", BigInteger),
+    *_gone(),
+    PrimaryKeyConstraint("course_id", "user_id"),
+)
+
+mirror_completions = Table(  # completed courses only; a reset Moodle proves marks the row gone
+    "mirror_completions",
+    metadata,
+    Column("course_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("time_completed", BigInteger),
+    Column("precision", String(8), nullable=False),  # "second", or "minute" (report display strings)
+    Column("road", String(16), nullable=False),  # report, batch or per_enrolment
+    *_gone(),
+    PrimaryKeyConstraint("course_id", "user_id"),
+)
+
+MIRROR_TABLES = {
+    "categories": mirror_categories,
+    "courses": mirror_courses,
+    "users": mirror_users,
+    "cohorts": mirror_cohorts,
+    "cohort_members": mirror_cohort_members,
+    "enrolments": mirror_enrolments,
+    "grades": mirror_grades,
+    "completions": mirror_completions,
+}

@@ -1,0 +1,632 @@
+"""The sync: mirror Moodle into the store, entity by entity, partition by partition.
+
+Each partition reads Moodle first (outside any transaction), then writes its rows, its bookmark
+and the run's counts in ONE transaction. A run killed at any instant leaves whole partitions
+only; the next start resumes the unfinished run and skips the partitions it bookmarked.
+
+"Gone" is never inferred from an error: a row is marked gone only when a complete read proves
+it (a full list that no longer has it, Moodle answering "not completed", a user lookup that
+returns nothing). ``usernotenroled`` for a suspended or expired enrolment means "unknown, keep
+the last known value".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, select
+
+from ..config import Settings
+from ..moodle import Call, MoodleClient, MoodleError, UserNotEnrolled
+from ..moodle.models import CourseCompletionStatus, EnrolledUser
+from ..store import mirror
+from ..store.schema import (
+    mirror_categories,
+    mirror_cohort_members,
+    mirror_cohorts,
+    mirror_completions,
+    mirror_courses,
+    mirror_enrolments,
+    mirror_grades,
+    mirror_users,
+)
+from . import report as report_rows
+from .diff import Changes, diff
+from .progress import Progress
+from .rows import category_row, cohort_row, course_row, grade_row, has_markup, user_row
+
+log = structlog.get_logger("moodle_bridge.sync")
+
+ENTITIES = ("categories", "courses", "cohorts", "enrolments", "users", "completions", "grades")
+STUDENT = "student"
+
+
+class ReportUnstable(Exception):
+    """The report kept changing while being paged: nothing was applied."""
+
+
+@dataclass
+class SyncOptions:
+    full: bool = False
+    only: frozenset[str] | None = None  # None: every entity
+    dry_run: bool = False
+
+    def wants(self, entity: str) -> bool:
+        return self.only is None or entity in self.only
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    kind: str
+    road: str = ""
+    resumed: bool = False
+    dry_run: bool = False
+    counts: dict[str, Counter] = field(default_factory=dict)
+    oddities: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, entity: str, changes: Changes) -> None:
+        self.counts.setdefault(entity, Counter()).update(changes.counts())
+
+
+class Sync:
+    def __init__(self, settings: Settings, client: MoodleClient, engine: Engine,
+                 progress: Progress | None = None,
+                 before_commit: Callable[[str, str], None] | None = None) -> None:
+        self.settings = settings
+        self.s = settings.sync
+        self.client = client
+        self.engine = engine
+        self.progress = progress or Progress()
+        self._before_commit = before_commit  # test hook: runs inside each partition's transaction
+        self.done: set[tuple[str, str]] = set()
+        self.failed: set[str] = set()
+        self._dry: Connection | None = None
+
+    # --- the run ---------------------------------------------------------------------------------
+
+    def run(self, options: SyncOptions | None = None) -> RunSummary:
+        options = options or SyncOptions()
+        self.options = options
+        started, requests_before = datetime.now(timezone.utc), self.client.requests_sent
+        kind = "full" if options.full else "incremental"
+        self.summary = RunSummary(None, kind, dry_run=options.dry_run)
+        if not options.dry_run:
+            with self.engine.begin() as connection:
+                previous = mirror.running_run(connection)
+                if previous is not None:
+                    self.summary.run_id, self.summary.kind, self.summary.resumed = previous["id"], previous["kind"], True
+                    self.done = mirror.done_partitions(connection, previous["id"])
+                    log.info("sync.resuming", run_id=previous["id"], partitions_done=len(self.done))
+                else:
+                    self.summary.run_id = mirror.start_run(connection, kind)
+        if options.dry_run:
+            self._dry_owner = self.engine.connect()
+            self._dry = self._dry_owner
+            self._dry_transaction = self._dry.begin()
+        try:
+            self._steps(options)
+        finally:
+            if options.dry_run:
+                self._dry_transaction.rollback()
+                self._dry_owner.close()
+                self._dry = None
+            self.summary.requests = self.client.requests_sent - requests_before
+            self.summary.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+            if not options.dry_run:
+                with self.engine.begin() as connection:
+                    mirror.finish_run(connection, self.summary.run_id, "succeeded" if self.summary.ok else "failed",
+                                      "; ".join(self.summary.errors)[:4000] or None)
+            self.progress.close()
+        return self.summary
+
+    def _steps(self, options: SyncOptions) -> None:
+        site = self.client.call("core_webservice_get_site_info")
+        self.road = self._choose_road(site.function_names)
+        self.summary.road = self.road
+        for entity, step in (("categories", self.sync_categories), ("courses", self.sync_courses),
+                             ("cohorts", self.sync_cohorts)):
+            if options.wants(entity):
+                self._guard(entity, step)
+        if self.road == "report":
+            self._report_road(options)
+        else:
+            self._api_road(options)
+        if options.wants("grades") and self.settings.features.grades:
+            self._guard("grades", self.sync_grades)
+
+    def _guard(self, entity: str, step: Callable[[], None]) -> None:
+        """Run one entity's step; a Moodle failure fails the entity (and the run), not the process."""
+        try:
+            step()
+        except (MoodleError, ReportUnstable, report_rows.ReportLayoutError) as exc:
+            self.failed.add(entity)
+            self.summary.errors.append(f"{entity}: {exc}")
+            log.error("sync.entity_failed", entity=entity, error=str(exc))
+        finally:
+            self.progress.finish(entity, dict(self.summary.counts.get(entity, {})))
+
+    # --- one partition: read, then rows + bookmark + counts in one transaction ---------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A connection for reads; in a dry run, the run's one transaction (rolled back at the end),
+        so later steps see what earlier steps would have written."""
+        if self._dry is not None:
+            yield self._dry
+        else:
+            with self.engine.connect() as connection:
+                yield connection
+
+    def _partition(self, entity: str, key: str, fetch: Callable[[], Any],
+                   apply: Callable[[Connection, Any], dict[str, Changes]]) -> None:
+        if (entity, key) in self.done:
+            self.progress.advance(entity)
+            return
+        data = fetch()
+        if self._dry is not None:
+            results = apply(self._dry, data)
+        else:
+            with self.engine.connect() as connection:
+                transaction = connection.begin()
+                try:
+                    results = apply(connection, data)
+                    mirror.mark_done(connection, self.summary.run_id, entity, key)
+                    for name, changes in results.items():
+                        mirror.add_counts(connection, self.summary.run_id, name, changes.counts())
+                    if self._before_commit:
+                        self._before_commit(entity, key)
+                    transaction.commit()
+                except BaseException:
+                    if transaction.is_active:
+                        transaction.rollback()
+                    raise
+        for name, changes in results.items():
+            self.summary.add(name, changes)
+        self.done.add((entity, key))
+        self.progress.advance(entity)
+
+    def _write(self, connection: Connection, table, fresh: dict, reason: str, scope: dict | None = None,
+               gone_candidates=None) -> Changes:
+        existing = mirror.load(connection, table, **(scope or {}))
+        changes = diff(existing, fresh, gone_candidates)
+        mirror.apply(connection, table, changes, reason)
+        return changes
+
+    # --- small sets: full refresh, gone when absent ------------------------------------------------
+
+    def sync_categories(self) -> None:
+        self.progress.start("categories", 1)
+
+        def apply(connection, categories):
+            fresh = {c.id: category_row(c) for c in categories}
+            return {"categories": self._write(connection, mirror_categories, fresh, "deleted")}
+
+        self._partition("categories", "all", lambda: self.client.call("core_course_get_categories"), apply)
+
+    def sync_courses(self) -> None:
+        self.progress.start("courses", 1)
+
+        def apply(connection, courses):
+            real = [c for c in courses if not c.is_site]
+            self.summary.oddities["courses without completion tracking"] += sum(1 for c in real if not c.enablecompletion)
+            self.summary.oddities["courses with HTML in the name"] += sum(1 for c in real if has_markup(c.fullname))
+            self.summary.oddities["courses without class hours"] += sum(
+                1 for c in real if course_row(c, self.s.hours_field, self.s.training_type_field)["hours"] is None)
+            fresh = {c.id: course_row(c, self.s.hours_field, self.s.training_type_field) for c in real}
+            return {"courses": self._write(connection, mirror_courses, fresh, "deleted")}
+
+        self._partition("courses", "all", lambda: self.client.call("core_course_get_courses"), apply)
+
+    def sync_cohorts(self) -> None:
+        self.progress.start("cohorts", 1)
+
+        def fetch():
+            cohorts = self.client.call("core_cohort_get_cohorts")
+            ids = [c.id for c in cohorts]
+            calls = [Call("core_cohort_get_cohort_members", {"cohortids": ids[i:i + 100]})
+                     for i in range(0, len(ids), 100)]
+            members = []
+            for answer in self.client.call_many(calls):
+                if isinstance(answer, MoodleError):
+                    raise answer
+                members.extend(answer)
+            return cohorts, members
+
+        def apply(connection, data):
+            cohorts, members = data
+            fresh = {c.id: cohort_row(c) for c in cohorts}
+            links = {(m.cohortid, u): {"cohort_id": m.cohortid, "user_id": u} for m in members for u in m.userids}
+            return {"cohorts": self._write(connection, mirror_cohorts, fresh, "deleted"),
+                    "cohort_members": self._write(connection, mirror_cohort_members, links, "left")}
+
+        self._partition("cohorts", "all", fetch, apply)
+
+    # --- which road completions take -------------------------------------------------------------
+
+    def _choose_road(self, functions: frozenset[str]) -> str:
+        wanted = self.s.completion_road
+        report_ok = (self.settings.moodle.completions_report_id is not None
+                     and "core_reportbuilder_retrieve_report" in functions)
+        batch_ok = "tool_mobile_call_external_functions" in functions and self.settings.moodle.batch_size > 0
+        self.batch_ok = batch_ok and wanted != "per_enrolment"
+        if wanted == "auto":
+            return "report" if report_ok else "batch" if batch_ok else "per_enrolment"
+        if wanted == "report" and not report_ok:
+            raise MoodleError("completion_road = \"report\" needs moodle.completions_report_id and "
+                              "core_reportbuilder_retrieve_report in the service")
+        if wanted == "batch" and not batch_ok:
+            raise MoodleError("completion_road = \"batch\" needs tool_mobile_call_external_functions in the service")
+        return wanted
+
+    def _courses(self) -> list[dict]:
+        with self._connection() as connection:
+            rows = connection.execute(select(mirror_courses).where(mirror_courses.c.gone_at.is_(None))
+                                      .order_by(mirror_courses.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    # --- road 1: the completions report ------------------------------------------------------------
+
+    def _report_road(self, options: SyncOptions) -> None:
+        needs_report = options.wants("enrolments") or options.wants("completions") or options.wants("users")
+        staged: list[report_rows.ParticipationRow] | None = None
+        if needs_report:
+            try:
+                staged = self._read_report()
+            except (MoodleError, ReportUnstable, report_rows.ReportLayoutError) as exc:
+                for entity in ("enrolments", "completions", "users"):
+                    self.failed.add(entity)
+                self.summary.errors.append(f"completions report: {exc}")
+                log.error("sync.report_failed", error=str(exc))
+                return
+        if options.wants("users"):
+            idnumbers = sorted({r.user_idnumber for r in staged or [] if r.user_idnumber})
+            self._guard("users", lambda: self.sync_users(idnumbers=idnumbers))
+        if options.wants("enrolments") or options.wants("completions"):
+            self._guard("completions", lambda: self._apply_participation(staged or []))
+
+    def _read_report(self) -> list[report_rows.ParticipationRow]:
+        """Every page, staged; re-read from the start when the row count moves while paging."""
+        report_id, size = self.settings.moodle.completions_report_id, self.s.report_page_size
+        for attempt in range(1, self.s.report_attempts + 1):
+            first = self.client.call("core_reportbuilder_retrieve_report", reportid=report_id, page=0, perpage=size)
+            where = report_rows.layout(first.data.headers)
+            total, pages, stable = first.data.totalrowcount, [first], True
+            page_count = -(-total // size)
+            later = self.client.call_many([Call("core_reportbuilder_retrieve_report",
+                                                {"reportid": report_id, "page": p, "perpage": size})
+                                           for p in range(1, page_count)])
+            for answer in later:
+                if isinstance(answer, MoodleError):
+                    raise answer
+                if answer.data.totalrowcount != total or answer.data.headers != first.data.headers:
+                    stable = False
+                pages.append(answer)
+            rows = [row.columns for page in pages for row in page.data.rows]
+            if stable and len(rows) == total:
+                return self._parse_report(rows, where)
+            log.warning("sync.report_moved", attempt=attempt, total=total, read=len(rows))
+        raise ReportUnstable(f"report {report_id} changed while being read, {self.s.report_attempts} times; "
+                             "nothing was applied (try again later)")
+
+    def _parse_report(self, rows, where) -> list[report_rows.ParticipationRow]:
+        parsed = []
+        for index, columns in enumerate(rows):
+            try:
+                parsed.append(report_rows.parse_row(columns, where, self.s.report_timezone))
+            except ValueError as exc:
+                raise report_rows.ReportLayoutError(f"report row {index + 1}: {exc}") from None
+        return parsed
+
+    def _apply_participation(self, staged: list[report_rows.ParticipationRow]) -> None:
+        courses = {c["idnumber"]: c for c in self._courses() if c["idnumber"]}
+        with self._connection() as connection:
+            users = {}
+            duplicates = set()
+            for r in connection.execute(select(mirror_users.c.id, mirror_users.c.idnumber)
+                                        .where(mirror_users.c.gone_at.is_(None), mirror_users.c.idnumber.is_not(None))):
+                if r.idnumber in users:
+                    duplicates.add(r.idnumber)
+                users[r.idnumber] = r.id
+        by_course: dict[int, list[tuple[int, report_rows.ParticipationRow]]] = {c["id"]: [] for c in courses.values()}
+        for row in staged:
+            if not row.user_idnumber:
+                self.summary.oddities["report rows without a user ID number"] += 1
+            elif row.course_idnumber not in courses:
+                self.summary.oddities["report rows of unknown courses"] += 1
+            elif row.user_idnumber in duplicates:
+                self.summary.oddities["report rows with a user ID number two users share"] += 1
+            elif row.user_idnumber not in users:
+                self.summary.oddities["report rows of unknown users"] += 1
+            else:
+                by_course[courses[row.course_idnumber]["id"]].append((users[row.user_idnumber], row))
+        needs_status = not staged or staged[0].status is None
+        boundaries = self._boundaries()
+        self.progress.start("completions", len(by_course))
+        for course_id, entries in sorted(by_course.items()):
+            self._partition("completions", f"course:{course_id}",
+                            lambda cid=course_id, e=entries: self._participation_fetch(cid, e, needs_status, boundaries),
+                            lambda connection, data, cid=course_id: self._participation_apply(connection, cid, data))
+
+    def _participation_fetch(self, course_id, entries, needs_status, boundaries):
+        """Moodle reads a course's report rows still need: who is inactive, exact boundary times."""
+        inactive: set[int] = set()
+        if needs_status:
+            inactive = {u.id for u in self._enrolled(course_id, "onlysuspended")}
+        exact: dict[int, int | None] = {}
+        ambiguous = [(u, r) for u, r in entries if r.completed and report_rows.straddles(r.time_completed, boundaries)]
+        if ambiguous:
+            active = [(u, r) for u, r in ambiguous if (r.status or ("inactive" if u in inactive else "active")) == "active"]
+            answers = self._completion_calls(course_id, [u for u, _ in active])
+            for (user_id, _), answer in zip(active, answers):
+                if isinstance(answer, CourseCompletionStatus):
+                    exact[user_id] = answer.completionstatus.time_completed
+        return entries, inactive, exact, len(ambiguous) - len(exact)
+
+    def _participation_apply(self, connection, course_id, data) -> dict[str, Changes]:
+        entries, inactive, exact, unrefined = data
+        self.summary.oddities["completion times left to the minute at a period boundary"] += unrefined
+        enrolments, completions, resets = {}, {}, []
+        existing_completions = mirror.load(connection, mirror_completions, course_id=course_id)
+        for user_id, row in entries:
+            status = row.status or ("inactive" if user_id in inactive else "active")
+            enrolments[(course_id, user_id)] = {"course_id": course_id, "user_id": user_id, "status": status,
+                                                "timestart": row.timestart, "timeend": row.timeend}
+            key = (course_id, user_id)
+            if row.completed:
+                completions[key] = self._report_completion(course_id, user_id, row, exact,
+                                                           existing_completions.get(key))
+            else:
+                resets.append(key)
+        changes = {"enrolments": self._write(connection, mirror_enrolments, enrolments, "unenrolled",
+                                             scope={"course_id": course_id})}
+        completion_changes = diff(existing_completions, completions, gone_candidates=resets)
+        mirror.apply(connection, mirror_completions, completion_changes, "reset")
+        unenrolled = _unenrolled(connection, existing_completions, changes["enrolments"].gone)
+        completion_changes.gone += unenrolled.gone
+        changes["completions"] = completion_changes
+        self._grades_due(connection, course_id, changes)
+        return changes
+
+    def _report_completion(self, course_id, user_id, row, exact, before) -> dict:
+        moment = row.time_completed
+        if user_id in exact and exact[user_id] is not None:
+            time, precision = exact[user_id], "second"
+        elif (before and before["precision"] == "second" and before["time_completed"] is not None
+              and moment.first <= before["time_completed"] <= moment.last):
+            time, precision = before["time_completed"], "second"  # the exact time we already know
+        else:
+            time, precision = moment.first, "minute"
+        road = before["road"] if before and precision == "second" and user_id not in exact else "report"
+        return {"course_id": course_id, "user_id": user_id, "time_completed": time, "precision": precision,
+                "road": road}
+
+    def _boundaries(self) -> list[int]:
+        year = datetime.now(timezone.utc).year
+        return report_rows.period_starts(year - 6, year + 1, self.s.organisation_timezone, self.s.period_start)
+
+    # --- roads 2 and 3: per-enrolment completion calls, batched or not ---------------------------
+
+    def _api_road(self, options: SyncOptions) -> None:
+        if options.wants("enrolments"):
+            self._guard("enrolments", self.sync_enrolments)
+        if options.wants("users"):
+            self._guard("users", lambda: self.sync_users(idnumbers=[]))
+        if options.wants("completions"):
+            self._guard("completions", self.sync_completions)
+
+    def _enrolled(self, course_id: int, option: str) -> list[EnrolledUser]:
+        options = [{"name": "userfields", "value": "id,roles"}, {"name": option, "value": 1}]
+        users = self.client.call("core_enrol_get_enrolled_users", courseid=course_id, options=options)
+        return [u for u in users if any(r.shortname == STUDENT for r in u.roles)]
+
+    def sync_enrolments(self) -> None:
+        courses = self._courses()
+        self.progress.start("enrolments", len(courses))
+        for course in courses:
+            cid = course["id"]
+
+            def fetch(cid=cid):
+                answers = self.client.call_many([
+                    Call("core_enrol_get_enrolled_users", {"courseid": cid, "options": [
+                        {"name": "userfields", "value": "id,roles"}, {"name": which, "value": 1}]})
+                    for which in ("onlyactive", "onlysuspended")])
+                for answer in answers:
+                    if isinstance(answer, MoodleError):
+                        raise answer
+                return [[u for u in a if any(r.shortname == STUDENT for r in u.roles)] for a in answers]
+
+            def apply(connection, data, cid=cid):
+                active, inactive = data
+                fresh = {(cid, u.id): {"course_id": cid, "user_id": u.id, "status": status,
+                                       "timestart": None, "timeend": None}
+                         for status, group in (("inactive", inactive), ("active", active)) for u in group}
+                changes = {"enrolments": self._write(connection, mirror_enrolments, fresh, "unenrolled",
+                                                     scope={"course_id": cid})}
+                existing = mirror.load(connection, mirror_completions, course_id=cid)
+                changes["completions"] = _unenrolled(connection, existing, changes["enrolments"].gone)
+                self._grades_due(connection, cid, changes)
+                return changes
+
+            self._partition("enrolments", f"course:{cid}", fetch, apply)
+
+    def _completion_calls(self, course_id: int, user_ids: list[int]) -> list[Any]:
+        calls = [Call("core_completion_get_course_completion_status", {"courseid": course_id, "userid": u})
+                 for u in user_ids]
+        if self.batch_ok:
+            return self.client.call_batched(calls)
+        return self.client.call_many(calls)
+
+    def sync_completions(self) -> None:
+        courses = [c for c in self._courses() if c["completion_enabled"]]
+        self.progress.start("completions", len(courses))
+        for course in courses:
+            cid = course["id"]
+
+            def fetch(cid=cid):
+                with self._connection() as connection:
+                    learners = sorted(r.user_id for r in connection.execute(
+                        select(mirror_enrolments.c.user_id).where(
+                            mirror_enrolments.c.course_id == cid, mirror_enrolments.c.status == "active",
+                            mirror_enrolments.c.gone_at.is_(None))))
+                return learners, self._completion_calls(cid, learners)
+
+            self._partition("completions", f"course:{cid}", fetch,
+                            lambda connection, data, cid=cid: self._completions_apply(connection, cid, data))
+
+    def _completions_apply(self, connection, course_id, data) -> dict[str, Changes]:
+        learners, answers = data
+        fresh, resets = {}, []
+        for user_id, answer in zip(learners, answers):
+            if isinstance(answer, UserNotEnrolled):
+                self.summary.oddities["completions unknown (enrolment no longer active)"] += 1
+            elif isinstance(answer, MoodleError):
+                raise answer
+            elif answer.completionstatus.completed:
+                fresh[(course_id, user_id)] = {"course_id": course_id, "user_id": user_id,
+                                               "time_completed": answer.completionstatus.time_completed,
+                                               "precision": "second", "road": self.road}
+            else:
+                resets.append((course_id, user_id))
+        existing = mirror.load(connection, mirror_completions, course_id=course_id)
+        changes = diff(existing, fresh, gone_candidates=resets)
+        mirror.apply(connection, mirror_completions, changes, "reset")
+        result = {"completions": changes}
+        self._grades_due(connection, course_id, result)
+        return result
+
+    # --- cadres ------------------------------------------------------------------------------------
+
+    def sync_users(self, idnumbers: list[str]) -> None:
+        """Everyone in a unit cohort or enrolled as a student; looked up in chunks; then leavers."""
+        chunk = self.s.user_chunk
+        id_chunks = [idnumbers[i:i + chunk] for i in range(0, len(idnumbers), chunk)]
+        with self._connection() as connection:
+            scope_ids = {r.user_id for r in connection.execute(
+                select(mirror_cohort_members.c.user_id).where(mirror_cohort_members.c.gone_at.is_(None)))}
+            if self.road != "report":
+                scope_ids |= {r.user_id for r in connection.execute(
+                    select(mirror_enrolments.c.user_id).where(mirror_enrolments.c.gone_at.is_(None)))}
+        total = len(id_chunks) + -(-len(scope_ids) // chunk) + 1
+        self.progress.start("users", total)
+        for values in id_chunks:
+            self._partition("users", f"idnumber:{values[0]}..{values[-1]}:{len(values)}",
+                            lambda v=values: self._lookup("idnumber", v),
+                            lambda connection, users, v=values: self._users_apply(connection, users, "idnumber", v))
+        with self._connection() as connection:  # who the idnumber lookups found
+            found = {r.id for r in connection.execute(select(mirror_users.c.id).where(
+                mirror_users.c.gone_at.is_(None), mirror_users.c.idnumber.in_(idnumbers or [""])))}
+        by_id = sorted(scope_ids - found)
+        for i in range(0, len(by_id), chunk):
+            values = by_id[i:i + chunk]
+            self._partition("users", f"id:{values[0]}..{values[-1]}:{len(values)}",
+                            lambda v=values: self._lookup("id", v),
+                            lambda connection, users, v=values: self._users_apply(connection, users, "id", v))
+        upstream = {"cohorts", "enrolments", "completions"} & self.failed
+        if upstream:  # the scope is incomplete: do not call anyone a leaver
+            log.warning("sync.leavers_skipped", because=sorted(upstream))
+            return
+        self._leavers(found | scope_ids)
+
+    def _lookup(self, field: str, values: list) -> list:
+        return self.client.call("core_user_get_users_by_field", field=field, values=values)
+
+    def _users_apply(self, connection, users, field, values) -> dict[str, Changes]:
+        fresh = {u.id: user_row(u, self.s.cadre_id_field) for u in users}
+        self.summary.oddities["users without a cadre id"] += sum(1 for r in fresh.values() if not r["cadre_id"])
+        self.summary.oddities["users with HTML in the name"] += sum(
+            1 for u in users if has_markup(u.firstname) or has_markup(u.lastname))
+        if field == "id":
+            existing = mirror.load_keys(connection, mirror_users, list(values))
+            gone = [v for v in values if v not in fresh]  # asked for by id, not returned: deleted
+        else:
+            existing = mirror.load_keys(connection, mirror_users, list(fresh))
+            gone = []
+            self.summary.oddities["report users Moodle did not find"] += len(set(values) - {u.idnumber for u in users})
+        changes = diff(existing, fresh, gone_candidates=gone)
+        mirror.apply(connection, mirror_users, changes, "deleted")
+        return {"users": changes}
+
+    def _leavers(self, in_scope: set[int]) -> None:
+        with self._connection() as connection:
+            leaving = sorted(r.id for r in connection.execute(
+                select(mirror_users.c.id).where(mirror_users.c.gone_at.is_(None))) if r.id not in in_scope)
+        for i in range(0, len(leaving), self.s.user_chunk):
+            values = leaving[i:i + self.s.user_chunk]
+
+            def apply(connection, users, v=values):
+                still = {u.id for u in users}
+                existing = mirror.load_keys(connection, mirror_users, v)
+                left = Changes(gone=[u for u in v if u in still and existing[u]["gone_at"] is None])
+                deleted = Changes(gone=[u for u in v if u not in still and existing[u]["gone_at"] is None])
+                mirror.apply(connection, mirror_users, left, "left")
+                mirror.apply(connection, mirror_users, deleted, "deleted")
+                return {"users": Changes(gone=left.gone + deleted.gone)}
+
+            self._partition("users", f"leavers:{values[0]}..{values[-1]}:{len(values)}",
+                            lambda v=values: self._lookup("id", v), apply)
+
+    # --- grades: re-read where something changed, and at least every grades_max_age_days ---------
+
+    def _grades_due(self, connection: Connection, course_id: int, changes: dict[str, Changes]) -> None:
+        if any(not c.empty for c in changes.values()):
+            mirror.set_state(connection, "grades_due", str(course_id), True)
+
+    def sync_grades(self) -> None:
+        courses = self._courses()
+        now = datetime.now(timezone.utc).timestamp()
+        max_age = self.s.grades_max_age_days * 86400
+        with self._connection() as connection:
+            due = [c["id"] for c in courses if self.options.full
+                   or mirror.get_state(connection, "grades_due", str(c["id"]))
+                   or now - (mirror.get_state(connection, "grades_read", str(c["id"])) or 0) > max_age]
+        self.progress.start("grades", len(due))
+        for cid in due:
+            def apply(connection, report, cid=cid):
+                enrolled = set(mirror.load(connection, mirror_enrolments, course_id=cid, gone_at=None))
+                fresh = {}
+                for usergrades in report.usergrades:
+                    row = grade_row(usergrades)
+                    if row is not None and (cid, usergrades.userid) in enrolled:  # grades of known enrolments only
+                        fresh[(cid, usergrades.userid)] = row
+                self.summary.oddities["learners without a final grade yet"] += sum(
+                    1 for r in fresh.values() if r["grade"] is None)
+                # A learner missing from the list (suspended since) proves nothing: no gone here.
+                changes = self._write(connection, mirror_grades, fresh, "", scope={"course_id": cid},
+                                      gone_candidates=[])
+                mirror.set_state(connection, "grades_read", str(cid), now)
+                mirror.set_state(connection, "grades_due", str(cid), False)
+                return {"grades": changes}
+
+            self._partition("grades", f"course:{cid}",
+                            lambda cid=cid: self.client.call("gradereport_user_get_grade_items", courseid=cid), apply)
+
+
+def _unenrolled(connection: Connection, completions: dict, gone_enrolments: list) -> Changes:
+    """A removed enrolment takes its completion and grade out of what Moodle reports."""
+    gone_set = set(gone_enrolments)
+    changes = Changes(gone=[k for k, row in completions.items() if k in gone_set and row["gone_at"] is None])
+    mirror.apply(connection, mirror_completions, changes, "unenrolled")
+    grades = mirror.load_pairs(connection, mirror_grades, gone_enrolments)
+    mirror.apply(connection, mirror_grades, Changes(gone=[k for k, r in grades.items() if r["gone_at"] is None]),
+                 "unenrolled")
+    return changes
+
+
+def summary_lines(summary: RunSummary) -> list[tuple[str, dict[str, int]]]:
+    return [(entity, dict(summary.counts.get(entity, {}))) for entity in (*ENTITIES, "cohort_members")
+            if entity in summary.counts]
+

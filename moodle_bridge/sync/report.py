@@ -1,0 +1,123 @@
+"""Reading the completions report: column roles from headers, display strings to times (pure).
+
+Report builder cells are what a person would see: dates in the integration user's language and
+time zone, to the minute ("Sunday, 26 July 2026, 3:00 PM"), "Yes"/"No", "Active"/"Suspended".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+# Column roles and the English headers Moodle 5.1 gives them (Course participants source).
+HEADERS = {
+    "course_idnumber": ("Course ID number",),
+    "user_idnumber": ("ID number",),
+    "completed": ("Completed",),
+    "time_completed": ("Time completed",),
+    "enrol_status": ("Status",),
+    "enrol_timestart": ("Time started",),  # the first "Time started": the enrolment's
+    "enrol_timeend": ("Time ended",),
+}
+REQUIRED = ("course_idnumber", "user_idnumber", "completed", "time_completed")
+STATUS = {"Active": "active", "Suspended": "inactive", "Not current": "inactive"}
+_MONTHS = {m: i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
+                                       "September", "October", "November", "December"], start=1)}
+_DATE = re.compile(r"^\w+, (\d{1,2}) (\w+) (\d{4}), (\d{1,2}):(\d{2}) (AM|PM)$")
+
+
+class ReportLayoutError(ValueError):
+    """The report's columns are not what the sync needs; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    positions: dict[str, int]  # role -> column index
+
+    def has(self, role: str) -> bool:
+        return role in self.positions
+
+
+def layout(headers: list[str]) -> Layout:
+    positions: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        for role, labels in HEADERS.items():
+            if header.strip() in labels and role not in positions:
+                positions[role] = index
+                break
+    missing = [role for role in REQUIRED if role not in positions]
+    if missing:
+        wanted = ", ".join(f"'{HEADERS[r][0]}'" for r in missing)
+        raise ReportLayoutError(
+            f"the completions report lacks the column(s) {wanted} (it has: {', '.join(headers)}). "
+            "Add them, and check the integration user's language is English (README, The completions report)."
+        )
+    return Layout(positions)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A display time: every second it may stand for, as Unix seconds [first, last]."""
+
+    first: int
+    last: int
+
+
+def parse_display_time(text: str, tz: str) -> TimeRange | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _DATE.match(text)
+    if match is None or match.group(2) not in _MONTHS:
+        raise ValueError(f"not a Moodle date: {text!r}")
+    day, month, year, hour, minute, half = match.groups()
+    hour24 = int(hour) % 12 + (12 if half == "PM" else 0)
+    zone = ZoneInfo(tz)
+    local = datetime(int(year), _MONTHS[month], int(day), hour24, int(minute), tzinfo=zone)
+    starts = {int(local.replace(fold=fold).timestamp()) for fold in (0, 1)}  # two in a DST fold
+    return TimeRange(min(starts), max(starts) + 59)
+
+
+def period_starts(year_from: int, year_to: int, tz: str, period_start: str = "01-01") -> list[int]:
+    month, day = (int(part) for part in period_start.split("-"))
+    return [int(datetime(y, month, day, tzinfo=ZoneInfo(tz)).timestamp()) for y in range(year_from, year_to + 1)]
+
+
+def straddles(moment: TimeRange, boundaries: list[int]) -> bool:
+    """Whether the period a time falls in depends on seconds the display does not show."""
+    return any(moment.first < b <= moment.last for b in boundaries)
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    course_idnumber: str
+    user_idnumber: str
+    status: str | None  # active / inactive; None when the report has no Status column
+    timestart: int | None
+    timeend: int | None
+    completed: bool
+    time_completed: TimeRange | None
+
+
+def parse_row(columns: list[str | None], where: Layout, tz: str) -> ParticipationRow:
+    def cell(role: str) -> str:
+        index = where.positions.get(role)
+        return "" if index is None else (columns[index] or "").strip()
+
+    def moment(role: str) -> int | None:
+        parsed = parse_display_time(cell(role), tz) if where.has(role) else None
+        return None if parsed is None else parsed.first
+
+    status = STATUS.get(cell("enrol_status")) if where.has("enrol_status") else None
+    if where.has("enrol_status") and status is None:
+        raise ValueError(f"unknown enrolment status {cell('enrol_status')!r}")
+    completed = cell("completed")
+    if completed not in ("Yes", "No"):
+        raise ValueError(f"'Completed' is {completed!r}, expected Yes or No")
+    return ParticipationRow(
+        course_idnumber=cell("course_idnumber"), user_idnumber=cell("user_idnumber"), status=status,
+        timestart=moment("enrol_timestart"), timeend=moment("enrol_timeend"), completed=completed == "Yes",
+        time_completed=parse_display_time(cell("time_completed"), tz) if completed == "Yes" else None,
+    )

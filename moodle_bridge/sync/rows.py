@@ -1,0 +1,67 @@
+"""Moodle's answers as mirror rows (pure: no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..moodle.models import Category, Cohort, Course, User
+from ..moodle.models.grades import UserGrades
+
+Row = dict[str, Any]
+
+
+def category_row(category: Category) -> Row:
+    return {"id": category.id, "name": category.name, "idnumber": category.idnumber or None,
+            "parent": category.parent, "path": category.path, "visible": bool(category.visible if
+                                                                              category.visible is not None else 1)}
+
+
+def _custom_value(course: Course, shortname: str) -> Any:
+    field = next((f for f in course.customfields if f.shortname == shortname), None)
+    if field is None:
+        return None
+    return field.valueraw if field.valueraw not in (None, "") else (field.value or None)
+
+
+def course_hours(course: Course, shortname: str) -> float | None:
+    """The class hours custom field; None when missing or not a number (the rules then decide)."""
+    value = _custom_value(course, shortname)
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def course_row(course: Course, hours_field: str, type_field: str) -> Row:
+    training_type = _custom_value(course, type_field)
+    return {"id": course.id, "shortname": course.shortname, "fullname": course.fullname,
+            "idnumber": course.idnumber or None, "categoryid": course.categoryid,
+            "visible": bool(course.visible if course.visible is not None else 1),
+            "startdate": course.startdate, "enddate": course.enddate,
+            "completion_enabled": bool(course.enablecompletion), "hours": course_hours(course, hours_field),
+            "training_type": None if training_type is None else str(training_type),
+            "timemodified": course.timemodified}
+
+
+def cohort_row(cohort: Cohort) -> Row:
+    return {"id": cohort.id, "name": cohort.name, "idnumber": cohort.idnumber or None, "visible": cohort.visible}
+
+
+def user_row(user: User, cadre_id_field: str) -> Row:
+    profile = {f.shortname: f.value for f in user.customfields if f.value not in (None, "")}
+    return {"id": user.id, "username": user.username, "idnumber": user.idnumber or None,
+            "firstname": user.firstname, "lastname": user.lastname, "email": user.email,
+            "department": user.department or None, "suspended": bool(user.suspended),
+            "cadre_id": profile.get(cadre_id_field) or None, "profile": profile}
+
+
+def grade_row(grades: UserGrades) -> Row | None:
+    total = grades.course_total
+    if total is None:
+        return None
+    return {"course_id": grades.courseid, "user_id": grades.userid, "grade": total.graderaw,
+            "grademax": total.grademax, "graded_at": total.gradedategraded}
+
+
+def has_markup(text: str | None) -> bool:
+    return bool(text) and "<" in text

@@ -1,0 +1,82 @@
+"""Show a sync's summary and the mirror's status to an administrator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+
+from .i18n import N_, _
+from .store.schema import MIRROR_TABLES, sync_runs
+from .sync.engine import RunSummary, summary_lines
+
+ENTITY_LABELS = {
+    "categories": N_("categories"), "courses": N_("courses"), "cohorts": N_("units (cohorts)"),
+    "cohort_members": N_("unit members"), "enrolments": N_("enrolments"), "users": N_("cadres and users"),
+    "completions": N_("course completions"), "grades": N_("final grades"),
+}
+
+
+def render_summary(summary: RunSummary, console: Console | None = None) -> None:
+    console = console or Console()
+    title = _("Sync run {id} ({kind}, completions read through: {road})").format(
+        id=summary.run_id if summary.run_id is not None else _("dry run"), kind=_(summary.kind), road=summary.road)
+    table = Table(title=title)
+    for header in (_("What"), _("New"), _("Changed"), _("Gone"), _("Unchanged")):
+        table.add_column(header, justify="left" if header == _("What") else "right")
+    for entity, counts in summary_lines(summary):
+        table.add_row(_(ENTITY_LABELS[entity]), *(str(counts.get(k, 0)) for k in ("added", "changed", "gone", "unchanged")))
+    console.print(table)
+    oddities = {k: v for k, v in summary.oddities.items() if v}
+    if oddities:
+        odd = Table(title=_("Unusual data (synced as it is)"))
+        odd.add_column(_("What"))
+        odd.add_column(_("How many"), justify="right")
+        for name, count in sorted(oddities.items()):
+            odd.add_row(_(name), str(count))
+        console.print(odd)
+    console.print(_("{requests} requests to Moodle in {seconds:.1f} s.").format(
+        requests=summary.requests, seconds=summary.seconds))
+    if summary.dry_run:
+        console.print(_("Dry run: nothing was written."))
+    for error in summary.errors:
+        console.print("[red]" + _("Failed: {error}").format(error=error) + "[/]")
+
+
+def mirror_status(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as connection:
+        counts = {}
+        for name, table in MIRROR_TABLES.items():
+            present = connection.execute(select(func.count()).select_from(table).where(table.c.gone_at.is_(None))).scalar()
+            gone = connection.execute(select(func.count()).select_from(table).where(table.c.gone_at.is_not(None))).scalar()
+            counts[name] = {"present": present, "gone": gone}
+        last = connection.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(1)).first()
+    return {"counts": counts, "last_run": None if last is None else dict(last._mapping)}
+
+
+def render_status(report: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=_("The mirror"))
+    for header in (_("What"), _("Present"), _("Gone")):
+        table.add_column(header)
+    for name, counts in report["counts"].items():
+        table.add_row(_(ENTITY_LABELS[name]), str(counts["present"]), str(counts["gone"]))
+    console.print(table)
+    last = report["last_run"]
+    if last is None:
+        console.print(_("No sync has run yet."))
+        return
+    console.print(_("Last sync: run {id}, {kind}, {status}, started {started}, finished {finished}.").format(
+        id=last["id"], kind=_(last["kind"]), status=_(last["status"]), started=last["started_at"],
+        finished=last["finished_at"] or "-"))
+    changes = Table(title=_("What the last sync changed"))
+    for header in (_("What"), _("New"), _("Changed"), _("Gone")):
+        changes.add_column(header)
+    for entity, counts in (last["counts"] or {}).items():
+        changes.add_row(_(ENTITY_LABELS.get(entity, entity)),
+                        *(str(counts.get(k, 0)) for k in ("added", "changed", "gone")))
+    console.print(changes)
+    if last["error"]:
+        console.print("[red]" + last["error"] + "[/]")
