@@ -57,6 +57,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 
 
+def translated(word: str) -> str:
+    """A label kept as data (a run's status, an oddity's name), marked with N_ where it is defined."""
+    return gettext(word)
+
+
 def N_(message: str) -> str:
     """Mark a label for extraction; it is translated where it is shown."""
     return message

@@ -8,9 +8,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 
-from .i18n import N_, _
+from .i18n import N_, _, translated
 from .store.schema import MIRROR_TABLES, sync_runs
 from .sync.engine import RunSummary, summary_lines
+
+# Words stored in runs, shown translated.
+WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed")]
 
 ENTITY_LABELS = {
     "categories": N_("categories"), "courses": N_("courses"), "cohorts": N_("units (cohorts)"),
@@ -22,12 +25,12 @@ ENTITY_LABELS = {
 def render_summary(summary: RunSummary, console: Console | None = None) -> None:
     console = console or Console()
     title = _("Sync run {id} ({kind}, completions read through: {road})").format(
-        id=summary.run_id if summary.run_id is not None else _("dry run"), kind=_(summary.kind), road=summary.road)
+        id=summary.run_id if summary.run_id is not None else _("dry run"), kind=translated(summary.kind), road=summary.road)
     table = Table(title=title)
     for header in (_("What"), _("New"), _("Changed"), _("Gone"), _("Unchanged")):
         table.add_column(header, justify="left" if header == _("What") else "right")
     for entity, counts in summary_lines(summary):
-        table.add_row(_(ENTITY_LABELS[entity]), *(str(counts.get(k, 0)) for k in ("added", "changed", "gone", "unchanged")))
+        table.add_row(translated(ENTITY_LABELS[entity]), *(str(counts.get(k, 0)) for k in ("added", "changed", "gone", "unchanged")))
     console.print(table)
     oddities = {k: v for k, v in summary.oddities.items() if v}
     if oddities:
@@ -35,7 +38,7 @@ def render_summary(summary: RunSummary, console: Console | None = None) -> None:
         odd.add_column(_("What"))
         odd.add_column(_("How many"), justify="right")
         for name, count in sorted(oddities.items()):
-            odd.add_row(_(name), str(count))
+            odd.add_row(translated(name), str(count))
         console.print(odd)
     console.print(_("{requests} requests to Moodle in {seconds:.1f} s.").format(
         requests=summary.requests, seconds=summary.seconds))
@@ -62,20 +65,20 @@ def render_status(report: dict[str, Any], console: Console | None = None) -> Non
     for header in (_("What"), _("Present"), _("Gone")):
         table.add_column(header)
     for name, counts in report["counts"].items():
-        table.add_row(_(ENTITY_LABELS[name]), str(counts["present"]), str(counts["gone"]))
+        table.add_row(translated(ENTITY_LABELS[name]), str(counts["present"]), str(counts["gone"]))
     console.print(table)
     last = report["last_run"]
     if last is None:
         console.print(_("No sync has run yet."))
         return
     console.print(_("Last sync: run {id}, {kind}, {status}, started {started}, finished {finished}.").format(
-        id=last["id"], kind=_(last["kind"]), status=_(last["status"]), started=last["started_at"],
+        id=last["id"], kind=translated(last["kind"]), status=translated(last["status"]), started=last["started_at"],
         finished=last["finished_at"] or "-"))
     changes = Table(title=_("What the last sync changed"))
     for header in (_("What"), _("New"), _("Changed"), _("Gone")):
         changes.add_column(header)
     for entity, counts in (last["counts"] or {}).items():
-        changes.add_row(_(ENTITY_LABELS.get(entity, entity)),
+        changes.add_row(translated(ENTITY_LABELS.get(entity, entity)),
                         *(str(counts.get(k, 0)) for k in ("added", "changed", "gone")))
     console.print(changes)
     if last["error"]:

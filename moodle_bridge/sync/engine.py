@@ -23,6 +23,7 @@ import structlog
 from sqlalchemy import Connection, Engine, select
 
 from ..config import Settings
+from ..i18n import N_
 from ..moodle import Call, MoodleClient, MoodleError, UserNotEnrolled
 from ..moodle.models import CourseCompletionStatus, EnrolledUser
 from ..store import mirror
@@ -222,9 +223,9 @@ class Sync:
 
         def apply(connection, courses):
             real = [c for c in courses if not c.is_site]
-            self.summary.oddities["courses without completion tracking"] += sum(1 for c in real if not c.enablecompletion)
-            self.summary.oddities["courses with HTML in the name"] += sum(1 for c in real if has_markup(c.fullname))
-            self.summary.oddities["courses without class hours"] += sum(
+            self.summary.oddities[N_("courses without completion tracking")] += sum(1 for c in real if not c.enablecompletion)
+            self.summary.oddities[N_("courses with HTML in the name")] += sum(1 for c in real if has_markup(c.fullname))
+            self.summary.oddities[N_("courses without class hours")] += sum(
                 1 for c in real if course_row(c, self.s.hours_field, self.s.training_type_field)["hours"] is None)
             fresh = {c.id: course_row(c, self.s.hours_field, self.s.training_type_field) for c in real}
             return {"courses": self._write(connection, mirror_courses, fresh, "deleted")}
@@ -344,13 +345,13 @@ class Sync:
         by_course: dict[int, list[tuple[int, report_rows.ParticipationRow]]] = {c["id"]: [] for c in courses.values()}
         for row in staged:
             if not row.user_idnumber:
-                self.summary.oddities["report rows without a user ID number"] += 1
+                self.summary.oddities[N_("report rows without a user ID number")] += 1
             elif row.course_idnumber not in courses:
-                self.summary.oddities["report rows of unknown courses"] += 1
+                self.summary.oddities[N_("report rows of unknown courses")] += 1
             elif row.user_idnumber in duplicates:
-                self.summary.oddities["report rows with a user ID number two users share"] += 1
+                self.summary.oddities[N_("report rows with a user ID number two users share")] += 1
             elif row.user_idnumber not in users:
-                self.summary.oddities["report rows of unknown users"] += 1
+                self.summary.oddities[N_("report rows of unknown users")] += 1
             else:
                 by_course[courses[row.course_idnumber]["id"]].append((users[row.user_idnumber], row))
         needs_status = not staged or staged[0].status is None
@@ -378,7 +379,7 @@ class Sync:
 
     def _participation_apply(self, connection, course_id, data) -> dict[str, Changes]:
         entries, inactive, exact, unrefined = data
-        self.summary.oddities["completion times left to the minute at a period boundary"] += unrefined
+        self.summary.oddities[N_("completion times left to the minute at a period boundary")] += unrefined
         enrolments, completions, resets = {}, {}, []
         existing_completions = mirror.load(connection, mirror_completions, course_id=course_id)
         for user_id, row in entries:
@@ -492,7 +493,7 @@ class Sync:
         fresh, resets = {}, []
         for user_id, answer in zip(learners, answers):
             if isinstance(answer, UserNotEnrolled):
-                self.summary.oddities["completions unknown (enrolment no longer active)"] += 1
+                self.summary.oddities[N_("completions unknown (enrolment no longer active)")] += 1
             elif isinstance(answer, MoodleError):
                 raise answer
             elif answer.completionstatus.completed:
@@ -546,8 +547,8 @@ class Sync:
 
     def _users_apply(self, connection, users, field, values) -> dict[str, Changes]:
         fresh = {u.id: user_row(u, self.s.cadre_id_field) for u in users}
-        self.summary.oddities["users without a cadre id"] += sum(1 for r in fresh.values() if not r["cadre_id"])
-        self.summary.oddities["users with HTML in the name"] += sum(
+        self.summary.oddities[N_("users without a cadre id")] += sum(1 for r in fresh.values() if not r["cadre_id"])
+        self.summary.oddities[N_("users with HTML in the name")] += sum(
             1 for u in users if has_markup(u.firstname) or has_markup(u.lastname))
         if field == "id":
             existing = mirror.load_keys(connection, mirror_users, list(values))
@@ -555,7 +556,7 @@ class Sync:
         else:
             existing = mirror.load_keys(connection, mirror_users, list(fresh))
             gone = []
-            self.summary.oddities["report users Moodle did not find"] += len(set(values) - {u.idnumber for u in users})
+            self.summary.oddities[N_("report users Moodle did not find")] += len(set(values) - {u.idnumber for u in users})
         changes = diff(existing, fresh, gone_candidates=gone)
         mirror.apply(connection, mirror_users, changes, "deleted")
         return {"users": changes}
@@ -602,7 +603,7 @@ class Sync:
                     row = grade_row(usergrades)
                     if row is not None and (cid, usergrades.userid) in enrolled:  # grades of known enrolments only
                         fresh[(cid, usergrades.userid)] = row
-                self.summary.oddities["learners without a final grade yet"] += sum(
+                self.summary.oddities[N_("learners without a final grade yet")] += sum(
                     1 for r in fresh.values() if r["grade"] is None)
                 # A learner missing from the list (suspended since) proves nothing: no gone here.
                 changes = self._write(connection, mirror_grades, fresh, "", scope={"course_id": cid},

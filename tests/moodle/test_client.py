@@ -311,6 +311,9 @@ def test_batch_of_reads_is_retried_but_batch_with_a_write_is_not(client):
 
 @responses.activate
 def test_each_call_logged_at_debug_without_the_token(client):
+    from moodle_bridge.log import configure_logging
+
+    configure_logging("debug", "console", stream=__import__("io").StringIO())
     responses.post(ENDPOINT, body=_json("core_webservice_get_site_info.json"))
     responses.post(ENDPOINT, json=_error("invalidtoken"))
     with capture_logs() as logs:
