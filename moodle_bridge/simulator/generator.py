@@ -33,6 +33,7 @@ class Size:
 
 
 SIZES = {
+    "tiny": Size(cadres=40, courses=8, units=4, enrolments_per_cadre=4.0, trainers=2),  # for property tests
     "small": Size(cadres=300, courses=24, units=15, enrolments_per_cadre=7.0, trainers=7),
     "county": Size(cadres=5600, courses=110, units=45, enrolments_per_cadre=8.0, trainers=14),
     "province": Size(cadres=100_000, courses=500, units=800, enrolments_per_cadre=8.0, trainers=60),
@@ -138,7 +139,7 @@ def _courses(site: Site, spec: Size, rng: random.Random) -> None:
             site.courses[course_id] = course
             course_id += 1
     # Odd data a real site has: a course without completion tracking, HTML in a name.
-    odd = site.courses[course_id - reading - 1]
+    odd = site.courses[max(2, course_id - reading - 1)]
     odd.enablecompletion = 0
     odd.pass_grade = None
     site.courses[3].fullname = "Fundamentals of <b>Marxist</b> Philosophy & Practice"

@@ -118,8 +118,14 @@ class Sync:
             self._dry_owner = self.engine.connect()
             self._dry = self._dry_owner
             self._dry_transaction = self._dry.begin()
+        ended = False  # False after a crash or an interrupt: the run stays "running", to be resumed
         try:
             self._steps(options)
+            ended = True
+        except Exception as exc:
+            self.summary.errors.append(f"{type(exc).__name__}: {exc}")
+            ended = True
+            raise
         finally:
             if options.dry_run:
                 self._dry_transaction.rollback()
@@ -127,7 +133,7 @@ class Sync:
                 self._dry = None
             self.summary.requests = self.client.requests_sent - requests_before
             self.summary.seconds = (datetime.now(timezone.utc) - started).total_seconds()
-            if not options.dry_run:
+            if ended and not options.dry_run:
                 with self.engine.begin() as connection:
                     mirror.finish_run(connection, self.summary.run_id, "succeeded" if self.summary.ok else "failed",
                                       "; ".join(self.summary.errors)[:4000] or None)
