@@ -67,6 +67,7 @@ class SimulatedMoodle:
         self.faults = FaultPlan()
         self.calls: list[CallRecord] = []
         self.time_scale = time_scale  # > 0: really sleep demand x scale (a slow Moodle)
+        self.before_answer: list = []  # callables(function, arguments): change the site between calls
         self._lock = threading.RLock()  # Moodle's database: one consistent state per call
 
     # --- the protocol ------------------------------------------------------------------------------
@@ -75,6 +76,8 @@ class SimulatedMoodle:
         form = dict(fields)
         function = form.get("wsfunction", "")
         arguments = as_lists(decode_form((k, v) for k, v in fields if k not in ENVELOPE))
+        for hook in list(self.before_answer):
+            hook(function, arguments)
         fault = self.faults.take(function)
         if fault in ("http_500", "http_429", "http_403_empty", "http_503_html"):
             self._record(function, arguments, fault, latency.FIXED)
@@ -86,7 +89,7 @@ class SimulatedMoodle:
                      SimError("locktimeout", "The operation timed out while waiting for a lock."))
             return 200, self._headers(), json.dumps(error.payload(self.debug)).encode()
         status, body, outcome, demand, inner = self._answer(form, function, arguments)
-        self._record(function, arguments, outcome, demand, inner)
+        self._record(function, arguments, fault if fault in ("timeout", "drop") else outcome, demand, inner)
         if self.time_scale > 0:
             time.sleep(demand * self.time_scale)
         if fault == "timeout":
