@@ -17,6 +17,7 @@ from .moodle import Call, MoodleClient, MoodleError
 from .moodle.functions import FEATURES, functions_for
 from .moodle.models import Course, EnrolledUser, SiteInfo
 from .store import migration_status
+from .sync.report import ReportLayoutError, layout
 
 Status = Literal["ok", "warn", "fail"]
 CLOCK_SKEW_LIMIT_S = 60
@@ -218,8 +219,15 @@ class _Prober:
             self.report.add(name, "fail", _("report {id} has no rows: check its audience and "
                                             "conditions (README)").format(id=report_id))
             return False
-        self.report.add(name, "ok", _("report {id}: {rows} rows, columns: {headers}").format(
-            id=report_id, rows=page.data.totalrowcount, headers=", ".join(page.data.headers)))
+        try:
+            columns = layout(page.data.headers)
+        except ReportLayoutError as exc:
+            self.report.add(name, "fail", str(exc))
+            return False
+        status = (_("enrolment status from the report") if columns.has("enrol_status")
+                  else _("enrolment status read per course (add the Status column to save those calls)"))
+        self.report.add(name, "ok", _("report {id}: {rows} rows; {status}").format(
+            id=report_id, rows=page.data.totalrowcount, status=status))
         return True
 
     def batch(self) -> bool:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -170,7 +171,7 @@ class SimulatedMoodle:
         return 500, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
 
     def _headers(self) -> dict[str, str]:
-        return {"Content-Type": "application/json; charset=utf-8"}
+        return {"Content-Type": "application/json; charset=utf-8", "Date": formatdate(usegmt=True)}
 
     def _record(self, function: str, arguments: dict[str, Any], outcome: str, demand: float, inner: int = 0) -> None:
         with self._lock:

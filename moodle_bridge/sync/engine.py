@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -180,10 +181,33 @@ class Sync:
 
     def _partition(self, entity: str, key: str, fetch: Callable[[], Any],
                    apply: Callable[[Connection, Any], dict[str, Changes]]) -> None:
-        if (entity, key) in self.done:
-            self.progress.advance(entity)
+        self._partitions(entity, [(key, fetch, apply)])
+
+    def _partitions(self, entity: str, work: list[tuple[str, Callable[[], Any], Callable]]) -> None:
+        """Fetch partitions from Moodle on the bounded pool, a few ahead; apply them in order here.
+
+        Reads overlap (Moodle serves several requests at once); writes stay on this thread, one
+        transaction per partition, in a fixed order.
+        """
+        pending = [(key, fetch, apply) for key, fetch, apply in work if (entity, key) not in self.done]
+        self.progress.advance(entity, len(work) - len(pending))
+        if not pending:
             return
-        data = fetch()
+        if self._dry is not None:
+            for key, fetch, apply in pending:
+                self._commit_partition(entity, key, fetch(), apply)
+            return
+        ahead = max(1, self.settings.moodle.concurrency)
+        with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix=f"sync-{entity}") as pool:
+            futures = {}
+            for index, (key, fetch, apply) in enumerate(pending):
+                for later in pending[index: index + ahead * 2]:  # keep the pool busy, memory bounded
+                    if later[0] not in futures:
+                        futures[later[0]] = pool.submit(later[1])
+                self._commit_partition(entity, key, futures.pop(key).result(), apply)
+
+    def _commit_partition(self, entity: str, key: str, data: Any,
+                          apply: Callable[[Connection, Any], dict[str, Changes]]) -> None:
         if self._dry is not None:
             results = apply(self._dry, data)
         else:
@@ -363,10 +387,11 @@ class Sync:
         needs_status = not staged or staged[0].status is None
         boundaries = self._boundaries()
         self.progress.start("completions", len(by_course))
-        for course_id, entries in sorted(by_course.items()):
-            self._partition("completions", f"course:{course_id}",
-                            lambda cid=course_id, e=entries: self._participation_fetch(cid, e, needs_status, boundaries),
-                            lambda connection, data, cid=course_id: self._participation_apply(connection, cid, data))
+        self._partitions("completions", [
+            (f"course:{course_id}",
+             lambda cid=course_id, e=entries: self._participation_fetch(cid, e, needs_status, boundaries),
+             lambda connection, data, cid=course_id: self._participation_apply(connection, cid, data))
+            for course_id, entries in sorted(by_course.items())])
 
     def _participation_fetch(self, course_id, entries, needs_status, boundaries):
         """Moodle reads a course's report rows still need: who is inactive, exact boundary times."""
@@ -443,6 +468,7 @@ class Sync:
     def sync_enrolments(self) -> None:
         courses = self._courses()
         self.progress.start("enrolments", len(courses))
+        work = []
         for course in courses:
             cid = course["id"]
 
@@ -468,7 +494,8 @@ class Sync:
                 self._grades_due(connection, cid, changes)
                 return changes
 
-            self._partition("enrolments", f"course:{cid}", fetch, apply)
+            work.append((f"course:{cid}", fetch, apply))
+        self._partitions("enrolments", work)
 
     def _completion_calls(self, course_id: int, user_ids: list[int]) -> list[Any]:
         calls = [Call("core_completion_get_course_completion_status", {"courseid": course_id, "userid": u})
@@ -479,20 +506,19 @@ class Sync:
 
     def sync_completions(self) -> None:
         courses = [c for c in self._courses() if c["completion_enabled"]]
+        learners: dict[int, list[int]] = {c["id"]: [] for c in courses}
+        with self._connection() as connection:  # read here: fetches run on other threads
+            for r in connection.execute(select(mirror_enrolments.c.course_id, mirror_enrolments.c.user_id).where(
+                    mirror_enrolments.c.status == "active", mirror_enrolments.c.gone_at.is_(None))
+                    .order_by(mirror_enrolments.c.course_id, mirror_enrolments.c.user_id)):
+                if r.course_id in learners:
+                    learners[r.course_id].append(r.user_id)
         self.progress.start("completions", len(courses))
-        for course in courses:
-            cid = course["id"]
-
-            def fetch(cid=cid):
-                with self._connection() as connection:
-                    learners = sorted(r.user_id for r in connection.execute(
-                        select(mirror_enrolments.c.user_id).where(
-                            mirror_enrolments.c.course_id == cid, mirror_enrolments.c.status == "active",
-                            mirror_enrolments.c.gone_at.is_(None))))
-                return learners, self._completion_calls(cid, learners)
-
-            self._partition("completions", f"course:{cid}", fetch,
-                            lambda connection, data, cid=cid: self._completions_apply(connection, cid, data))
+        self._partitions("completions", [
+            (f"course:{cid}",
+             lambda cid=cid, who=who: (who, self._completion_calls(cid, who)),
+             lambda connection, data, cid=cid: self._completions_apply(connection, cid, data))
+            for cid, who in learners.items()])
 
     def _completions_apply(self, connection, course_id, data) -> dict[str, Changes]:
         learners, answers = data
@@ -529,19 +555,21 @@ class Sync:
                     select(mirror_enrolments.c.user_id).where(mirror_enrolments.c.gone_at.is_(None)))}
         total = len(id_chunks) + -(-len(scope_ids) // chunk) + 1
         self.progress.start("users", total)
-        for values in id_chunks:
-            self._partition("users", f"idnumber:{values[0]}..{values[-1]}:{len(values)}",
-                            lambda v=values: self._lookup("idnumber", v),
-                            lambda connection, users, v=values: self._users_apply(connection, users, "idnumber", v))
+        self._partitions("users", [
+            (f"idnumber:{values[0]}..{values[-1]}:{len(values)}",
+             lambda v=values: self._lookup("idnumber", v),
+             lambda connection, users, v=values: self._users_apply(connection, users, "idnumber", v))
+            for values in id_chunks])
+        wanted = set(idnumbers)
         with self._connection() as connection:  # who the idnumber lookups found
-            found = {r.id for r in connection.execute(select(mirror_users.c.id).where(
-                mirror_users.c.gone_at.is_(None), mirror_users.c.idnumber.in_(idnumbers or [""])))}
+            found = {r.id for r in connection.execute(select(mirror_users.c.id, mirror_users.c.idnumber).where(
+                mirror_users.c.gone_at.is_(None))) if r.idnumber in wanted}
         by_id = sorted(scope_ids - found)
-        for i in range(0, len(by_id), chunk):
-            values = by_id[i:i + chunk]
-            self._partition("users", f"id:{values[0]}..{values[-1]}:{len(values)}",
-                            lambda v=values: self._lookup("id", v),
-                            lambda connection, users, v=values: self._users_apply(connection, users, "id", v))
+        self._partitions("users", [
+            (f"id:{values[0]}..{values[-1]}:{len(values)}",
+             lambda v=values: self._lookup("id", v),
+             lambda connection, users, v=values: self._users_apply(connection, users, "id", v))
+            for values in (by_id[i:i + chunk] for i in range(0, len(by_id), chunk))])
         upstream = {"cohorts", "enrolments", "completions"} & self.failed
         if upstream:  # the scope is incomplete: do not call anyone a leaver
             log.warning("sync.leavers_skipped", because=sorted(upstream))
@@ -571,6 +599,7 @@ class Sync:
         with self._connection() as connection:
             leaving = sorted(r.id for r in connection.execute(
                 select(mirror_users.c.id).where(mirror_users.c.gone_at.is_(None))) if r.id not in in_scope)
+        work = []
         for i in range(0, len(leaving), self.s.user_chunk):
             values = leaving[i:i + self.s.user_chunk]
 
@@ -583,8 +612,9 @@ class Sync:
                 mirror.apply(connection, mirror_users, deleted, "deleted")
                 return {"users": Changes(gone=left.gone + deleted.gone)}
 
-            self._partition("users", f"leavers:{values[0]}..{values[-1]}:{len(values)}",
-                            lambda v=values: self._lookup("id", v), apply)
+            work.append((f"leavers:{values[0]}..{values[-1]}:{len(values)}",
+                         lambda v=values: self._lookup("id", v), apply))
+        self._partitions("users", work)
 
     # --- grades: re-read where something changed, and at least every grades_max_age_days ---------
 
@@ -601,6 +631,7 @@ class Sync:
                    or mirror.get_state(connection, "grades_due", str(c["id"]))
                    or now - (mirror.get_state(connection, "grades_read", str(c["id"])) or 0) > max_age]
         self.progress.start("grades", len(due))
+        work = []
         for cid in due:
             def apply(connection, report, cid=cid):
                 enrolled = set(mirror.load(connection, mirror_enrolments, course_id=cid, gone_at=None))
@@ -618,8 +649,9 @@ class Sync:
                 mirror.set_state(connection, "grades_due", str(cid), False)
                 return {"grades": changes}
 
-            self._partition("grades", f"course:{cid}",
-                            lambda cid=cid: self.client.call("gradereport_user_get_grade_items", courseid=cid), apply)
+            work.append((f"course:{cid}",
+                         lambda cid=cid: self.client.call("gradereport_user_get_grade_items", courseid=cid), apply))
+        self._partitions("grades", work)
 
 
 def _unenrolled(connection: Connection, completions: dict, gone_enrolments: list) -> Changes:
