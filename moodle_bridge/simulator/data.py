@@ -148,6 +148,7 @@ class Site:
     messages: list[Message] = field(default_factory=list)
     profile_field_names: dict[str, str] = field(default_factory=dict)  # shortname -> display name
     integration_user_id: int = 3
+    revision: int = 0  # bumped by every change below; answers derived from the data cache on it
     _next_id: int = 100_000
 
     def next_id(self) -> int:
@@ -170,6 +171,7 @@ class Site:
 
     def complete(self, courseid: int, userid: int, at: int, grade: float | None = 80.0) -> None:
         """The learner finishes every activity at ``at``; the course completes then."""
+        self.revision += 1
         course = self.courses[courseid]
         progress = self.progress.setdefault((courseid, userid), Progress(timestarted=at))
         for activity in course.activities:
@@ -183,13 +185,16 @@ class Site:
 
     def reset_completion(self, courseid: int, userid: int) -> None:
         """What a course reset (or a deleted completion) does to one learner."""
+        self.revision += 1
         self.progress.pop((courseid, userid), None)
 
     def set_grade(self, courseid: int, userid: int, grade: float | None, at: int) -> None:
+        self.revision += 1
         progress = self.progress.setdefault((courseid, userid), Progress())
         progress.grade, progress.graded_at = grade, at
 
     def enrol(self, courseid: int, userid: int, role: str = "student", timestart: int = 0, timeend: int = 0) -> None:
+        self.revision += 1
         existing = self.enrolments.get((courseid, userid))
         if existing:
             existing.status, existing.timestart, existing.timeend = 0, timestart, timeend
@@ -197,16 +202,20 @@ class Site:
             self.enrolments[(courseid, userid)] = Enrolment(courseid, userid, role, 0, timestart, timeend, self.now)
 
     def unenrol(self, courseid: int, userid: int) -> None:
+        self.revision += 1
         self.enrolments.pop((courseid, userid), None)
 
     def suspend_enrolment(self, courseid: int, userid: int, suspended: bool = True) -> None:
+        self.revision += 1
         self.enrolments[(courseid, userid)].status = 1 if suspended else 0
 
     def suspend_user(self, userid: int, suspended: bool = True) -> None:
+        self.revision += 1
         self.users[userid].suspended = suspended
 
     def delete_user(self, userid: int) -> None:
         """Moodle keeps the row, marks it deleted, and drops its enrolments and cohort memberships."""
+        self.revision += 1
         self.users[userid].deleted = True
         for key in [k for k in self.enrolments if k[1] == userid]:
             del self.enrolments[key]
@@ -216,6 +225,7 @@ class Site:
 
     def rename_cohort(self, cohortid: int, name: str) -> None:
         """A renamed unit: the cohort's name and its members' unit fields change, its code does not."""
+        self.revision += 1
         cohort = self.cohorts[cohortid]
         for userid in cohort.members:
             user = self.users[userid]
@@ -226,6 +236,7 @@ class Site:
         cohort.name = name
 
     def move_user(self, userid: int, cohortid: int) -> None:
+        self.revision += 1
         for cohort in self.cohorts.values():
             if userid in cohort.members:
                 cohort.members.remove(userid)

@@ -458,8 +458,22 @@ def _report_cell(ctx: Context, column: str, course: Course, user: User, enrolmen
     return values[column]
 
 
+_REPORT_CACHE: dict[tuple[int, int, int, int], list[list[str]]] = {}
+
+
 def report_rows(ctx: Context, report) -> list[list[str]]:
-    """Every student enrolment (suspended and expired too), by course ID number then user ID number."""
+    """Every student enrolment (suspended and expired too), by course ID number then user ID number.
+
+    Cached per site revision: Moodle re-runs the query for every page, the simulator need not.
+    """
+    key = (id(ctx.site), report.id, ctx.site.revision, ctx.site.now)
+    if key not in _REPORT_CACHE:
+        _REPORT_CACHE.clear()
+        _REPORT_CACHE[key] = _report_rows(ctx, report)
+    return _REPORT_CACHE[key]
+
+
+def _report_rows(ctx: Context, report) -> list[list[str]]:
     keyed = []
     for (courseid, userid), enrolment in ctx.site.enrolments.items():
         user = ctx.site.users[userid]
@@ -549,6 +563,7 @@ def update_users(ctx: Context, args: dict) -> dict:
         for field in item.get("customfields") or []:  # on update "type" holds the shortname
             if field["type"] in ctx.site.profile_field_names:  # an unknown field is silently ignored
                 user.profile[field["type"]] = field["value"]
+        ctx.site.revision += 1
     return {"warnings": []}
 
 

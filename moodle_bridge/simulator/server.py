@@ -139,7 +139,7 @@ class SimulatedMoodle:
             typed = validate(declarations()["functions"][BATCH]["parameters"], arguments)
         except SimError as error:
             return self._error(error)
-        responses, demand = [], latency.FIXED
+        responses, demand = [], latency.BATCH_REQUEST
         for request in typed["requests"]:
             function = request["function"]
             try:
@@ -151,7 +151,7 @@ class SimulatedMoodle:
                 demand += latency.inner_demand(cost)
                 responses.append({"error": False, "data": json.dumps(answer)})
             except SimError as error:
-                demand += latency.BATCH_INNER_EXTRA
+                demand += latency.inner_demand(latency.FIXED)
                 responses.append({"error": True, "exception": inner_exception(error, self.siteurl, self.debug)})
                 break  # Moodle does not process the remaining requests
         body = json.dumps({"responses": responses}).encode()
