@@ -155,13 +155,40 @@ class Site:
         self._next_id += 1
         return self._next_id
 
-    # --- reads used by the handlers and by tests ---------------------------------------------
+    # --- reads used by the handlers and by tests (indexed per revision: a province is large) ----
+
+    def _index(self, name: str, build):
+        cached = self.__dict__.get("_indexes", {}).get(name)
+        if cached is None or cached[0] != self.revision:
+            self.__dict__.setdefault("_indexes", {})[name] = cached = (self.revision, build())
+        return cached[1]
+
+    def _by_course(self) -> dict[int, list[Enrolment]]:
+        index: dict[int, list[Enrolment]] = {}
+        for (courseid, _userid), enrolment in sorted(self.enrolments.items()):
+            index.setdefault(courseid, []).append(enrolment)
+        return index
+
+    def _by_user(self) -> dict[int, list[int]]:
+        index: dict[int, list[int]] = {}
+        for courseid, userid in sorted(self.enrolments):
+            index.setdefault(userid, []).append(courseid)
+        return index
 
     def course_enrolments(self, courseid: int) -> list[Enrolment]:
-        return sorted((e for (c, _), e in self.enrolments.items() if c == courseid), key=lambda e: e.userid)
+        return self._index("by_course", self._by_course).get(courseid, [])
 
     def user_courses(self, userid: int) -> list[int]:
-        return sorted(c for (c, u) in self.enrolments if u == userid)
+        return self._index("by_user", self._by_user).get(userid, [])
+
+    def users_by(self, field: str) -> dict[str, list[User]]:
+        def build() -> dict[str, list[User]]:
+            index: dict[str, list[User]] = {}
+            for user in sorted(self.users.values(), key=lambda u: u.id):
+                index.setdefault(str(getattr(user, field)), []).append(user)
+            return index
+
+        return self._index(f"users_by_{field}", build)
 
     def completion_time(self, courseid: int, userid: int) -> int | None:
         progress = self.progress.get((courseid, userid))

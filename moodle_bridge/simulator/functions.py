@@ -216,7 +216,12 @@ def _user_common(ctx: Context, user: User) -> dict:
     return answer
 
 
-def _enrolled_user(ctx: Context, user: User, courseid: int, enrolment: Enrolment) -> dict:
+def _enrolled_user(ctx: Context, user: User, courseid: int, enrolment: Enrolment,
+                   wanted: set[str] | None = None) -> dict:
+    if wanted is not None and wanted <= {"id", "fullname", "roles"}:  # the sync's lean read: skip the rest
+        lean = {"id": user.id, "fullname": user.fullname}
+        lean["roles"] = [{"roleid": ROLE_IDS[enrolment.role], "name": "", "shortname": enrolment.role, "sortorder": 0}]
+        return {k: v for k, v in lean.items() if k in wanted}
     answer = _user_common(ctx, user)
     answer.update({"lastcourseaccess": 0, "city": user.city, "country": user.country,
                    "profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
@@ -252,10 +257,10 @@ def enrolled_users(ctx: Context, args: dict) -> list:
     rows = rows[start: start + limit] if limit else rows[start:]
     wanted = [f.strip() for f in str(options.get("userfields", "")).split(",") if f.strip()]
     answer = []
+    keep = set(wanted) | {"id", "fullname"} if wanted else None
     for enrolment in rows:
-        full = _enrolled_user(ctx, ctx.site.users[enrolment.userid], courseid, enrolment)
-        if wanted:
-            keep = set(wanted) | {"id", "fullname"}
+        full = _enrolled_user(ctx, ctx.site.users[enrolment.userid], courseid, enrolment, keep)
+        if keep:
             full = {k: v for k, v in full.items() if k in keep}
         answer.append(full)
     return answer
@@ -269,9 +274,11 @@ def users_by_field(ctx: Context, args: dict) -> list:
     if field not in ("id", "idnumber", "username", "email"):
         raise SimError("invalidparameter", "Invalid parameter value detected",
                        "core\\exception\\invalid_parameter_exception")
+    index = ctx.site.users_by(field)
+    matches = sorted({u.id: u for v in values for u in index.get(v, [])}.values(), key=lambda u: u.id)
     answer = []
-    for user in sorted(ctx.site.users.values(), key=lambda u: u.id):
-        if user.deleted or str(getattr(user, field)) not in values:
+    for user in matches:
+        if user.deleted:
             continue
         item = _user_common(ctx, user)
         item.update({"auth": user.auth, "suspended": user.suspended, "confirmed": True, "lang": user.lang,
