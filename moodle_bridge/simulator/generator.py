@@ -71,6 +71,8 @@ RANKS = [("county_leader", 0.03), ("section_chief", 0.15), ("deputy_section_chie
 PROFILE_FIELDS = {"cadre_id": "Cadre ID", "unit": "Work unit", "rank": "Rank", "category": "Cadre category"}
 
 LEAN_REPORT = ["course_idnumber", "user_idnumber", "completed", "time_completed"]
+RECOMMENDED_REPORT = ["course_idnumber", "user_idnumber", "enrol_status", "enrol_timestart", "enrol_timeend",
+                      "completed", "time_completed"]  # what the README asks an administrator to build
 FULL_REPORT = ["course_idnumber", "course_shortname", "course_hours", "username", "user_idnumber",
                "cadre_id", "unit", "enrol_status", "enrol_timestart", "enrol_timeend", "completed",
                "time_enrolled", "completion_timestarted", "time_completed", "progress", "grade"]
@@ -96,6 +98,7 @@ def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW) -> S
     _enrolments_and_progress(site, spec, rng)
     site.reports[1] = Report(1, "Lab: course completions (students, all courses)", FULL_REPORT, now - 86400)
     site.reports[2] = Report(2, "Lab: course completions lean", LEAN_REPORT, now - 86400)
+    site.reports[3] = Report(3, "moodle_bridge: course completions", RECOMMENDED_REPORT, now - 86400)
     if size == "small":
         _lab_anchors(site)
     return site

@@ -14,13 +14,13 @@ from moodle_bridge.sync import Sync, SyncOptions
 class Harness:
     """A simulated Moodle, a migrated store and a way to sync between them."""
 
-    def __init__(self, db_url: str, road: str, size: str = "small") -> None:
+    def __init__(self, db_url: str, road: str, size: str = "small", report_id: int = 2) -> None:
         self.site = generate(size)
         self.moodle = SimulatedMoodle(self.site)
         self.road = road
         self.engine = connect(db_url)
         upgrade(self.engine)
-        self.settings = Settings(moodle={"url": self.moodle.siteurl, "completions_report_id": 2},
+        self.settings = Settings(moodle={"url": self.moodle.siteurl, "completions_report_id": report_id},
                                  sync={"completion_road": road})
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock.start()
@@ -41,8 +41,8 @@ class Harness:
 def harness_factory(db_url):
     made = []
 
-    def make(road: str = "report", size: str = "small") -> Harness:
-        made.append(Harness(db_url, road, size))
+    def make(road: str = "report", size: str = "small", report_id: int = 2) -> Harness:
+        made.append(Harness(db_url, road, size, report_id))
         return made[-1]
 
     yield make

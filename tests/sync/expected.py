@@ -25,7 +25,12 @@ def _students(site: Site, road: str):
         yield courseid, userid, enrolment
 
 
-def expected(site: Site, road: str) -> dict[str, dict[Any, dict[str, Any]]]:
+def _minute(timestamp: int) -> int | None:
+    return timestamp - timestamp % 60 if timestamp else None
+
+
+def expected(site: Site, road: str, enrolment_times: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
+    """``enrolment_times``: the road reads enrolment start and end (the recommended report)."""
     students = list(_students(site, road))
     members = {(c.id, u) for c in site.cohorts.values() for u in c.members if not site.users[u].deleted}
     in_scope = {u for _c, u in members} | {u for _c, u, _e in students}
@@ -55,7 +60,8 @@ def expected(site: Site, road: str) -> dict[str, dict[Any, dict[str, Any]]]:
         active = enrolment.active_at(site.now)
         result["enrolments"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,
                                                     "status": "active" if active else "inactive",
-                                                    "timestart": None, "timeend": None}
+                                                    "timestart": _minute(enrolment.timestart) if enrolment_times else None,
+                                                    "timeend": _minute(enrolment.timeend) if enrolment_times else None}
         progress = site.progress.get((courseid, userid))
         completed_at = progress.timecompleted if progress else None
         if completed_at and site.courses[courseid].enablecompletion and (road == "report" or active):

@@ -18,6 +18,18 @@ def test_full_sync_mirrors_the_site(harness_factory, road):
     assert differences(expected(h.site, road), mirrored(h.engine)) == []
 
 
+def test_recommended_report_gives_status_and_times_without_per_course_calls(harness_factory):
+    h = harness_factory("report", report_id=3)
+    summary = h.sync(full=True)
+    assert summary.ok, summary.errors
+    assert h.moodle.requests_made("core_enrol_get_enrolled_users") == 0
+    assert differences(expected(h.site, "report", enrolment_times=True), mirrored(h.engine)) == []
+    scripted_changes(h.site)
+    assert h.sync().ok
+    want, have = expected(h.site, "report", enrolment_times=True), mirrored(h.engine)
+    assert differences(want, have, tables=[t for t in want if t != "grades"]) == []
+
+
 def scripted_changes(site) -> None:
     """What happens on a real site between two nightly syncs."""
     now = site.now
