@@ -19,6 +19,7 @@ ENTITY_LABELS = {
     "categories": N_("categories"), "courses": N_("courses"), "cohorts": N_("units (cohorts)"),
     "cohort_members": N_("unit members"), "enrolments": N_("enrolments"), "users": N_("cadres and users"),
     "completions": N_("course completions"), "grades": N_("final grades"),
+    "activity_completions": N_("activity completions"),
 }
 
 

@@ -170,6 +170,19 @@ mirror_completions = Table(  # completed courses only; a reset Moodle proves mar
     PrimaryKeyConstraint("course_id", "user_id"),
 )
 
+mirror_activity_completions = Table(  # optional (features.activity_completions); completed activities only
+    "mirror_activity_completions",
+    metadata,
+    Column("course_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("cmid", Integer, nullable=False),
+    Column("modname", String(32), nullable=False),
+    Column("state", Integer, nullable=False),  # 1 complete, 2 complete with a pass, 3 complete with a fail
+    Column("time_completed", BigInteger),
+    *_gone(),
+    PrimaryKeyConstraint("course_id", "user_id", "cmid"),
+)
+
 MIRROR_TABLES = {
     "categories": mirror_categories,
     "courses": mirror_courses,
@@ -179,4 +192,5 @@ MIRROR_TABLES = {
     "enrolments": mirror_enrolments,
     "grades": mirror_grades,
     "completions": mirror_completions,
+    "activity_completions": mirror_activity_completions,
 }

@@ -29,6 +29,7 @@ from ..moodle import Call, MoodleClient, MoodleError, UserNotEnrolled
 from ..moodle.models import CourseCompletionStatus, EnrolledUser
 from ..store import mirror
 from ..store.schema import (
+    mirror_activity_completions,
     mirror_categories,
     mirror_cohort_members,
     mirror_cohorts,
@@ -45,7 +46,8 @@ from .rows import category_row, cohort_row, course_row, grade_row, has_markup, u
 
 log = structlog.get_logger("moodle_bridge.sync")
 
-ENTITIES = ("categories", "courses", "cohorts", "enrolments", "users", "completions", "grades")
+ENTITIES = ("categories", "courses", "cohorts", "enrolments", "users", "completions", "grades",
+            "activity_completions")
 STUDENT = "student"
 
 
@@ -155,6 +157,8 @@ class Sync:
             self._api_road(options)
         if options.wants("grades") and self.settings.features.grades:
             self._guard("grades", self.sync_grades)
+        if options.wants("activity_completions") and self.settings.features.activity_completions:
+            self._guard("activity_completions", self.sync_activity_completions)
 
     def _guard(self, entity: str, step: Callable[[], None]) -> None:
         """Run one entity's step; a Moodle failure fails the entity (and the run), not the process."""
@@ -497,14 +501,8 @@ class Sync:
             work.append((f"course:{cid}", fetch, apply))
         self._partitions("enrolments", work)
 
-    def _completion_calls(self, course_id: int, user_ids: list[int]) -> list[Any]:
-        calls = [Call("core_completion_get_course_completion_status", {"courseid": course_id, "userid": u})
-                 for u in user_ids]
-        if self.batch_ok:
-            return self.client.call_batched(calls)
-        return self.client.call_many(calls)
-
-    def sync_completions(self) -> None:
+    def _active_learners(self) -> dict[int, list[int]]:
+        """Active student enrolments by course, for courses with completion tracking."""
         courses = [c for c in self._courses() if c["completion_enabled"]]
         learners: dict[int, list[int]] = {c["id"]: [] for c in courses}
         with self._connection() as connection:  # read here: fetches run on other threads
@@ -513,7 +511,18 @@ class Sync:
                     .order_by(mirror_enrolments.c.course_id, mirror_enrolments.c.user_id)):
                 if r.course_id in learners:
                     learners[r.course_id].append(r.user_id)
-        self.progress.start("completions", len(courses))
+        return learners
+
+    def _completion_calls(self, course_id: int, user_ids: list[int],
+                          function: str = "core_completion_get_course_completion_status") -> list[Any]:
+        calls = [Call(function, {"courseid": course_id, "userid": u}) for u in user_ids]
+        if self.batch_ok:
+            return self.client.call_batched(calls)
+        return self.client.call_many(calls)
+
+    def sync_completions(self) -> None:
+        learners = self._active_learners()
+        self.progress.start("completions", len(learners))
         self._partitions("completions", [
             (f"course:{cid}",
              lambda cid=cid, who=who: (who, self._completion_calls(cid, who)),
@@ -540,6 +549,38 @@ class Sync:
         result = {"completions": changes}
         self._grades_due(connection, course_id, result)
         return result
+
+    # --- activity completions (optional: the rules need course completion only) -----------------
+
+    def sync_activity_completions(self) -> None:
+        learners = self._active_learners()
+        self.progress.start("activity_completions", len(learners))
+        function = "core_completion_get_activities_completion_status"
+        self._partitions("activity_completions", [
+            (f"course:{cid}", lambda cid=cid, who=who: (who, self._completion_calls(cid, who, function)),
+             lambda connection, data, cid=cid: self._activities_apply(connection, cid, data))
+            for cid, who in learners.items()])
+
+    def _activities_apply(self, connection, course_id, data) -> dict[str, Changes]:
+        learners, answers = data
+        fresh, resets = {}, []
+        for user_id, answer in zip(learners, answers):
+            if isinstance(answer, UserNotEnrolled):
+                continue  # unknown: keep the last known
+            if isinstance(answer, MoodleError):
+                raise answer
+            for status in answer.statuses:
+                key = (course_id, user_id, status.cmid)
+                if status.state > 0:
+                    fresh[key] = {"course_id": course_id, "user_id": user_id, "cmid": status.cmid,
+                                  "modname": status.modname, "state": status.state,
+                                  "time_completed": status.timecompleted or None}
+                else:
+                    resets.append(key)
+        existing = mirror.load(connection, mirror_activity_completions, course_id=course_id)
+        changes = diff(existing, fresh, gone_candidates=resets)
+        mirror.apply(connection, mirror_activity_completions, changes, "reset")
+        return {"activity_completions": changes}
 
     # --- cadres ------------------------------------------------------------------------------------
 
@@ -662,6 +703,10 @@ def _unenrolled(connection: Connection, completions: dict, gone_enrolments: list
     grades = mirror.load_pairs(connection, mirror_grades, gone_enrolments)
     mirror.apply(connection, mirror_grades, Changes(gone=[k for k, r in grades.items() if r["gone_at"] is None]),
                  "unenrolled")
+    for course_id in {c for c, _u in gone_set}:
+        activities = mirror.load(connection, mirror_activity_completions, course_id=course_id, gone_at=None)
+        mirror.apply(connection, mirror_activity_completions,
+                     Changes(gone=[k for k in activities if k[:2] in gone_set]), "unenrolled")
     return changes
 
 

@@ -30,3 +30,20 @@ def test_unreachable_store_is_reported_not_raised():
     assert not status.reachable and status.error
     with pytest.raises(NotMigrated, match="cannot be reached"):
         require_migrated(engine)
+
+
+def test_migrations_build_exactly_the_declared_schema(db_url):
+    """schema.py (what the code uses) and the migrations (what databases get) must not drift."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from moodle_bridge.store.schema import metadata
+
+    engine = connect(db_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        drift = [d for d in compare_metadata(context, metadata)
+                 if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")]
+    engine.dispose()
+    assert drift == []

@@ -29,8 +29,10 @@ def _minute(timestamp: int) -> int | None:
     return timestamp - timestamp % 60 if timestamp else None
 
 
-def expected(site: Site, road: str, enrolment_times: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
-    """``enrolment_times``: the road reads enrolment start and end (the recommended report)."""
+def expected(site: Site, road: str, enrolment_times: bool = False,
+             activities: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
+    """``enrolment_times``: the road reads enrolment start and end (the recommended report);
+    ``activities``: activity completions are synced (features.activity_completions)."""
     students = list(_students(site, road))
     members = {(c.id, u) for c in site.cohorts.values() for u in c.members if not site.users[u].deleted}
     in_scope = {u for _c, u in members} | {u for _c, u, _e in students}
@@ -48,6 +50,7 @@ def expected(site: Site, road: str, enrolment_times: bool = False) -> dict[str, 
         "enrolments": {},
         "completions": {},
         "grades": {},
+        "activity_completions": {},
     }
     for userid in in_scope:
         user = site.users[userid]
@@ -70,6 +73,13 @@ def expected(site: Site, road: str, enrolment_times: bool = False) -> dict[str, 
                 "course_id": courseid, "user_id": userid,
                 "time_completed": completed_at - completed_at % 60 if minute else completed_at,
                 "precision": "minute" if minute else "second"}
+        if activities and active and site.courses[courseid].enablecompletion and progress:
+            for activity in site.courses[courseid].activities:
+                done = progress.activity_times.get(activity.cmid)
+                if done:
+                    result["activity_completions"][(courseid, userid, activity.cmid)] = {
+                        "course_id": courseid, "user_id": userid, "cmid": activity.cmid,
+                        "modname": activity.modname, "state": 2 if activity.graded else 1, "time_completed": done}
         if active:
             grade = progress.grade if progress else None
             result["grades"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,

@@ -105,3 +105,17 @@ def test_only_some_entities(harness_factory):
     have = mirrored(h.engine)
     assert set(summary.counts) == {"categories", "courses"}
     assert have["courses"] and not have["enrolments"] and not have["users"]
+
+
+@pytest.mark.parametrize("road", ["report", "batch"])
+def test_activity_completions_when_switched_on(harness_factory, road):
+    h = harness_factory(road)
+    h.settings.features.activity_completions = True
+    assert h.sync(full=True).ok
+    assert differences(expected(h.site, road, activities=True), mirrored(h.engine)) == []
+    scripted_changes(h.site)
+    assert h.sync().ok
+    want, have = expected(h.site, road, activities=True), mirrored(h.engine)
+    inactive = {k for k, r in have["enrolments"].items() if r["status"] == "inactive"}
+    keep = {k: v for k, v in have["activity_completions"].items() if k[:2] not in inactive}
+    assert keep == {k: v for k, v in want["activity_completions"].items() if k[:2] not in inactive}
