@@ -456,7 +456,8 @@ def _report_cell(ctx: Context, column: str, course: Course, user: User, enrolmen
         "course_idnumber": course.idnumber, "course_shortname": course.shortname,
         "course_hours": "" if course.hours is None else f"{course.hours:.1f}", "username": user.username,
         "user_idnumber": user.idnumber, "cadre_id": user.profile.get("cadre_id", ""),
-        "unit": user.profile.get("unit", ""), "enrol_timestart": date(enrolment.timestart),
+        # Moodle's enrolment entity: CASE WHEN timestart = 0 THEN timecreated (fixture rows show it)
+        "unit": user.profile.get("unit", ""), "enrol_timestart": date(enrolment.timestart or enrolment.timecreated),
         "enrol_timeend": date(enrolment.timeend), "completed": "Yes" if progress.timecompleted else "No",
         "time_enrolled": date(enrolment.timecreated), "completion_timestarted": date(progress.timestarted),
         "time_completed": date(progress.timecompleted or 0),
@@ -474,10 +475,12 @@ def report_rows(ctx: Context, report) -> list[list[str]]:
     Cached per site revision: Moodle re-runs the query for every page, the simulator need not.
     """
     key = (id(ctx.site), report.id, ctx.site.revision, ctx.site.now)
-    if key not in _REPORT_CACHE:
+    rows = _REPORT_CACHE.get(key)
+    if rows is None:
+        rows = _report_rows(ctx, report)
         _REPORT_CACHE.clear()
-        _REPORT_CACHE[key] = _report_rows(ctx, report)
-    return _REPORT_CACHE[key]
+        _REPORT_CACHE[key] = rows
+    return rows
 
 
 def _report_rows(ctx: Context, report) -> list[list[str]]:

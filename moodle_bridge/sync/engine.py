@@ -12,11 +12,12 @@ the last known value".
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import Connection, Engine, select
 
 from ..config import Settings
 from ..i18n import N_
-from ..moodle import Call, MoodleClient, MoodleError, UserNotEnrolled
+from ..moodle import Call, MoodleClient, MoodleError, NotFound, UserNotEnrolled
 from ..moodle.models import CourseCompletionStatus, EnrolledUser
 from ..store import mirror
 from ..store.schema import (
@@ -113,6 +114,7 @@ class Sync:
                 previous = mirror.running_run(connection)
                 if previous is not None:
                     self.summary.run_id, self.summary.kind, self.summary.resumed = previous["id"], previous["kind"], True
+                    options.full = options.full or previous["kind"] == "full"  # what it set out to do
                     self.done = mirror.done_partitions(connection, previous["id"])
                     log.info("sync.resuming", run_id=previous["id"], partitions_done=len(self.done))
                 else:
@@ -390,6 +392,7 @@ class Sync:
                 by_course[courses[row.course_idnumber]["id"]].append((users[row.user_idnumber], row))
         needs_status = not staged or staged[0].status is None
         boundaries = self._boundaries()
+        self._check_report_times(by_course)
         self.progress.start("completions", len(by_course))
         self._partitions("completions", [
             (f"course:{course_id}",
@@ -397,11 +400,30 @@ class Sync:
              lambda connection, data, cid=course_id: self._participation_apply(connection, cid, data))
             for course_id, entries in sorted(by_course.items())])
 
+    def _check_report_times(self, by_course: dict[int, list]) -> None:
+        """A few report times against Moodle's exact ones: a wrong report_timezone would shift
+        every completion by hours, and across a period boundary into the wrong year."""
+        sample = [(cid, uid, row) for cid, entries in sorted(by_course.items()) for uid, row in entries
+                  if row.completed and row.time_completed and row.status != "inactive"][:3]
+        if not sample:
+            return
+        answers = self.client.call_many([Call("core_completion_get_course_completion_status",
+                                              {"courseid": cid, "userid": uid}) for cid, uid, _ in sample])
+        checked = [(row.time_completed, a.completionstatus.time_completed) for (_, _, row), a in zip(sample, answers)
+                   if isinstance(a, CourseCompletionStatus) and a.completionstatus.time_completed]
+        if checked and not any(shown.first <= exact <= shown.last for shown, exact in checked):
+            shown, exact = checked[0]
+            raise report_rows.ReportLayoutError(
+                f"report dates are {round((shown.first - exact) / 3600, 1)} h off Moodle's exact times: "
+                f"sync.report_timezone ({self.s.report_timezone}) is probably not the integration user's time zone")
+
     def _participation_fetch(self, course_id, entries, needs_status, boundaries):
-        """Moodle reads a course's report rows still need: who is inactive, exact boundary times."""
+        """Moodle reads a course's report rows still need: who is inactive, exact boundary times,
+        and whether learners missing from the report are really unenrolled."""
         inactive: set[int] = set()
         if needs_status:
             inactive = {u.id for u in self._enrolled(course_id, "onlysuspended")}
+        still_enrolled = self._confirm_missing(course_id, {u for u, _ in entries})
         exact: dict[int, int | None] = {}
         ambiguous = [(u, r) for u, r in entries if r.completed and report_rows.straddles(r.time_completed, boundaries)]
         if ambiguous:
@@ -410,14 +432,31 @@ class Sync:
             for (user_id, _), answer in zip(active, answers):
                 if isinstance(answer, CourseCompletionStatus):
                     exact[user_id] = answer.completionstatus.time_completed
-        return entries, inactive, exact, len(ambiguous) - len(exact)
+        return entries, inactive, exact, len(ambiguous) - len(exact), still_enrolled
+
+    def _confirm_missing(self, course_id: int, in_report: set[int]) -> set[int]:
+        """Learners the mirror has in this course that the report lacks, and Moodle still enrolls.
+
+        A report read is not atomic: rows can shift between pages with the count unchanged, and a
+        row whose user ID number is blank or shared cannot be placed. So absence from the report
+        is checked with one participants call before anyone is marked unenrolled.
+        """
+        with self._connection() as connection:
+            missing = {k[1] for k, row in mirror.load(connection, mirror_enrolments, course_id=course_id).items()
+                       if row["gone_at"] is None and k[1] not in in_report}
+        if not missing:
+            return set()
+        options = [{"name": "userfields", "value": "id,roles"}]
+        enrolled = self.client.call("core_enrol_get_enrolled_users", courseid=course_id, options=options)
+        return missing & {u.id for u in enrolled if any(r.shortname == STUDENT for r in u.roles)}
 
     def _participation_apply(self, connection, course_id, data) -> dict[str, Changes]:
-        entries, inactive, exact, unrefined = data
+        entries, inactive, exact, unrefined, still_enrolled = data
         self.summary.oddities[N_("completion times left to the minute at a period boundary")] += unrefined
+        self.summary.oddities[N_("enrolments Moodle has that the report did not show (kept)")] += len(still_enrolled)
         enrolments, completions, resets = {}, {}, []
         existing_completions = mirror.load(connection, mirror_completions, course_id=course_id)
-        for user_id, row in entries:
+        for user_id, row in merge_rows(entries):
             status = row.status or ("inactive" if user_id in inactive else "active")
             enrolments[(course_id, user_id)] = {"course_id": course_id, "user_id": user_id, "status": status,
                                                 "timestart": row.timestart, "timeend": row.timeend}
@@ -427,8 +466,11 @@ class Sync:
                                                            existing_completions.get(key))
             else:
                 resets.append(key)
-        changes = {"enrolments": self._write(connection, mirror_enrolments, enrolments, "unenrolled",
-                                             scope={"course_id": course_id})}
+        existing = mirror.load(connection, mirror_enrolments, course_id=course_id)
+        proven_gone = [k for k in existing if k not in enrolments and k[1] not in still_enrolled]
+        enrolment_changes = diff(existing, enrolments, gone_candidates=proven_gone)
+        mirror.apply(connection, mirror_enrolments, enrolment_changes, "unenrolled")
+        changes = {"enrolments": enrolment_changes}
         completion_changes = diff(existing_completions, completions, gone_candidates=resets)
         mirror.apply(connection, mirror_completions, completion_changes, "reset")
         unenrolled = _unenrolled(connection, existing_completions, changes["enrolments"].gone)
@@ -533,7 +575,7 @@ class Sync:
         learners, answers = data
         fresh, resets = {}, []
         for user_id, answer in zip(learners, answers):
-            if isinstance(answer, UserNotEnrolled):
+            if isinstance(answer, (UserNotEnrolled, NotFound)):  # suspended, expired, or deleted meanwhile
                 self.summary.oddities[N_("completions unknown (enrolment no longer active)")] += 1
             elif isinstance(answer, MoodleError):
                 raise answer
@@ -597,7 +639,7 @@ class Sync:
         total = len(id_chunks) + -(-len(scope_ids) // chunk) + 1
         self.progress.start("users", total)
         self._partitions("users", [
-            (f"idnumber:{values[0]}..{values[-1]}:{len(values)}",
+            (_chunk_key("idnumber", values),
              lambda v=values: self._lookup("idnumber", v),
              lambda connection, users, v=values: self._users_apply(connection, users, "idnumber", v))
             for values in id_chunks])
@@ -607,7 +649,7 @@ class Sync:
                 mirror_users.c.gone_at.is_(None))) if r.idnumber in wanted}
         by_id = sorted(scope_ids - found)
         self._partitions("users", [
-            (f"id:{values[0]}..{values[-1]}:{len(values)}",
+            (_chunk_key("id", values),
              lambda v=values: self._lookup("id", v),
              lambda connection, users, v=values: self._users_apply(connection, users, "id", v))
             for values in (by_id[i:i + chunk] for i in range(0, len(by_id), chunk))])
@@ -627,7 +669,11 @@ class Sync:
             1 for u in users if has_markup(u.firstname) or has_markup(u.lastname))
         if field == "id":
             existing = mirror.load_keys(connection, mirror_users, list(values))
-            gone = [v for v in values if v not in fresh]  # asked for by id, not returned: deleted
+            # Not returned proves nothing: Moodle also leaves out users the caller may not see.
+            # Users who really left drop out of every cohort and course: the leavers step finds them.
+            gone = []
+            self.summary.oddities[N_("users Moodle did not show (kept as last known)")] += sum(
+                1 for v in values if v not in fresh)
         else:
             existing = mirror.load_keys(connection, mirror_users, list(fresh))
             gone = []
@@ -653,7 +699,7 @@ class Sync:
                 mirror.apply(connection, mirror_users, deleted, "deleted")
                 return {"users": Changes(gone=left.gone + deleted.gone)}
 
-            work.append((f"leavers:{values[0]}..{values[-1]}:{len(values)}",
+            work.append((_chunk_key("leavers", values),
                          lambda v=values: self._lookup("id", v), apply))
         self._partitions("users", work)
 
@@ -693,6 +739,34 @@ class Sync:
             work.append((f"course:{cid}",
                          lambda cid=cid: self.client.call("gradereport_user_get_grade_items", courseid=cid), apply))
         self._partitions("grades", work)
+
+
+def _chunk_key(kind: str, values: list) -> str:
+    """A partition key for a chunk of users: short whatever the ID numbers, the same on resume."""
+    digest = hashlib.sha1("\x1f".join(map(str, values)).encode()).hexdigest()[:16]
+    return f"{kind}:{len(values)}:{digest}"
+
+
+def merge_rows(entries: list[tuple[int, report_rows.ParticipationRow]]) -> list[tuple[int, report_rows.ParticipationRow]]:
+    """One row per learner. The participants source gives a row per enrolment instance (manual,
+    cohort sync, ...): active if any is, earliest start, no end if any has none, else the latest."""
+    merged: dict[int, report_rows.ParticipationRow] = {}
+    for user_id, row in entries:
+        before = merged.get(user_id)
+        if before is None:
+            merged[user_id] = row
+            continue
+        ends = [before.timeend, row.timeend]
+        starts = [t for t in (before.timestart, row.timestart) if t is not None]
+        merged[user_id] = replace(
+            before,
+            status="active" if "active" in (before.status, row.status) else before.status or row.status,
+            timestart=min(starts) if starts else None,
+            timeend=None if None in ends else max(ends),
+            completed=before.completed or row.completed,
+            time_completed=before.time_completed or row.time_completed,
+        )
+    return list(merged.items())
 
 
 def _unenrolled(connection: Connection, completions: dict, gone_enrolments: list) -> Changes:

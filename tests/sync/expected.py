@@ -63,7 +63,7 @@ def expected(site: Site, road: str, enrolment_times: bool = False,
         active = enrolment.active_at(site.now)
         result["enrolments"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,
                                                     "status": "active" if active else "inactive",
-                                                    "timestart": _minute(enrolment.timestart) if enrolment_times else None,
+                                                    "timestart": _minute(enrolment.timestart or enrolment.timecreated) if enrolment_times else None,
                                                     "timeend": _minute(enrolment.timeend) if enrolment_times else None}
         progress = site.progress.get((courseid, userid))
         completed_at = progress.timecompleted if progress else None
