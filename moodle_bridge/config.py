@@ -80,7 +80,8 @@ class SyncSettings(_Section):
     """How the mirror is read from Moodle (see the README, "Sync")."""
 
     completion_road: Literal["auto", "report", "batch", "per_enrolment"] = "auto"
-    report_page_size: int = Field(5000, ge=100, le=100_000)
+    report_page_size: int = Field(5000, ge=100, le=100_000)  # the smallest page; bigger for big reports
+    report_max_pages: int = Field(10, ge=1, le=1000)
     report_attempts: int = Field(3, ge=1, le=10)  # re-reads when the report changes while paging
     report_timezone: str = "Asia/Shanghai"  # the integration user's time zone: report dates are shown in it
     organisation_timezone: str = "Asia/Shanghai"
