@@ -104,7 +104,6 @@ def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
     from .doctor_render import render_report
     from .moodle import MoodleClient
     from .store import connect, upgrade
-    from .wiring import make_client
 
     if against_fixtures:
         from .simulator.replay import ReplayMoodle
@@ -121,18 +120,24 @@ def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
             engine.dispose()
     else:
         settings = obj.settings()
-        try:
-            client = make_client(settings)
-        except ConfigError as exc:
-            click.echo(_("Configuration error: {error}").format(error=exc), err=True)
-            sys.exit(EXIT_USAGE)
-        with client:
+        with _client(settings) as client:
             report = run_doctor(settings, client, connect(settings.store.url))
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         render_report(report)
     sys.exit(EXIT_READY if report.ready else EXIT_NOT_READY)
+
+
+def _client(settings: Settings):
+    """The configured Moodle client; a missing token is a usage error (exit 2)."""
+    from .wiring import make_client
+
+    try:
+        return make_client(settings)
+    except ConfigError as exc:
+        click.echo(_("Configuration error: {error}").format(error=exc), err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _store(settings: Settings):
@@ -158,7 +163,6 @@ def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
     from .sync import ENTITIES, Sync, SyncOptions
     from .sync.progress import for_terminal
     from .sync_render import render_summary
-    from .wiring import make_client
 
     settings = obj.settings()
     wanted = None
@@ -169,12 +173,7 @@ def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
             raise click.UsageError(_("unknown entities: {names} (choose from {all})").format(
                 names=", ".join(sorted(unknown)), all=", ".join(ENTITIES)))
     engine = _store(settings)
-    try:
-        client = make_client(settings)
-    except ConfigError as exc:
-        click.echo(_("Configuration error: {error}").format(error=exc), err=True)
-        sys.exit(EXIT_USAGE)
-    with client:
+    with _client(settings) as client:
         summary = Sync(settings, client, engine, progress=for_terminal()).run(
             SyncOptions(full=full, only=wanted, dry_run=dry_run))
     render_summary(summary)

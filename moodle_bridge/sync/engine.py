@@ -50,6 +50,9 @@ log = structlog.get_logger("moodle_bridge.sync")
 ENTITIES = ("categories", "courses", "cohorts", "enrolments", "users", "completions", "grades",
             "activity_completions")
 STUDENT = "student"
+# Answers that leave a learner's state unknown (keep the last known): an enrolment no longer
+# active (suspended, expired) or a user deleted while the run reads.
+UNKNOWN = (UserNotEnrolled, NotFound)
 
 
 class ReportUnstable(Exception):
@@ -595,7 +598,7 @@ class Sync:
         learners, answers = data
         fresh, resets = {}, []
         for user_id, answer in zip(learners, answers):
-            if isinstance(answer, (UserNotEnrolled, NotFound)):  # suspended, expired, or deleted meanwhile
+            if isinstance(answer, UNKNOWN):
                 self.summary.oddities[N_("completions unknown (enrolment no longer active)")] += 1
             elif isinstance(answer, MoodleError):
                 raise answer
@@ -627,8 +630,8 @@ class Sync:
         learners, answers = data
         fresh, resets = {}, []
         for user_id, answer in zip(learners, answers):
-            if isinstance(answer, UserNotEnrolled):
-                continue  # unknown: keep the last known
+            if isinstance(answer, UNKNOWN):
+                continue  # keep the last known
             if isinstance(answer, MoodleError):
                 raise answer
             for status in answer.statuses:
