@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -194,3 +195,123 @@ MIRROR_TABLES = {
     "completions": mirror_completions,
     "activity_completions": mirror_activity_completions,
 }
+
+
+# --- rules, credits and results ----------------------------------------------------------------
+
+offline_records = Table(  # offline training imports; a withdrawn row stays, marked
+    "offline_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("row_key", String(64), nullable=False, unique=True),  # content hash: re-imports add nothing
+    Column("cadre_id", String(255), nullable=False, index=True),
+    Column("training", Text, nullable=False),
+    Column("organiser", Text),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("days", Float),
+    Column("hours", Float),
+    Column("leave_hours", Float, nullable=False),
+    Column("kind", String(64)),
+    Column("reference", String(255)),
+    Column("source_file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("withdraw_reason", Text),
+)
+
+exemptions = Table(  # fed by the rules file, `exemptions import` and (later) the review page
+    "exemptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("cadre_id", String(255), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("effect", String(16), nullable=False),  # full or prorate
+    Column("source", String(16), nullable=False),  # rules, import, review
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True)),
+)
+
+credit_entries = Table(  # append-only: never updated, never deleted; corrections are new entries
+    "credit_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cadre_id", String(255), nullable=False, index=True),
+    Column("source", String(128), nullable=False),  # completion:<course>:<user>, offline:<row>, adjustment:<n>
+    Column("period", String(16), nullable=False),
+    Column("hours", Float, nullable=False),  # negative for a reversal
+    Column("online", Boolean, nullable=False),
+    Column("earned_at", BigInteger, nullable=False),  # Unix seconds: windows and make-up count by it
+    Column("kind", String(16), nullable=False),  # credit, reversal, adjustment
+    Column("reason", Text),
+    Column("rules_hash", String(64)),
+    Column("detail", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(16), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("rules_hash", String(64), nullable=False),
+    Column("exemptions_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("counts", JSON, nullable=False),
+)
+
+evaluation_results = Table(
+    "evaluation_results",
+    metadata,
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("cadre_id", String(255), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("unit_code", String(100), nullable=False),
+    Column("unit_name", Text, nullable=False),
+    Column("groups", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("hours_online", Float, nullable=False),
+    Column("hours_offline", Float, nullable=False),
+    Column("required_hours", Float),
+    PrimaryKeyConstraint("evaluation_id", "cadre_id"),
+)
+
+evaluation_flags = Table(
+    "evaluation_flags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("cadre_id", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("group_name", String(64), nullable=False),
+    Column("rule", String(128), nullable=False),
+    Column("evidence", JSON, nullable=False),
+)
+
+period_closures = Table(
+    "period_closures",
+    metadata,
+    Column("period", String(16), primary_key=True),
+    Column("closed_at", DateTime(timezone=True), nullable=False),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id"), nullable=False),
+)
+
+closing_differences = Table(  # what a Moodle reset or a rules edit would change in a closed period
+    "closing_differences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(16), nullable=False),
+    Column("cadre_id", String(255), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("certified_hours", Float, nullable=False),
+    Column("new_hours", Float, nullable=False),
+    Column("found_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),  # pending, accepted, rejected
+    Column("decided_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,99 @@
+"""Posting to the append-only credit ledger (pure).
+
+For every (cadre, source, period) the rules give hours; the ledger holds entries whose sum is what
+was posted so far. Where they differ, post a reversal of what stands and a new entry: nothing is
+ever edited or deleted, and posting the same credits twice posts nothing. In a closed period
+nothing is posted: the difference is reported for staff to accept or reject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .facts import Credit
+
+MANAGED = ("completion:", "offline:")  # sources the rules own; adjustments are staff's own entries
+EPSILON = 0.005  # hours: below this, two amounts are the same
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the ledger holds for one (cadre, source, period): the sum, and the latest credit's facts."""
+
+    hours: float
+    online: bool
+    earned_at: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    cadre_id: str
+    source: str
+    period: str
+    hours: float
+    online: bool
+    earned_at: int
+    kind: str  # credit, reversal, adjustment
+    reason: str | None = None
+    detail: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A change the rules or Moodle would make to a closed period."""
+
+    period: str
+    cadre_id: str
+    source: str
+    certified_hours: float
+    new_hours: float
+
+
+Key = tuple[str, str, str]  # cadre, source, period
+
+
+def postings(desired: Iterable[Credit], standing: dict[Key, Standing],
+             closed: set[str] = frozenset()) -> tuple[list[Entry], list[Difference]]:
+    wanted = {(c.cadre_id, c.source, c.period): c for c in desired}
+    entries: list[Entry] = []
+    differences: list[Difference] = []
+    keys = set(wanted) | {k for k in standing if k[1].startswith(MANAGED)}
+    for key in sorted(keys):
+        cadre_id, source, period = key
+        want, have = wanted.get(key), standing.get(key)
+        want_hours = round(want.hours, 4) if want else 0.0
+        have_hours = have.hours if have else 0.0
+        if _same(want, have):
+            continue
+        if period in closed:
+            differences.append(Difference(period, cadre_id, source, round(have_hours, 2), round(want_hours, 2)))
+            continue
+        if have is not None and abs(have_hours) >= EPSILON:
+            reason = "source gone" if want is None else "value changed"
+            entries.append(Entry(cadre_id, source, period, -have_hours, have.online, have.earned_at, "reversal", reason))
+        if want is not None and abs(want_hours) >= EPSILON:
+            entries.append(Entry(cadre_id, source, period, want_hours, want.online, want.at, "credit",
+                                 detail=want.detail))
+    return entries, differences
+
+
+def _same(want: Credit | None, have: Standing | None) -> bool:
+    if want is None:
+        return have is None or abs(have.hours) < EPSILON
+    if have is None:
+        return abs(want.hours) < EPSILON
+    return abs(want.hours - have.hours) < EPSILON and want.online == have.online and want.at == have.earned_at
+
+
+def standing_of(entries: Iterable[Entry]) -> dict[Key, Standing]:
+    """Fold ledger entries into what stands per (cadre, source, period)."""
+    result: dict[Key, Standing] = {}
+    for entry in entries:
+        key = (entry.cadre_id, entry.source, entry.period)
+        before = result.get(key)
+        hours = (before.hours if before else 0.0) + entry.hours
+        latest = entry if entry.kind != "reversal" or before is None else None
+        result[key] = Standing(round(hours, 4), latest.online if latest else before.online,
+                               latest.earned_at if latest else before.earned_at)
+    return result
