@@ -1,0 +1,158 @@
+"""Offline training files: read (CSV or Excel, English or Chinese headers), check every row, report
+every problem with its line. A file with any bad row imports nothing (pure apart from reading)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+# column -> accepted headers (lower-cased); the template writes the first English and Chinese ones
+COLUMNS = {
+    "cadre_id": ("cadre id", "cadre_id", "干部编号"),
+    "training": ("training name", "training", "培训名称"),
+    "organiser": ("organiser", "organizer", "主办单位"),
+    "start": ("start", "start date", "开始日期"),
+    "end": ("end", "end date", "结束日期"),
+    "days": ("days", "天数"),
+    "hours": ("hours", "学时"),
+    "leave_hours": ("hours of leave taken", "leave hours", "请假学时"),
+    "kind": ("kind", "类别"),
+    "reference": ("reference", "证书编号"),
+}
+REQUIRED = ("cadre_id", "training", "start", "end")
+
+
+class ImportError_(Exception):  # noqa: N801 - "ImportError" is a builtin
+    """The file cannot be imported; ``problems`` lists every reason with its line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class OfflineRow:
+    line: int
+    cadre_id: str
+    training: str
+    organiser: str | None
+    start: date
+    end: date
+    days: float | None
+    hours: float | None
+    leave_hours: float
+    kind: str | None
+    reference: str | None
+
+    @property
+    def key(self) -> str:
+        """The same training of the same cadre, whatever file or line it comes from."""
+        parts = [self.cadre_id, self.training, self.organiser or "", self.start.isoformat(), self.end.isoformat(),
+                 str(self.days), str(self.hours), str(self.leave_hours), self.kind or "", self.reference or ""]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def read_table(path: Path) -> list[tuple[int, list]]:
+    """(line number, cells) of every row, the header first."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                if any(c not in (None, "") for c in row)]
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # spreadsheet programs in China save GB18030
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportError_([f"{path}: neither UTF-8 nor GB18030 text"])
+    rows = csv.reader(io.StringIO(text, newline=""))
+    return [(n, row) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+
+
+def _day(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and 20_000 < value < 80_000:  # an Excel date without a date format
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+
+
+def _number(value) -> float | None:
+    if value in (None, ""):
+        return None
+    number = float(str(value).strip())
+    if number < 0:
+        raise ValueError("negative")
+    return number
+
+
+def parse_offline(path: Path) -> list[OfflineRow]:
+    table = read_table(path)
+    if not table:
+        raise ImportError_([f"{path}: the file is empty"])
+    header_line, header = table[0]
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        label = str(cell or "").strip().lower()
+        for column, labels in COLUMNS.items():
+            if label in labels:
+                positions[column] = index
+    missing = [c for c in REQUIRED if c not in positions]
+    if "days" not in positions and "hours" not in positions:
+        missing.append("days or hours")
+    if missing:
+        raise ImportError_([f"{path}:{header_line}: missing column(s): {', '.join(missing)} "
+                            "(write a template with `moodle-bridge credits template`)"])
+    rows, problems = [], []
+    for line, cells in table[1:]:
+        get = lambda column: cells[positions[column]] if column in positions and positions[column] < len(cells) else None  # noqa: E731
+        reasons = []
+        cadre_id, training = str(get("cadre_id") or "").strip(), str(get("training") or "").strip()
+        if not cadre_id:
+            reasons.append("no cadre id")
+        if not training:
+            reasons.append("no training name")
+        start = end = None
+        for column in ("start", "end"):
+            try:
+                value = _day(get(column))
+                start, end = (value, end) if column == "start" else (start, value)
+            except (TypeError, ValueError):
+                reasons.append(f"{column} {get(column)!r} is not a date (YYYY-MM-DD)")
+        if start and end and end < start:
+            reasons.append("ends before it starts")
+        numbers = {}
+        for column in ("days", "hours", "leave_hours"):
+            try:
+                numbers[column] = _number(get(column))
+            except ValueError:
+                reasons.append(f"{column.replace('_', ' ')} {get(column)!r} is not a number of zero or more")
+        if not reasons and numbers.get("days") is None and numbers.get("hours") is None:
+            reasons.append("give days or hours")
+        if reasons:
+            problems.append(f"{path}:{line}: " + "; ".join(reasons))
+            continue
+        rows.append(OfflineRow(line, cadre_id, training, str(get("organiser") or "").strip() or None, start, end,
+                               numbers["days"], numbers["hours"], numbers["leave_hours"] or 0.0,
+                               str(get("kind") or "").strip() or None, str(get("reference") or "").strip() or None))
+    if problems:
+        raise ImportError_(problems)
+    return rows
+
+
+def template_header(language: str = "en") -> list[str]:
+    english = ["cadre id", "training name", "organiser", "start", "end", "days", "hours", "hours of leave taken",
+               "kind", "reference"]
+    chinese = ["干部编号", "培训名称", "主办单位", "开始日期", "结束日期", "天数", "学时", "请假学时", "类别", "证书编号"]
+    return chinese if language.startswith("zh") else english

@@ -1,0 +1,247 @@
+"""``moodle-bridge evaluate``: feed the pure rules from the store, keep what they decide.
+
+Reads the mirror (cadres, courses, completions with their final grades), offline records,
+exemptions and the ledger; computes credits; posts the ledger's differences (reversal + new
+entry); evaluates every cadre; stores the results with the hashes of the rules and of the
+exemption set they used. All in one transaction: an evaluation is whole or absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from ..store.schema import (
+    closing_differences,
+    credit_entries,
+    evaluation_flags,
+    evaluation_results,
+    evaluations,
+    exemptions,
+    mirror_categories,
+    mirror_cohort_members,
+    mirror_cohorts,
+    mirror_completions,
+    mirror_courses,
+    mirror_grades,
+    mirror_users,
+    offline_records,
+    period_closures,
+)
+from .credits import cap_online, completion_credits, offline_credits
+from .evaluate import CadreResult, Situation, evaluate_cadre, unit_rates
+from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact
+from .ledger import Entry, postings, standing_of
+from .loader import LoadedRules
+from .model import Exemption, Rules
+from .periods import day_end, period
+
+
+@dataclass
+class EvaluationSummary:
+    evaluation_id: int
+    period: str
+    as_of: date
+    statuses: dict[str, int]
+    flags: int
+    posted: int
+    differences: int
+    units: dict
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+def load_cadres(connection: Connection, rules: Rules) -> list[CadreFacts]:
+    spec = rules.cadres
+    cohorts = {r.id: (r.idnumber or str(r.id), r.name) for r in connection.execute(
+        select(mirror_cohorts).where(mirror_cohorts.c.gone_at.is_(None)))}
+    memberships: dict[int, list[int]] = defaultdict(list)
+    for r in connection.execute(select(mirror_cohort_members).where(mirror_cohort_members.c.gone_at.is_(None))
+                                .order_by(mirror_cohort_members.c.cohort_id)):
+        if r.cohort_id in cohorts:
+            memberships[r.user_id].append(r.cohort_id)
+    cadres = []
+    for user in connection.execute(select(mirror_users).where(mirror_users.c.gone_at.is_(None))):
+        profile = user.profile or {}
+        cadre_id = profile.get(spec.cadre_id_field)
+        if not cadre_id:
+            continue  # not a cadre
+        codes = [cohorts[c][0] for c in memberships.get(user.id, [])]
+        if spec.unit.source == "cohort" and memberships.get(user.id):
+            unit_code, unit_name = cohorts[memberships[user.id][0]]
+        else:
+            unit_code = unit_name = profile.get(spec.unit.field) or user.department or "?"
+        cadres.append(CadreFacts(
+            user_id=user.id, cadre_id=cadre_id, name=f"{user.firstname or ''} {user.lastname or ''}".strip(),
+            unit_code=unit_code, unit_name=unit_name, rank=profile.get(spec.rank_field),
+            category=profile.get(spec.category_field), cohorts=frozenset(codes),
+            joined=_parse_day(profile.get(spec.joined_field)) if spec.joined_field else None,
+            promoted=_parse_day(profile.get(spec.promoted_field)) if spec.promoted_field else None,
+            suspended=bool(user.suspended)))
+    return cadres
+
+
+def load_courses(connection: Connection) -> dict[int, CourseFacts]:
+    categories = {r.id: (r.idnumber, r.name) for r in connection.execute(select(mirror_categories))}
+    return {r.id: CourseFacts(r.id, r.idnumber, r.shortname, r.fullname, *categories.get(r.categoryid, (None, None)),
+                              r.hours)
+            for r in connection.execute(select(mirror_courses).where(mirror_courses.c.gone_at.is_(None)))}
+
+
+def load_completions(connection: Connection) -> dict[int, list[CompletionFact]]:
+    grades = {(r.course_id, r.user_id): r.grade for r in connection.execute(
+        select(mirror_grades.c.course_id, mirror_grades.c.user_id, mirror_grades.c.grade)
+        .where(mirror_grades.c.gone_at.is_(None)))}
+    result: dict[int, list[CompletionFact]] = defaultdict(list)
+    for r in connection.execute(select(mirror_completions).where(mirror_completions.c.gone_at.is_(None))):
+        if r.time_completed is not None:
+            result[r.user_id].append(CompletionFact(r.user_id, r.course_id, r.time_completed,
+                                                    grades.get((r.course_id, r.user_id))))
+    return result
+
+
+def load_offline(connection: Connection) -> dict[str, list[OfflineFact]]:
+    result: dict[str, list[OfflineFact]] = defaultdict(list)
+    for r in connection.execute(select(offline_records).where(offline_records.c.withdrawn_at.is_(None))):
+        result[r.cadre_id].append(OfflineFact(f"offline:{r.id}", r.cadre_id, r.training, r.end, r.days, r.hours,
+                                              r.leave_hours, r.kind or "offline"))
+    return result
+
+
+def load_exemptions(connection: Connection, rules: Rules) -> tuple[dict[str, list[Exemption]], str]:
+    """The exemption table plus the rules file's; and a hash of the set, recorded with results."""
+    found = [Exemption.model_validate({"cadre_id": r.cadre_id, "reason": r.reason, "from": r.start, "to": r.end,
+                                       "effect": r.effect})
+             for r in connection.execute(select(exemptions).where(exemptions.c.withdrawn_at.is_(None)))]
+    every = found + list(rules.exemptions)
+    canonical = sorted(json.dumps(e.model_dump(mode="json", by_alias=True), sort_keys=True) for e in every)
+    by_cadre: dict[str, list[Exemption]] = defaultdict(list)
+    for e in every:
+        by_cadre[e.cadre_id].append(e)
+    return by_cadre, hashlib.sha256("\n".join(canonical).encode()).hexdigest()
+
+
+def load_ledger(connection: Connection) -> list[Entry]:
+    return [Entry(r.cadre_id, r.source, r.period, r.hours, r.online, r.earned_at, r.kind, r.reason)
+            for r in connection.execute(select(credit_entries).order_by(credit_entries.c.id))]
+
+
+def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date) -> EvaluationSummary:
+    rules = loaded.rules
+    span = period(period_label, rules.organisation)
+    with engine.begin() as connection:
+        cadres = load_cadres(connection, rules)
+        courses = load_courses(connection)
+        completions = load_completions(connection)
+        offline = load_offline(connection)
+        exempt, exemptions_hash = load_exemptions(connection, rules)
+        closed = {r.period for r in connection.execute(select(period_closures.c.period))}
+        ledger = load_ledger(connection)
+
+        desired: list[Credit] = []
+        refused_by_cadre = {}
+        for cadre in cadres:
+            online, refused = completion_credits(cadre.cadre_id, completions.get(cadre.user_id, []), courses, rules)
+            away, refused_offline = offline_credits(offline.get(cadre.cadre_id, []), rules)
+            desired += cap_online(online + away, rules)
+            refused_by_cadre[cadre.cadre_id] = refused + refused_offline
+        entries, differences = postings(desired, standing_of(ledger), closed)
+        _post(connection, entries, loaded.digest)
+        _report_differences(connection, differences)
+
+        credits_by_cadre = _standing_credits(ledger + entries)
+        situation = Situation(rules, span, day_end(as_of, rules.organisation), courses)
+        shortfalls = _shortfalls(cadres, credits_by_cadre, completions, refused_by_cadre, exempt, rules, courses,
+                                 period_label) if _needs_shortfall(rules) else {}
+        results = [
+            evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
+                           {c.course_id: c for c in completions.get(cadre.user_id, [])},
+                           refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []),
+                           previous_shortfall=shortfalls.get(cadre.cadre_id))
+            for cadre in cadres
+        ]
+        evaluation_id = _store(connection, results, period_label, as_of, loaded.digest, exemptions_hash)
+    statuses: dict[str, int] = defaultdict(int)
+    for r in results:
+        statuses[r.status] += 1
+    return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), sum(len(r.flags) for r in results),
+                             len(entries), len(differences), unit_rates(results))
+
+
+def _needs_shortfall(rules: Rules) -> bool:
+    return any(getattr(r, "after", None) == "shortfall" for g in rules.groups.values() for r in g.requirements)
+
+
+def _shortfalls(cadres, credits_by_cadre, completions, refused_by_cadre, exempt, rules, courses, label) -> dict:
+    """Hours each cadre fell short of the previous period's minimum: make-up owed in this one."""
+    previous = period(int(label) - 1, rules.organisation)
+    situation = Situation(rules, previous, previous.end + 1, courses)  # the previous period, over
+    result = {}
+    for cadre in cadres:
+        past = evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
+                              {c.course_id: c for c in completions.get(cadre.user_id, [])},
+                              refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []))
+        if past.required_hours and past.hours_total < past.required_hours:
+            result[cadre.cadre_id] = round(past.required_hours - past.hours_total, 2)
+    return result
+
+
+def _post(connection: Connection, entries: list[Entry], rules_hash: str) -> None:
+    if not entries:
+        return
+    now = datetime.now(timezone.utc)
+    connection.execute(insert(credit_entries), [
+        {"cadre_id": e.cadre_id, "source": e.source, "period": e.period, "hours": e.hours, "online": e.online,
+         "earned_at": e.earned_at, "kind": e.kind, "reason": e.reason, "rules_hash": rules_hash,
+         "detail": e.detail, "created_at": now} for e in entries])
+
+
+def _report_differences(connection: Connection, differences) -> None:
+    pending = {(r.period, r.cadre_id, r.source, r.new_hours) for r in connection.execute(
+        select(closing_differences).where(closing_differences.c.state == "pending"))}
+    fresh = [d for d in differences if (d.period, d.cadre_id, d.source, d.new_hours) not in pending]
+    if fresh:
+        now = datetime.now(timezone.utc)
+        connection.execute(insert(closing_differences), [
+            {"period": d.period, "cadre_id": d.cadre_id, "source": d.source, "certified_hours": d.certified_hours,
+             "new_hours": d.new_hours, "found_at": now, "state": "pending"} for d in fresh])
+
+
+def _standing_credits(entries: list[Entry]) -> dict[str, list[Credit]]:
+    """What the ledger credits each cadre, per source and period (adjustments included)."""
+    result: dict[str, list[Credit]] = defaultdict(list)
+    for (cadre_id, source, label), stand in standing_of(entries).items():
+        if abs(stand.hours) >= 0.005:
+            result[cadre_id].append(Credit(source, cadre_id, label, stand.hours, stand.online, stand.earned_at))
+    return result
+
+
+def _store(connection: Connection, results: list[CadreResult], label: str, as_of: date, rules_hash: str,
+           exemptions_hash: str) -> int:
+    counts: dict[str, int] = defaultdict(int)
+    for r in results:
+        counts[r.status] += 1
+    evaluation_id = connection.execute(insert(evaluations).values(
+        period=label, as_of=as_of, rules_hash=rules_hash, exemptions_hash=exemptions_hash,
+        created_at=datetime.now(timezone.utc), counts=dict(counts))).inserted_primary_key[0]
+    if results:
+        connection.execute(insert(evaluation_results), [
+            {"evaluation_id": evaluation_id, "cadre_id": r.cadre.cadre_id, "user_id": r.cadre.user_id,
+             "name": r.cadre.name, "unit_code": r.cadre.unit_code, "unit_name": r.cadre.unit_name,
+             "groups": r.groups, "status": r.status, "hours_online": r.hours_online,
+             "hours_offline": r.hours_offline, "required_hours": r.required_hours} for r in results])
+    flags = [{"evaluation_id": evaluation_id, "cadre_id": r.cadre.cadre_id, "kind": f.kind, "group_name": f.group,
+              "rule": f.rule, "evidence": f.evidence} for r in results for f in r.flags]
+    if flags:
+        connection.execute(insert(evaluation_flags), flags)
+    return evaluation_id

@@ -1,0 +1,68 @@
+"""Offline training files: encodings, Chinese headers, every bad row reported, Excel too."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from moodle_bridge.rules.imports import ImportError_, parse_offline, template_header
+
+ROWS = [["CD260001", "Party school spring course", "County Party School", "2026-03-02", "2026-03-06", "5", "", "2",
+         "party school", "PS-2026-001"],
+        ["CD260002", "乡村振兴专题培训", "县委组织部", "2026/4/1", "2026/4/3", "", "22.5", "", "", ""]]
+
+
+def write_csv(path, header, rows, encoding):
+    path.write_bytes(("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_csv_in_every_encoding_with_english_or_chinese_headers(tmp_path, encoding, language):
+    path = write_csv(tmp_path / "offline.csv", template_header(language), ROWS, encoding)
+    rows = parse_offline(path)
+    assert [(r.line, r.cadre_id, r.start, r.end, r.days, r.hours, r.leave_hours) for r in rows] == [
+        (2, "CD260001", date(2026, 3, 2), date(2026, 3, 6), 5.0, None, 2.0),
+        (3, "CD260002", date(2026, 4, 1), date(2026, 4, 3), None, 22.5, 0.0)]
+    assert rows[1].training == "乡村振兴专题培训"
+
+
+def test_every_bad_row_is_reported_with_its_line_and_nothing_is_returned(tmp_path):
+    bad = [["", "X", "", "2026-01-01", "2026-01-02", "1", "", "", "", ""],
+           ["CD1", "Y", "", "2026-13-01", "2026-01-02", "1", "", "", "", ""],
+           ["CD2", "Z", "", "2026-02-05", "2026-02-01", "one", "", "-1", "", ""],
+           ["CD3", "W", "", "2026-02-01", "2026-02-01", "", "", "", "", ""]]
+    path = write_csv(tmp_path / "bad.csv", template_header(), [ROWS[0], *bad], "utf-8")
+    with pytest.raises(ImportError_) as caught:
+        parse_offline(path)
+    assert caught.value.problems == [
+        f"{path}:3: no cadre id",
+        f"{path}:4: start '2026-13-01' is not a date (YYYY-MM-DD)",
+        f"{path}:5: ends before it starts; days 'one' is not a number of zero or more; "
+        "leave hours '-1' is not a number of zero or more",
+        f"{path}:6: give days or hours",
+    ]
+
+
+def test_missing_columns_name_the_template(tmp_path):
+    path = write_csv(tmp_path / "odd.csv", ["name", "when"], [["a", "b"]], "utf-8")
+    with pytest.raises(ImportError_, match="missing column.*cadre_id.*credits template"):
+        parse_offline(path)
+
+
+def test_excel_file(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "offline.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, template_header("zh_CN"))
+    sheet.write_row(1, 0, ["CD260001", "Course", "School"])
+    sheet.write_datetime(1, 3, __import__("datetime").datetime(2026, 5, 4))
+    sheet.write_datetime(1, 4, __import__("datetime").datetime(2026, 5, 5))
+    sheet.write_number(1, 5, 2)
+    book.close()
+    (row,) = parse_offline(path)
+    assert (row.cadre_id, row.start, row.end, row.days) == ("CD260001", date(2026, 5, 4), date(2026, 5, 5), 2.0)
