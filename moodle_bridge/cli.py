@@ -193,3 +193,6 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
         render_status(report)
+
+
+from . import cli_rules  # noqa: E402,F401 - registers the rules, credits and flags commands

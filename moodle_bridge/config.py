@@ -93,6 +93,10 @@ class SyncSettings(_Section):
     user_chunk: int = Field(100, ge=1, le=1000)  # users looked up per call
 
 
+class RulesSettings(_Section):
+    file: Path = Path("rules.yaml")  # the organisation department's rules (see config/rules.example.yaml)
+
+
 class StoreSettings(_Section):
     url: str = "sqlite:///moodle_bridge.db"
 
@@ -120,6 +124,7 @@ class Settings(BaseSettings):
     moodle: MoodleSettings
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    rules: RulesSettings = RulesSettings()
     features: FeatureSettings = FeatureSettings()
     logging: LoggingSettings = LoggingSettings()
     language: str | None = None  # None: the system's LANG

@@ -1,0 +1,68 @@
+"""The rules in plain words, for `moodle-bridge rules check` (pure)."""
+
+from __future__ import annotations
+
+from ..i18n import _
+from .model import Condition, MakeUp, MinHours, MinOnlineHours, RequiredCourses, Rules, Window
+
+
+def _selector(selector) -> str:
+    if selector.idnumber:
+        return _("course {id}").format(id=selector.idnumber)
+    if selector.shortname:
+        return _("course {name}").format(name=selector.shortname)
+    return _("the courses of category {category}").format(category=selector.category)
+
+
+def _condition(condition: Condition) -> str:
+    parts = [f"{name} {_('is')} {' / '.join(values)}" for name in ("rank", "category", "unit", "cohort")
+             if (values := getattr(condition, name))]
+    if condition.all:
+        parts.append("(" + _(" and ").join(_condition(c) for c in condition.all) + ")")
+    if condition.any:
+        parts.append("(" + _(" or ").join(_condition(c) for c in condition.any) + ")")
+    return _(" and ").join(parts) or _("everyone")
+
+
+def _requirement(requirement) -> str:
+    if isinstance(requirement, MinHours):
+        return _("at least {hours:g} class hours in the period").format(hours=requirement.hours)
+    if isinstance(requirement, MinOnlineHours):
+        return _("at least {hours:g} online hours in the period").format(hours=requirement.hours)
+    if isinstance(requirement, RequiredCourses):
+        what = _(", ").join(_selector(s) for s in requirement.courses)
+        need = _("all of") if requirement.need == "all" else _("one of")
+        label = _("required reading") if requirement.kind == "required_reading" else _("required courses")
+        return _("{label}: {need} {what}, by {due}").format(label=label, need=need, what=what,
+                                                              due=requirement.due.isoformat())
+    if isinstance(requirement, Window):
+        return _("at least {hours:g} hours in the {years} years from {start}").format(
+            hours=requirement.hours, years=requirement.years, start=requirement.start_year)
+    if isinstance(requirement, MakeUp):
+        if requirement.after == "promotion":
+            return _("after a promotion: {hours:g} hours within {months} months").format(
+                hours=requirement.hours or 0, months=requirement.within_months)
+        return _("after a shortfall: make up the missing hours within {months} months").format(
+            months=requirement.within_months)
+    return str(requirement)
+
+
+def describe(rules: Rules) -> list[str]:
+    credits = rules.credits
+    lines = [_("Periods: years starting {start} ({zone}).").format(start=rules.organisation.period_start,
+                                                                  zone=rules.organisation.timezone),
+             _("A course is worth its Moodle hours field, else {rules} rule(s), else {hours:g} hours.").format(
+                 rules=len(rules.courses.hours), hours=rules.courses.default_hours)]
+    if credits.pass_grade is not None:
+        lines.append(_("A final grade below {grade:g} earns nothing.").format(grade=credits.pass_grade))
+    if credits.excellent:
+        lines.append(_("A grade of {grade:g} or more earns x{factor:g}.").format(
+            grade=credits.excellent.min_grade, factor=credits.excellent.factor))
+    lines.append(_("Offline training: {hours:g} hours a day; leave above {share:.0%} of its hours voids it.").format(
+        hours=credits.offline_hours_per_day, share=credits.leave_limit))
+    for name, group in rules.groups.items():
+        lines.append(_("Group {name} ({label}): cadres whose {who}").format(
+            name=name, label=group.label, who=_condition(group.select)))
+        lines.extend(f"  - {_requirement(r)}" for r in group.requirements)
+    lines.append(_("{n} exemption(s) in the file.").format(n=len(rules.exemptions)))
+    return lines

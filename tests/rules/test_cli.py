@@ -1,0 +1,131 @@
+"""From Moodle to flags through the command line: sync, import, evaluate, flags, ledger, closing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import responses
+from click.testing import CliRunner
+
+from moodle_bridge.cli import main
+from moodle_bridge.simulator.generator import generate
+from moodle_bridge.simulator.server import SimulatedMoodle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def site_dir(tmp_path, monkeypatch):
+    moodle = SimulatedMoodle(generate("small"))
+    shutil.copy(ROOT / "config/rules.example.yaml", tmp_path / "rules.yaml")
+    (tmp_path / "moodle_bridge.toml").write_text(
+        f'[moodle]\nurl = "{moodle.siteurl}"\ncompletions_report_id = 3\n'
+        f'[store]\nurl = "sqlite:///{tmp_path}/store.db"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOODLE_BRIDGE_MOODLE__TOKEN", "simulated-token")
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables: no wrapping in the captured output
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        assert runner.invoke(main, ["sync", "--full"]).exit_code == 0
+    return tmp_path, moodle, runner
+
+
+def invoke(runner, *args):
+    result = runner.invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_evaluate_flags_and_the_ledger(site_dir):
+    path, moodle, runner = site_dir
+    out = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "Evaluation 1: period 2026, as of 2026-11-21" in out
+    again = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "0 ledger entries posted" in again  # evaluating twice posts nothing the second time
+
+    flags = json.loads(invoke(runner, "flags", "--format", "json"))
+    assert flags and {f["kind"] for f in flags} <= {
+        "insufficient_hours", "insufficient_online_hours", "missing_required_course", "overdue_required_course",
+        "required_reading_missing", "failed_assessment", "window_shortfall", "makeup_due"}
+    by_unit = json.loads(invoke(runner, "flags", "--format", "json", "--unit", flags[0]["unit_code"]))
+    assert by_unit and all(f["unit_code"] == flags[0]["unit_code"] for f in by_unit)
+
+    csv_bytes = runner.invoke(main, ["flags", "--format", "csv"]).stdout_bytes
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Cadre ID", "Name", "Unit"] and len(rows) == len(flags) + 1
+    invoke(runner, "flags", "--format", "xlsx", "--output", str(path / "flags.xlsx"))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path / "flags.xlsx").active
+    assert sheet.max_row == len(flags) + 1 and sheet.freeze_panes == "A2"
+
+    # A Moodle reset reaches the ledger as a reversal; nothing is edited in place.
+    completed = sorted(k for k, p in moodle.site.progress.items() if p.timecompleted and moodle.site.users[k[1]].idnumber
+                       and k in moodle.site.enrolments)[0]
+    cadre = moodle.site.users[completed[1]].idnumber
+    before = invoke(runner, "credits", "show", cadre)
+    moodle.site.reset_completion(*completed)
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        invoke(runner, "sync")
+    assert "1 ledger entries posted" in invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    after = invoke(runner, "credits", "show", cadre)
+    assert "reversal" in after and after.count("credit") == before.count("credit")
+
+    diff = json.loads(invoke(runner, "flags", "--format", "json", "--diff"))
+    assert all(f["change"] in ("new", "resolved") for f in diff)
+
+
+def test_offline_import_is_idempotent_and_withdraw_reverses(site_dir):
+    path, _moodle, runner = site_dir
+    invoke(runner, "credits", "template", "--output", "offline.csv", "--lang", "zh_CN")
+    template = (path / "offline.csv").read_text(encoding="utf-8-sig")
+    (path / "offline.csv").write_text(
+        template + "CD260001,党校春季班,县委党校,2026-03-02,2026-03-06,5,,0,党校,PS-1\r\n", encoding="gb18030")
+    assert "1 rows imported, 0 already" in invoke(runner, "credits", "import", "offline.csv")
+    assert "0 rows imported, 1 already" in invoke(runner, "credits", "import", "offline.csv")
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "+37.50" in invoke(runner, "credits", "show", "CD260001")  # 5 days x 7.5 hours
+    invoke(runner, "credits", "withdraw", "1", "--reason", "entered twice by mistake")
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "-37.50" in invoke(runner, "credits", "show", "CD260001")
+    assert "sports day" in (invoke(runner, "credits", "adjust", "CD260001", "4", "--reason", "sports day",
+                                   "--period", "2026") + invoke(runner, "credits", "show", "CD260001"))
+
+
+def test_a_bad_import_imports_nothing(site_dir):
+    path, _moodle, runner = site_dir
+    (path / "bad.csv").write_text("cadre id,training name,start,end,days\r\nCD1,X,2026-01-01,2026-01-02,1\r\n"
+                                  ",Y,2026-01-01,2026-01-02,1\r\n", encoding="utf-8")
+    result = runner.invoke(main, ["credits", "import", "bad.csv"])
+    assert result.exit_code == 2 and "bad.csv:3: no cadre id" in result.output
+
+
+def test_a_closed_period_reports_differences_instead_of_changing(site_dir):
+    path, moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    invoke(runner, "period", "close", "2026")
+    completed = sorted(k for k, p in moodle.site.progress.items() if p.timecompleted
+                       and moodle.site.users[k[1]].idnumber and k in moodle.site.enrolments)[0]
+    moodle.site.reset_completion(*completed)
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        invoke(runner, "sync")
+    out = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "0 ledger entries posted; 1 differences in closed periods" in out
+
+
+def test_rules_errors_exit_2_with_file_and_line(site_dir):
+    path, _moodle, runner = site_dir
+    (path / "broken.yaml").write_text("groups:\n  x:\n    label: X\n    select: {rank: staff}\n"
+                                      "    requirements:\n      - {kind: min_hours, hours: -1}\n")
+    result = runner.invoke(main, ["rules", "check", "broken.yaml"])
+    assert result.exit_code == 2 and "broken.yaml:6 groups.x.requirements[0].hours" in result.output
