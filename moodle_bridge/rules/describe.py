@@ -15,8 +15,8 @@ def _selector(selector) -> str:
 
 
 def _condition(condition: Condition) -> str:
-    parts = [f"{name} {_('is')} {' / '.join(values)}" for name in ("rank", "category", "unit", "cohort")
-             if (values := getattr(condition, name))]
+    parts = [_("{attribute} is {values}").format(attribute=name, values=" / ".join(values))
+             for name in ("rank", "category", "unit", "cohort") if (values := getattr(condition, name))]
     if condition.all:
         parts.append("(" + _(" and ").join(_condition(c) for c in condition.all) + ")")
     if condition.any:
