@@ -65,7 +65,7 @@ class CadreResult:
         return self.hours_online + self.hours_offline
 
 
-@dataclass(frozen=True)
+@dataclass
 class Situation:
     """The period evaluated, and the moment: the end of the as-of day. A due date or a period's
     last day is over only once the as-of day is after it: on the due date itself, it is due today."""
@@ -74,6 +74,14 @@ class Situation:
     period: Period
     as_of_end: int
     courses: dict[int, CourseFacts]
+
+    def chosen(self, requirement: RequiredCourses) -> list[CourseFacts]:
+        """The courses a requirement names: resolved once per evaluation, not once per cadre."""
+        cache = self.__dict__.setdefault("_chosen", {})
+        if id(requirement) not in cache:
+            cache[id(requirement)] = [c for c in self.courses.values()
+                                      if any(selects(s, c) for s in requirement.courses)]
+        return cache[id(requirement)]
 
     @property
     def period_over(self) -> bool:
@@ -197,7 +205,7 @@ def _required_courses(requirement: RequiredCourses, cadre, completions, failed, 
         return "compliant", None  # due in another period
     if cadre.joined is not None and day_start(cadre.joined, rules.organisation) >= due_end:
         return "compliant", None  # due before the cadre joined
-    chosen = [c for c in situation.courses.values() if any(selects(s, c) for s in requirement.courses)]
+    chosen = situation.chosen(requirement)
     done = [c for c in chosen if c.id in completions and c.id not in failed]
     reading = requirement.kind == "required_reading"
     if chosen and (len(done) == len(chosen) if requirement.need == "all" else done):
@@ -260,6 +268,22 @@ def _makeup(requirement: MakeUp, cadre: CadreFacts, credits, situation, previous
     if end - situation.as_of_end <= rules.status.due_soon_days * 86400:
         return "at_risk", ("makeup_due", evidence)
     return "on_track", None
+
+
+def hours_shortfall(cadre: CadreFacts, credits: list[Credit], rules: Rules, span: Period,
+                    exemptions: list[Exemption] = ()) -> float:
+    """Hours short of the highest min_hours of the cadre's groups in a finished period (for make-up)."""
+    required = max((r.hours for g in groups_of(cadre, rules) for r in rules.groups[g].requirements
+                    if isinstance(r, MinHours)), default=0.0)
+    if not required or cadre.suspended:
+        return 0.0
+    overlapping = [e for e in exemptions if day_start(e.start, rules.organisation) < span.end
+                   and day_end(e.end, rules.organisation) > span.start]
+    if any(e.effect == "full" for e in overlapping):
+        return 0.0
+    owed = required * present_share(cadre, overlapping, span, rules)
+    achieved = sum(c.hours for c in credits if c.period == span.label)
+    return round(max(0.0, owed - achieved), 2)
 
 
 def unit_rates(results: list[CadreResult]) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ def _start_of(year: int, organisation: Organisation) -> int:
     return int(datetime(year, month, day, tzinfo=ZoneInfo(organisation.timezone)).timestamp())
 
 
+@lru_cache(maxsize=256)
 def period(label: str | int, organisation: Organisation) -> Period:
     year = int(label)
     return Period(str(year), _start_of(year, organisation), _start_of(year + 1, organisation))
@@ -42,6 +44,7 @@ def period_of(moment: int, organisation: Organisation) -> Period:
     raise ValueError(f"no period holds {moment}")  # unreachable: periods tile time
 
 
+@lru_cache(maxsize=4096)
 def day_start(day: date, organisation: Organisation) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(organisation.timezone)).timestamp())
 

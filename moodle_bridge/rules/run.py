@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -34,7 +35,7 @@ from ..store.schema import (
     period_closures,
 )
 from .credits import cap_online, completion_credits, offline_credits
-from .evaluate import CadreResult, Situation, evaluate_cadre, unit_rates
+from .evaluate import CadreResult, Situation, evaluate_cadre, hours_shortfall, unit_rates
 from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact
 from .ledger import Entry, postings, standing_of
 from .loader import LoadedRules
@@ -136,9 +137,24 @@ def load_ledger(connection: Connection) -> list[Entry]:
             for r in connection.execute(select(credit_entries).order_by(credit_entries.c.id))]
 
 
-def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date) -> EvaluationSummary:
+class _Clock:
+    """Seconds per phase, when the caller wants them (the benchmark does)."""
+
+    def __init__(self, timings: dict | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[phase] = round(self.timings.get(phase, 0.0) + now - self.last, 2)
+        self.last = now
+
+
+def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date,
+             timings: dict | None = None) -> EvaluationSummary:
     rules = loaded.rules
     span = period(period_label, rules.organisation)
+    clock = _Clock(timings)
     with engine.begin() as connection:
         cadres = load_cadres(connection, rules)
         courses = load_courses(connection)
@@ -147,6 +163,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         exempt, exemptions_hash = load_exemptions(connection, rules)
         closed = {r.period for r in connection.execute(select(period_closures.c.period))}
         ledger = load_ledger(connection)
+        clock.lap("read the store")
 
         desired: list[Credit] = []
         refused_by_cadre = {}
@@ -155,14 +172,16 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             away, refused_offline = offline_credits(offline.get(cadre.cadre_id, []), rules)
             desired += cap_online(online + away, rules)
             refused_by_cadre[cadre.cadre_id] = refused + refused_offline
+        clock.lap("credits")
         entries, differences = postings(desired, standing_of(ledger), closed)
+        clock.lap("ledger postings")
         _post(connection, entries, loaded.digest)
         _report_differences(connection, differences)
+        clock.lap("write the ledger")
 
         credits_by_cadre = _standing_credits(ledger + entries)
         situation = Situation(rules, span, day_end(as_of, rules.organisation), courses)
-        shortfalls = _shortfalls(cadres, credits_by_cadre, completions, refused_by_cadre, exempt, rules, courses,
-                                 period_label) if _needs_shortfall(rules) else {}
+        shortfalls = _shortfalls(cadres, credits_by_cadre, exempt, rules, period_label) if _needs_shortfall(rules) else {}
         results = [
             evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
                            {c.course_id: c for c in completions.get(cadre.user_id, [])},
@@ -170,7 +189,9 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                            previous_shortfall=shortfalls.get(cadre.cadre_id))
             for cadre in cadres
         ]
+        clock.lap("evaluate cadres")
         evaluation_id = _store(connection, results, period_label, as_of, loaded.digest, exemptions_hash)
+    clock.lap("write results")
     statuses: dict[str, int] = defaultdict(int)
     for r in results:
         statuses[r.status] += 1
@@ -182,17 +203,15 @@ def _needs_shortfall(rules: Rules) -> bool:
     return any(getattr(r, "after", None) == "shortfall" for g in rules.groups.values() for r in g.requirements)
 
 
-def _shortfalls(cadres, credits_by_cadre, completions, refused_by_cadre, exempt, rules, courses, label) -> dict:
+def _shortfalls(cadres, credits_by_cadre, exempt, rules, label) -> dict:
     """Hours each cadre fell short of the previous period's minimum: make-up owed in this one."""
     previous = period(int(label) - 1, rules.organisation)
-    situation = Situation(rules, previous, previous.end + 1, courses)  # the previous period, over
     result = {}
     for cadre in cadres:
-        past = evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
-                              {c.course_id: c for c in completions.get(cadre.user_id, [])},
-                              refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []))
-        if past.required_hours and past.hours_total < past.required_hours:
-            result[cadre.cadre_id] = round(past.required_hours - past.hours_total, 2)
+        short = hours_shortfall(cadre, credits_by_cadre.get(cadre.cadre_id, []), rules, previous,
+                                exempt.get(cadre.cadre_id, []))
+        if short:
+            result[cadre.cadre_id] = short
     return result
 
 
