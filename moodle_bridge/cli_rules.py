@@ -392,3 +392,65 @@ def period_close(obj: Context, label: str) -> None:
     click.echo(_("Period {period} closed with evaluation {id}.").format(period=label, id=latest))
 
 
+
+
+@period.command("differences")
+@click.argument("label", required=False)
+@click.pass_obj
+def period_differences(obj: Context, label: str | None) -> None:
+    """Changes found after closing (a Moodle reset, a rules edit), waiting for a decision."""
+    from .store.schema import closing_differences
+
+    engine = _store(obj.settings())
+    query = select(closing_differences).order_by(closing_differences.c.id)
+    if label:
+        query = query.where(closing_differences.c.period == label)
+    table = Table(title=_("Differences in closed periods"))
+    for header in (_("No."), _("Period"), _("Cadre ID"), _("Source"), _("Certified hours"), _("New hours"),
+                   _("State")):
+        table.add_column(header)
+    with engine.connect() as connection:
+        for r in connection.execute(query):
+            table.add_row(str(r.id), r.period, r.cadre_id, r.source, f"{r.certified_hours:.2f}",
+                          f"{r.new_hours:.2f}", translated(DIFFERENCE_STATES[r.state]))
+    Console().print(table)
+
+
+DIFFERENCE_STATES = {"pending": N_("waiting"), "accepted": N_("accepted"), "rejected": N_("rejected")}
+
+
+@period.command("decide")
+@click.argument("difference_id", type=int)
+@click.argument("decision", type=click.Choice(["accept", "reject"]))
+@click.pass_obj
+def period_decide(obj: Context, difference_id: int, decision: str) -> None:
+    """Accept a difference (the ledger of the closed period changes) or reject it (it stays certified)."""
+    from .store.schema import closing_differences, credit_entries
+
+    engine = _store(obj.settings())
+    now = datetime.now(timezone.utc)
+    with engine.begin() as connection:
+        row = connection.execute(select(closing_differences).where(
+            closing_differences.c.id == difference_id, closing_differences.c.state == "pending")).first()
+        if row is None:
+            raise click.ClickException(_("No waiting difference {id}.").format(id=difference_id))
+        if decision == "accept":
+            latest = connection.execute(select(credit_entries).where(
+                credit_entries.c.cadre_id == row.cadre_id, credit_entries.c.source == row.source,
+                credit_entries.c.period == row.period).order_by(credit_entries.c.id.desc())).first()
+            online, earned_at = (latest.online, latest.earned_at) if latest else (False, 0)
+            common = {"cadre_id": row.cadre_id, "source": row.source, "period": row.period, "online": online,
+                      "earned_at": earned_at, "rules_hash": None, "detail": {}, "created_at": now}
+            entries = []
+            if row.certified_hours:
+                entries.append({**common, "hours": -row.certified_hours, "kind": "reversal",
+                                "reason": f"post-closing difference {difference_id} accepted"})
+            if row.new_hours:
+                entries.append({**common, "hours": row.new_hours, "kind": "credit",
+                                "reason": f"post-closing difference {difference_id} accepted"})
+            if entries:
+                connection.execute(insert(credit_entries), entries)
+        connection.execute(update(closing_differences).where(closing_differences.c.id == difference_id).values(
+            state="accepted" if decision == "accept" else "rejected", decided_at=now))
+    click.echo(_("Difference {id}: {decision}.").format(id=difference_id,
+                                                        decision=translated(DIFFERENCE_STATES[decision + "ed"])))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..i18n import N_
 from .credits import Refused, selects
@@ -251,7 +252,7 @@ def _makeup(requirement: MakeUp, cadre: CadreFacts, credits, situation, previous
     else:
         if not previous_shortfall:
             return "compliant", None
-        start_day = date.fromtimestamp(span.start)  # the end of the previous period
+        start_day = datetime.fromtimestamp(span.start, ZoneInfo(rules.organisation.timezone)).date()  # previous end
         required = previous_shortfall
     start = day_start(start_day, rules.organisation)
     due_day = add_months(start_day, requirement.within_months)
@@ -284,6 +285,23 @@ def hours_shortfall(cadre: CadreFacts, credits: list[Credit], rules: Rules, span
     owed = required * present_share(cadre, overlapping, span, rules)
     achieved = sum(c.hours for c in credits if c.period == span.label)
     return round(max(0.0, owed - achieved), 2)
+
+
+def carry_over(cadre: CadreFacts, credits: list[Credit], rules: Rules, previous: Period, current: Period,
+               exemptions: list[Exemption] = ()) -> Credit | None:
+    """Surplus hours of the previous period, up to carry_over.max_hours, credited to this one."""
+    rule = rules.credits.carry_over
+    required = max((r.hours for g in groups_of(cadre, rules) for r in rules.groups[g].requirements
+                    if isinstance(r, MinHours)), default=0.0)
+    if not rule.enabled or not required or cadre.suspended:
+        return None
+    owed = required * present_share(cadre, [e for e in exemptions if e.effect == "prorate"], previous, rules)
+    surplus = sum(c.hours for c in credits if c.period == previous.label and not c.source.startswith("carryover:"))
+    hours = round(min(rule.max_hours, surplus - owed), 2)
+    if hours <= 0:
+        return None
+    return Credit(f"carryover:{previous.label}", cadre.cadre_id, current.label, hours, False, current.start,
+                  {"from_period": previous.label, "surplus": round(surplus - owed, 2)})
 
 
 def unit_rates(results: list[CadreResult]) -> dict[str, dict[str, Any]]:

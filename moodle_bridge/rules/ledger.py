@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .facts import Credit
 
-MANAGED = ("completion:", "offline:")  # sources the rules own; adjustments are staff's own entries
+MANAGED = ("completion:", "offline:", "carryover:")  # sources the rules own; adjustments are staff's own entries
 EPSILON = 0.005  # hours: below this, two amounts are the same
 
 

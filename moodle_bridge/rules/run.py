@@ -35,7 +35,7 @@ from ..store.schema import (
     period_closures,
 )
 from .credits import cap_online, completion_credits, offline_credits
-from .evaluate import CadreResult, Situation, evaluate_cadre, hours_shortfall, unit_rates
+from .evaluate import CadreResult, Situation, carry_over, evaluate_cadre, hours_shortfall, unit_rates
 from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact
 from .ledger import Entry, postings, standing_of
 from .loader import LoadedRules
@@ -170,13 +170,16 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         for cadre in cadres:
             online, refused = completion_credits(cadre.cadre_id, completions.get(cadre.user_id, []), courses, rules)
             away, refused_offline = offline_credits(offline.get(cadre.cadre_id, []), rules)
-            desired += cap_online(online + away, rules)
+            earned = cap_online(online + away, rules)
+            previous = period(int(period_label) - 1, rules.organisation)
+            carried = carry_over(cadre, earned, rules, previous, span, exempt.get(cadre.cadre_id, []))
+            desired += earned + ([carried] if carried else [])
             refused_by_cadre[cadre.cadre_id] = refused + refused_offline
         clock.lap("credits")
         entries, differences = postings(desired, standing_of(ledger), closed)
         clock.lap("ledger postings")
         _post(connection, entries, loaded.digest)
-        _report_differences(connection, differences)
+        reported = _report_differences(connection, differences)
         clock.lap("write the ledger")
 
         credits_by_cadre = _standing_credits(ledger + entries)
@@ -196,7 +199,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
     for r in results:
         statuses[r.status] += 1
     return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), sum(len(r.flags) for r in results),
-                             len(entries), len(differences), unit_rates(results))
+                             len(entries), reported, unit_rates(results))
 
 
 def _needs_shortfall(rules: Rules) -> bool:
@@ -225,15 +228,17 @@ def _post(connection: Connection, entries: list[Entry], rules_hash: str) -> None
          "detail": e.detail, "created_at": now} for e in entries])
 
 
-def _report_differences(connection: Connection, differences) -> None:
+def _report_differences(connection: Connection, differences) -> int:
+    # A difference already pending or rejected is not reported again; an accepted one is in the ledger.
     pending = {(r.period, r.cadre_id, r.source, r.new_hours) for r in connection.execute(
-        select(closing_differences).where(closing_differences.c.state == "pending"))}
+        select(closing_differences).where(closing_differences.c.state.in_(("pending", "rejected"))))}
     fresh = [d for d in differences if (d.period, d.cadre_id, d.source, d.new_hours) not in pending]
     if fresh:
         now = datetime.now(timezone.utc)
         connection.execute(insert(closing_differences), [
             {"period": d.period, "cadre_id": d.cadre_id, "source": d.source, "certified_hours": d.certified_hours,
              "new_hours": d.new_hours, "found_at": now, "state": "pending"} for d in fresh])
+    return len(fresh)
 
 
 def _standing_credits(entries: list[Entry]) -> dict[str, list[Credit]]:

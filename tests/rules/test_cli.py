@@ -121,6 +121,14 @@ def test_a_closed_period_reports_differences_instead_of_changing(site_dir):
         invoke(runner, "sync")
     out = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     assert "0 ledger entries posted; 1 differences in closed periods" in out
+    again = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "0 differences" in again  # reported once, waiting for a decision
+    assert "waiting" in invoke(runner, "period", "differences", "2026")
+    invoke(runner, "period", "decide", "1", "accept")
+    assert "accepted" in invoke(runner, "period", "differences")
+    cadre = moodle.site.users[completed[1]].idnumber
+    assert "post-closing difference 1 accepted" in invoke(runner, "credits", "show", cadre)
+    assert "0 differences" in invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
 
 
 def test_rules_errors_exit_2_with_file_and_line(site_dir):

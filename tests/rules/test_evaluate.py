@@ -174,3 +174,60 @@ def test_the_same_course_twice_in_one_period_counts_once(label):
     done = [CompletionFact(1, 2, at(year, 2, 1), 70), CompletionFact(1, 2, at(year, 9, 1), 70)]
     credits, refused = completion_credits("A", done, COURSES, RULES)
     assert [c.hours for c in credits] == [40.0] and refused[0].reason == "counted once a period"
+
+
+def test_make_up_after_a_promotion_is_due_within_the_months_given():
+    from moodle_bridge.rules.evaluate import Situation, evaluate_cadre
+    from moodle_bridge.rules.loader import load_rules
+
+    rules = load_rules(Path(__file__).with_name("makeup_rules.yaml")).rules
+    promoted = CADRES["A"].__class__(**{**CADRES["A"].__dict__, "promoted": date(2026, 2, 10)})
+    # 30 h owed by 2027-02-10; 10 h earned in March (course C-REQ): 20 short, due in more than 30 days
+    credits, _ = completion_credits("A", [CompletionFact(promoted.user_id, 1, at(2026, 3, 1), 80)], COURSES, rules)
+
+    def evaluate_on(day):
+        return evaluate_cadre(promoted, credits, {}, [], Situation(rules, period("2026", rules.organisation),
+                                                                     day_end(day, rules.organisation), COURSES))
+
+    assert "makeup_due" not in [f.kind for f in evaluate_on(date(2026, 11, 1)).flags]
+    soon = evaluate_on(date(2026, 12, 31))  # 2027-02-10 is 41 days away: not yet "due soon"...
+    assert "makeup_due" not in [f.kind for f in soon.flags]
+    later = evaluate_cadre(promoted, credits, {}, [], Situation(rules, period("2027", rules.organisation),
+                                                                 day_end(date(2027, 1, 20), rules.organisation), COURSES))
+    flag = next(f for f in later.flags if f.kind == "makeup_due")  # ...but on 20 January 2027 it is
+    assert (later.status, flag.evidence) == ("at_risk", {"after": "promotion", "required": 30, "achieved": 10.0,
+                                                         "due": "2027-02-10"})
+
+
+def test_make_up_after_a_shortfall_owes_the_missing_hours():
+    from moodle_bridge.rules.evaluate import Situation, evaluate_cadre, hours_shortfall
+    from moodle_bridge.rules.loader import load_rules
+
+    rules = load_rules(Path(__file__).with_name("makeup_rules.yaml")).rules
+    facts = CADRES["A"]
+    credits, _ = completion_credits("A", [CompletionFact(facts.user_id, 2, at(2026, 3, 1), 80)], COURSES, rules)
+    short = hours_shortfall(facts, credits, rules, period("2026", rules.organisation))
+    assert short == 50.0  # 90 required, 40 earned in 2026
+    over = evaluate_cadre(facts, credits, {}, [], Situation(rules, period("2027", rules.organisation),
+                                                              day_end(date(2027, 7, 2), rules.organisation), COURSES),
+                          previous_shortfall=short)
+    flag = next(f for f in over.flags if f.kind == "makeup_due")
+    assert flag.evidence == {"after": "shortfall", "required": 50.0, "achieved": 0.0, "due": "2027-07-01"}
+    assert over.status == "non_compliant"  # six months after the period ended, still owed
+
+
+def test_carry_over_of_surplus_hours_into_the_next_period():
+    from moodle_bridge.rules.evaluate import carry_over
+    from moodle_bridge.rules.model import Rules
+
+    rules = Rules.model_validate({**RULES.model_dump(by_alias=True), "credits": {
+        **RULES.credits.model_dump(), "carry_over": {"enabled": True, "max_hours": 20}}})
+    facts = CADRES["G"]
+    done = [CompletionFact(facts.user_id, 2, at(2026, 3, 1), 85), CompletionFact(facts.user_id, 1, at(2026, 4, 1), 70),
+            CompletionFact(facts.user_id, 4, at(2026, 5, 1), 70)]
+    credits, _ = completion_credits("G", done, COURSES, rules)
+    offline, _ = offline_credits([OfflineFact("offline:x", "G", "Course", date(2026, 6, 1), 10, None)], rules)
+    # 40 + 10 + 2 online, 75 offline = 127 h in 2026; 90 owed: 37 surplus, carried up to 20
+    carried = carry_over(facts, credits + offline, rules, period("2026", rules.organisation),
+                         period("2027", rules.organisation))
+    assert (carried.source, carried.period, carried.hours) == ("carryover:2026", "2027", 20.0)
