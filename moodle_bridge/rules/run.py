@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..store.schema import (
     closing_differences,
@@ -119,12 +119,31 @@ def load_offline(connection: Connection) -> dict[str, list[OfflineFact]]:
     return result
 
 
+def exemption_key(e: Exemption) -> str:
+    return hashlib.sha256(f"{e.cadre_id}|{e.reason}|{e.start}|{e.end}|{e.effect}".encode()).hexdigest()
+
+
+def store_rules_exemptions(connection: Connection, rules: Rules) -> None:
+    """The rules file's exemptions go into the one exemption table (source "rules"); those removed
+    from the file are withdrawn there. Imports and the review page feed the same table."""
+    now = datetime.now(timezone.utc)
+    in_file = {exemption_key(e): e for e in rules.exemptions}
+    stored = {r.key: r for r in connection.execute(select(exemptions).where(exemptions.c.source == "rules"))}
+    fresh = [{"key": k, "cadre_id": e.cadre_id, "reason": e.reason, "start": e.start, "end": e.end,
+              "effect": e.effect, "source": "rules", "created_at": now} for k, e in in_file.items() if k not in stored]
+    if fresh:
+        connection.execute(insert(exemptions), fresh)
+    for key, row in stored.items():
+        if (key in in_file) == (row.withdrawn_at is not None):  # back in the file, or removed from it
+            connection.execute(update(exemptions).where(exemptions.c.key == key).values(
+                withdrawn_at=None if key in in_file else now))
+
+
 def load_exemptions(connection: Connection, rules: Rules) -> tuple[dict[str, list[Exemption]], str]:
-    """The exemption table plus the rules file's; and a hash of the set, recorded with results."""
-    found = [Exemption.model_validate({"cadre_id": r.cadre_id, "reason": r.reason, "from": r.start, "to": r.end,
+    """The exemptions in force (one table), and a hash of the set, recorded with the results."""
+    every = [Exemption.model_validate({"cadre_id": r.cadre_id, "reason": r.reason, "from": r.start, "to": r.end,
                                        "effect": r.effect})
              for r in connection.execute(select(exemptions).where(exemptions.c.withdrawn_at.is_(None)))]
-    every = found + list(rules.exemptions)
     canonical = sorted(json.dumps(e.model_dump(mode="json", by_alias=True), sort_keys=True) for e in every)
     by_cadre: dict[str, list[Exemption]] = defaultdict(list)
     for e in every:
@@ -160,6 +179,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         courses = load_courses(connection)
         completions = load_completions(connection)
         offline = load_offline(connection)
+        store_rules_exemptions(connection, rules)
         exempt, exemptions_hash = load_exemptions(connection, rules)
         closed = {r.period for r in connection.execute(select(period_closures.c.period))}
         ledger = load_ledger(connection)

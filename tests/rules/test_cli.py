@@ -137,3 +137,31 @@ def test_rules_errors_exit_2_with_file_and_line(site_dir):
                                       "    requirements:\n      - {kind: min_hours, hours: -1}\n")
     result = runner.invoke(main, ["rules", "check", "broken.yaml"])
     assert result.exit_code == 2 and "broken.yaml:6 groups.x.requirements[0].hours" in result.output
+
+
+def test_exemptions_from_the_file_and_imports_share_one_table(site_dir):
+    import sqlalchemy as sa
+
+    from moodle_bridge.store.schema import evaluations, exemptions
+
+    path, _moodle, runner = site_dir
+    rules = (path / "rules.yaml").read_text().replace(
+        "exemptions: []",
+        'exemptions:\n  - {cadre_id: CD260002, reason: long illness, from: "2026-01-01", to: "2026-12-31", effect: full}')
+    (path / "rules.yaml").write_text(rules)
+    (path / "ex.csv").write_text("cadre id,reason,from,to,effect\r\nCD260003,secondment,2026-01-01,2026-06-30,"
+                                 "prorate\r\n", encoding="utf-8")
+    assert "1 exemptions imported" in invoke(runner, "exemptions", "import", "ex.csv")
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    engine = sa.create_engine(f"sqlite:///{path}/store.db")
+    with engine.connect() as c:
+        rows = {(r.cadre_id, r.source, r.withdrawn_at is None) for r in c.execute(sa.select(exemptions))}
+        first_hash = c.execute(sa.select(evaluations.c.exemptions_hash).order_by(evaluations.c.id.desc())).scalar()
+    assert rows == {("CD260002", "rules", True), ("CD260003", "import", True)}
+    (path / "rules.yaml").write_text(rules.split("exemptions:")[0] + "exemptions: []\n")  # removed from the file
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    with engine.connect() as c:
+        rows = {(r.cadre_id, r.source, r.withdrawn_at is None) for r in c.execute(sa.select(exemptions))}
+        second_hash = c.execute(sa.select(evaluations.c.exemptions_hash).order_by(evaluations.c.id.desc())).scalar()
+    assert rows == {("CD260002", "rules", False), ("CD260003", "import", True)} and first_hash != second_hash
+    engine.dispose()
