@@ -304,15 +304,29 @@ def carry_over(cadre: CadreFacts, credits: list[Credit], rules: Rules, previous:
                   {"from_period": previous.label, "surplus": round(surplus - owed, 2)})
 
 
+class UnitTally:
+    """Per unit counts, added result by result (an evaluation in chunks keeps no result list)."""
+
+    def __init__(self) -> None:
+        self.units: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+
+    def add(self, result: CadreResult) -> None:
+        unit = self.units[result.cadre.unit_code]
+        unit["name"] = result.cadre.unit_name
+        unit["cadres"] += result.status != "suspended"
+        unit[result.status] += 1
+
+    def rates(self) -> dict[str, dict[str, Any]]:
+        """Per unit: compliant ÷ (cadres − exempt); suspended cadres are counted apart."""
+        result = {}
+        for code, unit in self.units.items():
+            counted = unit["cadres"] - unit["exempt"]
+            result[code] = {**unit, "completion_rate": round(unit["compliant"] / counted, 4) if counted else None}
+        return result
+
+
 def unit_rates(results: list[CadreResult]) -> dict[str, dict[str, Any]]:
-    """Per unit: compliant ÷ (cadres − exempt); suspended cadres are counted apart."""
-    units: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    tally = UnitTally()
     for r in results:
-        unit = units[r.cadre.unit_code]
-        unit["name"] = r.cadre.unit_name
-        unit["cadres"] += r.status != "suspended"
-        unit[r.status] += 1
-    for unit in units.values():
-        counted = unit["cadres"] - unit["exempt"]
-        unit["completion_rate"] = round(unit["compliant"] / counted, 4) if counted else None
-    return {code: dict(u) for code, u in units.items()}
+        tally.add(r)
+    return tally.rates()

@@ -35,7 +35,7 @@ from ..store.schema import (
     period_closures,
 )
 from .credits import cap_online, completion_credits, offline_credits
-from .evaluate import CadreResult, Situation, carry_over, evaluate_cadre, hours_shortfall, unit_rates
+from .evaluate import CadreResult, Situation, UnitTally, carry_over, evaluate_cadre, hours_shortfall
 from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact
 from .ledger import Entry, postings, standing_of
 from .loader import LoadedRules
@@ -99,12 +99,14 @@ def load_courses(connection: Connection) -> dict[int, CourseFacts]:
             for r in connection.execute(select(mirror_courses).where(mirror_courses.c.gone_at.is_(None)))}
 
 
-def load_completions(connection: Connection) -> dict[int, list[CompletionFact]]:
+def load_completions(connection: Connection, first_user: int, last_user: int) -> dict[int, list[CompletionFact]]:
+    """Completions (with final grades) of the users whose ids lie in [first_user, last_user]."""
     grades = {(r.course_id, r.user_id): r.grade for r in connection.execute(
         select(mirror_grades.c.course_id, mirror_grades.c.user_id, mirror_grades.c.grade)
-        .where(mirror_grades.c.gone_at.is_(None)))}
+        .where(mirror_grades.c.gone_at.is_(None), mirror_grades.c.user_id.between(first_user, last_user)))}
     result: dict[int, list[CompletionFact]] = defaultdict(list)
-    for r in connection.execute(select(mirror_completions).where(mirror_completions.c.gone_at.is_(None))):
+    for r in connection.execute(select(mirror_completions).where(
+            mirror_completions.c.gone_at.is_(None), mirror_completions.c.user_id.between(first_user, last_user))):
         if r.time_completed is not None:
             result[r.user_id].append(CompletionFact(r.user_id, r.course_id, r.time_completed,
                                                     grades.get((r.course_id, r.user_id))))
@@ -151,9 +153,14 @@ def load_exemptions(connection: Connection, rules: Rules) -> tuple[dict[str, lis
     return by_cadre, hashlib.sha256("\n".join(canonical).encode()).hexdigest()
 
 
-def load_ledger(connection: Connection) -> list[Entry]:
-    return [Entry(r.cadre_id, r.source, r.period, r.hours, r.online, r.earned_at, r.kind, r.reason)
-            for r in connection.execute(select(credit_entries).order_by(credit_entries.c.id))]
+def load_ledger(connection: Connection, cadre_ids: list[str]) -> list[Entry]:
+    """The ledger entries of these cadres, in the order they were written."""
+    entries = []
+    for start in range(0, len(cadre_ids), 500):
+        ids = cadre_ids[start:start + 500]
+        entries += [(r.id, Entry(r.cadre_id, r.source, r.period, r.hours, r.online, r.earned_at, r.kind, r.reason))
+                    for r in connection.execute(select(credit_entries).where(credit_entries.c.cadre_id.in_(ids)))]
+    return [entry for _id, entry in sorted(entries, key=lambda pair: pair[0])]
 
 
 class _Clock:
@@ -170,56 +177,67 @@ class _Clock:
 
 
 def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date,
-             timings: dict | None = None) -> EvaluationSummary:
+             timings: dict | None = None, chunk: int = 20_000) -> EvaluationSummary:
+    """Evaluate every cadre, ``chunk`` cadres at a time (memory stays bounded at any size); the
+    whole evaluation is one transaction all the same."""
     rules = loaded.rules
     span = period(period_label, rules.organisation)
+    previous = period(int(period_label) - 1, rules.organisation)
     clock = _Clock(timings)
+    statuses: dict[str, int] = defaultdict(int)
+    tally, flags, posted, reported = UnitTally(), 0, 0, 0
     with engine.begin() as connection:
-        cadres = load_cadres(connection, rules)
+        cadres = sorted(load_cadres(connection, rules), key=lambda c: c.user_id)
         courses = load_courses(connection)
-        completions = load_completions(connection)
         offline = load_offline(connection)
         store_rules_exemptions(connection, rules)
         exempt, exemptions_hash = load_exemptions(connection, rules)
         closed = {r.period for r in connection.execute(select(period_closures.c.period))}
-        ledger = load_ledger(connection)
-        clock.lap("read the store")
-
-        desired: list[Credit] = []
-        refused_by_cadre = {}
-        for cadre in cadres:
-            online, refused = completion_credits(cadre.cadre_id, completions.get(cadre.user_id, []), courses, rules)
-            away, refused_offline = offline_credits(offline.get(cadre.cadre_id, []), rules)
-            earned = cap_online(online + away, rules)
-            previous = period(int(period_label) - 1, rules.organisation)
-            carried = carry_over(cadre, earned, rules, previous, span, exempt.get(cadre.cadre_id, []))
-            desired += earned + ([carried] if carried else [])
-            refused_by_cadre[cadre.cadre_id] = refused + refused_offline
-        clock.lap("credits")
-        entries, differences = postings(desired, standing_of(ledger), closed)
-        clock.lap("ledger postings")
-        _post(connection, entries, loaded.digest)
-        reported = _report_differences(connection, differences)
-        clock.lap("write the ledger")
-
-        credits_by_cadre = _standing_credits(ledger + entries)
         situation = Situation(rules, span, day_end(as_of, rules.organisation), courses)
-        shortfalls = _shortfalls(cadres, credits_by_cadre, exempt, rules, period_label) if _needs_shortfall(rules) else {}
-        results = [
-            evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
-                           {c.course_id: c for c in completions.get(cadre.user_id, [])},
-                           refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []),
-                           previous_shortfall=shortfalls.get(cadre.cadre_id))
-            for cadre in cadres
-        ]
-        clock.lap("evaluate cadres")
-        evaluation_id = _store(connection, results, period_label, as_of, loaded.digest, exemptions_hash)
-    clock.lap("write results")
-    statuses: dict[str, int] = defaultdict(int)
-    for r in results:
-        statuses[r.status] += 1
-    return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), sum(len(r.flags) for r in results),
-                             len(entries), reported, unit_rates(results))
+        evaluation_id = _create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash)
+        clock.lap("read the store")
+        for start in range(0, len(cadres), chunk):
+            group = cadres[start:start + chunk]
+            completions = load_completions(connection, group[0].user_id, group[-1].user_id)
+            ledger = load_ledger(connection, [c.cadre_id for c in group])
+            clock.lap("read the store")
+            desired: list[Credit] = []
+            refused_by_cadre = {}
+            for cadre in group:
+                online, refused = completion_credits(cadre.cadre_id, completions.get(cadre.user_id, []), courses,
+                                                     rules)
+                away, refused_offline = offline_credits(offline.get(cadre.cadre_id, []), rules)
+                earned = cap_online(online + away, rules)
+                carried = carry_over(cadre, earned, rules, previous, span, exempt.get(cadre.cadre_id, []))
+                desired += earned + ([carried] if carried else [])
+                refused_by_cadre[cadre.cadre_id] = refused + refused_offline
+            clock.lap("credits")
+            entries, differences = postings(desired, standing_of(ledger), closed)
+            clock.lap("ledger postings")
+            _post(connection, entries, loaded.digest)
+            reported += _report_differences(connection, differences)
+            posted += len(entries)
+            clock.lap("write the ledger")
+            credits_by_cadre = _standing_credits(ledger + entries)
+            shortfalls = (_shortfalls(group, credits_by_cadre, exempt, rules, period_label)
+                          if _needs_shortfall(rules) else {})
+            results = [
+                evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
+                               {c.course_id: c for c in completions.get(cadre.user_id, [])},
+                               refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []),
+                               previous_shortfall=shortfalls.get(cadre.cadre_id))
+                for cadre in group
+            ]
+            clock.lap("evaluate cadres")
+            _store_results(connection, evaluation_id, results)
+            for r in results:
+                statuses[r.status] += 1
+                flags += len(r.flags)
+                tally.add(r)
+            clock.lap("write results")
+        connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(counts=dict(statuses)))
+    return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), flags, posted, reported,
+                             tally.rates())
 
 
 def _needs_shortfall(rules: Rules) -> bool:
@@ -270,14 +288,14 @@ def _standing_credits(entries: list[Entry]) -> dict[str, list[Credit]]:
     return result
 
 
-def _store(connection: Connection, results: list[CadreResult], label: str, as_of: date, rules_hash: str,
-           exemptions_hash: str) -> int:
-    counts: dict[str, int] = defaultdict(int)
-    for r in results:
-        counts[r.status] += 1
-    evaluation_id = connection.execute(insert(evaluations).values(
+def _create_evaluation(connection: Connection, label: str, as_of: date, rules_hash: str,
+                       exemptions_hash: str) -> int:
+    return connection.execute(insert(evaluations).values(
         period=label, as_of=as_of, rules_hash=rules_hash, exemptions_hash=exemptions_hash,
-        created_at=datetime.now(timezone.utc), counts=dict(counts))).inserted_primary_key[0]
+        created_at=datetime.now(timezone.utc), counts={})).inserted_primary_key[0]
+
+
+def _store_results(connection: Connection, evaluation_id: int, results: list[CadreResult]) -> None:
     if results:
         connection.execute(insert(evaluation_results), [
             {"evaluation_id": evaluation_id, "cadre_id": r.cadre.cadre_id, "user_id": r.cadre.user_id,
@@ -288,4 +306,3 @@ def _store(connection: Connection, results: list[CadreResult], label: str, as_of
               "rule": f.rule, "evidence": f.evidence} for r in results for f in r.flags]
     if flags:
         connection.execute(insert(evaluation_flags), flags)
-    return evaluation_id

@@ -151,7 +151,7 @@ mirror_grades = Table(
     "mirror_grades",
     metadata,
     Column("course_id", Integer, nullable=False),
-    Column("user_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False, index=True),
     Column("grade", Float),  # the course total; None when not graded yet
     Column("grademax", Float),
     Column("graded_at", BigInteger),
@@ -163,7 +163,7 @@ mirror_completions = Table(  # completed courses only; a reset Moodle proves mar
     "mirror_completions",
     metadata,
     Column("course_id", Integer, nullable=False),
-    Column("user_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False, index=True),
     Column("time_completed", BigInteger),
     Column("precision", String(8), nullable=False),  # "second", or "minute" (report display strings)
     Column("road", String(16), nullable=False),  # report, batch or per_enrolment
