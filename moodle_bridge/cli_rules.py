@@ -222,7 +222,7 @@ def credits_template(output: Path, language: str) -> None:
 def credits_import(obj: Context, path: Path) -> None:
     """Import offline training (CSV or Excel). Any bad row: nothing is imported."""
     from .rules.imports import ImportError_, parse_offline
-    from .store.schema import offline_records
+    from .rules.records import store_offline
 
     try:
         rows = parse_offline(path)
@@ -231,19 +231,8 @@ def credits_import(obj: Context, path: Path) -> None:
         for problem in exc.problems:
             click.echo("  " + problem, err=True)
         sys.exit(EXIT_USAGE)
-    engine = _store(obj.settings())
-    with engine.begin() as connection:
-        known = {r.row_key for r in connection.execute(select(offline_records.c.row_key))}
-        fresh = [r for r in rows if r.key not in known]
-        now = datetime.now(timezone.utc)
-        if fresh:
-            connection.execute(insert(offline_records), [
-                {"row_key": r.key, "cadre_id": r.cadre_id, "training": r.training, "organiser": r.organiser,
-                 "start": r.start, "end": r.end, "days": r.days, "hours": r.hours, "leave_hours": r.leave_hours,
-                 "kind": r.kind, "reference": r.reference, "source_file": path.name, "line": r.line,
-                 "imported_at": now} for r in fresh])
-    click.echo(_("{new} rows imported, {known} already imported before.").format(
-        new=len(fresh), known=len(rows) - len(fresh)))
+    new, known = store_offline(_store(obj.settings()), rows, path.name)
+    click.echo(_("{new} rows imported, {known} already imported before.").format(new=new, known=known))
 
 
 @credits.command("show")

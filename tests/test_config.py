@@ -134,3 +134,10 @@ def test_cli_config_error_exits_2_with_the_message(tmp_path):
     path = write(tmp_path, '[moodle]\nurl = "https://a.example"\nbogus = 1\n')
     result = CliRunner().invoke(main, ["--config", str(path), "db", "upgrade"])
     assert result.exit_code == 2 and "moodle.bogus: unknown key" in result.output
+
+
+def test_the_packaged_example_rules_are_the_documented_ones():
+    from moodle_bridge.cli_demo import EXAMPLE_RULES
+
+    assert EXAMPLE_RULES.read_text(encoding="utf-8") == (REPO / "config" / "rules.example.yaml").read_text(
+        encoding="utf-8")
