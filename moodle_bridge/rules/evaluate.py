@@ -213,7 +213,8 @@ def _required_courses(requirement: RequiredCourses, cadre, completions, failed, 
         return "compliant", None
     missing = [c for c in chosen if c not in done]
     evidence = {"due": requirement.due.isoformat(), "required": [c.fullname for c in chosen],
-                "missing": [c.fullname for c in missing], "need": requirement.need}
+                "missing": [c.fullname for c in missing], "missing_ids": [c.id for c in missing],
+                "need": requirement.need}
     failed_here = [c for c in missing if c.id in failed]
     if failed_here:
         evidence["failed"] = [{"course": c.fullname, "grade": failed[c.id].detail.get("grade"),

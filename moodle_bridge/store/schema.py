@@ -315,3 +315,18 @@ closing_differences = Table(  # what a Moodle reset or a rules edit would change
     Column("state", String(16), nullable=False),  # pending, accepted, rejected
     Column("decided_at", DateTime(timezone=True)),
 )
+
+
+action_log = Table(  # every action back to Moodle, planned (dry run) or done, with Moodle's answer
+    "action_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(32), nullable=False),  # enrol, notify
+    Column("cadre_id", String(255), nullable=False, index=True),
+    Column("user_id", Integer, nullable=False),
+    Column("target", String(128), nullable=False),  # course:<id>, or the flag a message is about
+    Column("status", String(16), nullable=False),  # planned, done, unconfirmed, failed, skipped
+    Column("dry_run", Boolean, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

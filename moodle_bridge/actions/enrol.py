@@ -1,0 +1,102 @@
+"""Enrol cadres in the required courses the rules say they lack.
+
+Lacking means: flagged for a required course or reading, and no enrolment at all in it. A
+suspended enrolment is not lacking: it is left alone and reported. Moodle confirms an enrolment
+with nothing (`null`), so `--apply` reads each course's participants back and logs an enrolment it
+cannot see as unconfirmed, never as done.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, insert, select
+
+from ..moodle import Call, MoodleClient, MoodleError
+from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations, mirror_enrolments
+
+KINDS = ("missing_required_course", "overdue_required_course", "required_reading_missing")
+STUDENT_ROLE = 5
+
+
+@dataclass(frozen=True)
+class Planned:
+    cadre_id: str
+    user_id: int
+    course_id: int
+    status: str  # planned, or skipped (with why)
+    why: str = ""
+
+
+def plan(engine: Engine) -> list[Planned]:
+    with engine.connect() as connection:
+        latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
+        if latest is None:
+            return []
+        users = {r.cadre_id: r.user_id for r in connection.execute(
+            select(evaluation_results.c.cadre_id, evaluation_results.c.user_id)
+            .where(evaluation_results.c.evaluation_id == latest))}
+        enrolled = {(r.course_id, r.user_id): r.status for r in connection.execute(
+            select(mirror_enrolments).where(mirror_enrolments.c.gone_at.is_(None)))}
+        done = {(r.user_id, r.target) for r in connection.execute(
+            select(action_log).where(action_log.c.action == "enrol", action_log.c.status == "done"))}
+        wanted: set[tuple[str, int]] = set()
+        for f in connection.execute(select(evaluation_flags).where(
+                evaluation_flags.c.evaluation_id == latest, evaluation_flags.c.kind.in_(KINDS))):
+            for course_id in f.evidence.get("missing_ids", []):
+                wanted.add((f.cadre_id, course_id))
+    plans = []
+    for cadre_id, course_id in sorted(wanted):
+        user_id = users[cadre_id]
+        state = enrolled.get((course_id, user_id))
+        if state == "inactive":
+            plans.append(Planned(cadre_id, user_id, course_id, "skipped", "suspended or expired enrolment: left alone"))
+        elif state == "active" or (user_id, f"course:{course_id}") in done:
+            continue  # enrolled already (the next sync shows it)
+        else:
+            plans.append(Planned(cadre_id, user_id, course_id, "planned"))
+    return plans
+
+
+def apply(engine: Engine, client: MoodleClient, plans: list[Planned], dry_run: bool, batch: int = 50) -> list[dict]:
+    """Log every plan; with dry_run False, enrol, read back and log what Moodle confirms."""
+    outcomes = []
+    todo = [p for p in plans if p.status == "planned"]
+    confirmed: dict[int, set[int]] = {}
+    errors: dict[tuple[int, int], str] = {}
+    if not dry_run and todo:
+        for start in range(0, len(todo), batch):
+            chunk = todo[start:start + batch]
+            try:
+                client.call("enrol_manual_enrol_users", enrolments=[
+                    {"roleid": STUDENT_ROLE, "userid": p.user_id, "courseid": p.course_id} for p in chunk])
+            except MoodleError as exc:
+                errors.update({(p.course_id, p.user_id): str(exc) for p in chunk})
+        by_course = defaultdict(list)
+        for p in todo:
+            by_course[p.course_id].append(p)
+        reads = client.call_many([Call("core_enrol_get_enrolled_users", {"courseid": c, "options": [
+            {"name": "userfields", "value": "id"}]}) for c in by_course])
+        for course_id, answer in zip(by_course, reads):
+            confirmed[course_id] = set() if isinstance(answer, MoodleError) else {u.id for u in answer}
+    now = datetime.now(timezone.utc)
+    for p in plans:
+        if p.status == "skipped":
+            status, detail = "skipped", {"why": p.why}
+        elif dry_run:
+            status, detail = "planned", {}
+        elif (p.course_id, p.user_id) in errors:
+            status, detail = "failed", {"error": errors[(p.course_id, p.user_id)]}
+        elif p.user_id in confirmed.get(p.course_id, set()):
+            status, detail = "done", {"moodle": "null (confirmed by reading the participants back)"}
+        else:
+            status, detail = "unconfirmed", {"moodle": "null, and the participants list does not show it"}
+        outcomes.append({"action": "enrol", "cadre_id": p.cadre_id, "user_id": p.user_id,
+                         "target": f"course:{p.course_id}", "status": status, "dry_run": dry_run,
+                         "detail": detail, "created_at": now})
+    if outcomes:
+        with engine.begin() as connection:
+            connection.execute(insert(action_log), outcomes)
+    return outcomes

@@ -1,0 +1,88 @@
+"""Send each flagged cadre a Moodle message listing what is missing and by when.
+
+A flag is never messaged twice within the interval (each flag's sending is logged); messages go
+in small batches with a pause between them (rate-limited).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine, insert, select
+
+from ..i18n import _
+from ..moodle import MoodleClient, MoodleError
+from ..reports.plain import explain, flag_label
+from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _message(name: str, flags: list) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    items = [f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in flags]
+    return env.get_template("notify_message.html.j2").render(
+        greeting=_("Dear {name}, your training record shows:").format(name=name), items=items,
+        closing=_("Please complete what is missing in time. Questions: your organisation department."))
+
+
+def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> list[dict]:
+    """One message a cadre, for the flags not messaged within the interval."""
+    now = now or datetime.now(timezone.utc)
+    with engine.connect() as connection:
+        latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
+        if latest is None:
+            return []
+        people = {r.cadre_id: r for r in connection.execute(
+            select(evaluation_results).where(evaluation_results.c.evaluation_id == latest))}
+        recent = {(r.cadre_id, r.target) for r in connection.execute(select(action_log).where(
+            action_log.c.action == "notify", action_log.c.status == "done",
+            action_log.c.created_at >= now - timedelta(days=interval_days)))}
+        flags = defaultdict(list)
+        for f in connection.execute(select(evaluation_flags).where(evaluation_flags.c.evaluation_id == latest)
+                                    .order_by(evaluation_flags.c.id)):
+            if (f.cadre_id, f"flag:{f.kind}:{f.rule}") not in recent:
+                flags[f.cadre_id].append(f)
+    return [{"cadre_id": cadre_id, "user_id": people[cadre_id].user_id, "flags": items,
+             "text": _message(people[cadre_id].name, items)} for cadre_id, items in sorted(flags.items())]
+
+
+def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: bool, batch: int = 20,
+          pause: float = 1.0, sleep=time.sleep) -> list[dict]:
+    outcomes = []
+    now = datetime.now(timezone.utc)
+    for start in range(0, len(messages), batch):
+        chunk = messages[start:start + batch]
+        answers: list = []
+        if not dry_run:
+            if start:
+                sleep(pause)  # rate limit: a pause between batches
+            try:
+                answers = client.call("core_message_send_instant_messages", messages=[
+                    {"touserid": m["user_id"], "text": m["text"], "textformat": 1,
+                     "clientmsgid": f"mb-{m['cadre_id']}-{int(now.timestamp())}"[:100]} for m in chunk])
+            except MoodleError as exc:
+                answers = [exc] * len(chunk)
+        for index, message in enumerate(chunk):
+            if dry_run:
+                status, detail = "planned", {"text": message["text"]}
+            else:
+                answer = answers[index] if index < len(answers) else None
+                if isinstance(answer, MoodleError) or answer is None:
+                    status, detail = "failed", {"error": str(answer)}
+                elif answer.delivered:
+                    status, detail = "done", {"msgid": answer.msgid}
+                else:
+                    status, detail = "failed", {"error": answer.errormessage}
+            for flag in message["flags"]:
+                outcomes.append({"action": "notify", "cadre_id": message["cadre_id"], "user_id": message["user_id"],
+                                 "target": f"flag:{flag.kind}:{flag.rule}", "status": status, "dry_run": dry_run,
+                                 "detail": detail, "created_at": now})
+    if outcomes:
+        with engine.begin() as connection:
+            connection.execute(insert(action_log), outcomes)
+    return outcomes

@@ -1,0 +1,65 @@
+"""`moodle-bridge enrol-required` and `moodle-bridge notify` (dry run unless --apply)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .cli import Context, _client, _store, main
+from .i18n import N_, _, translated
+
+OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "unconfirmed": N_("unconfirmed"),
+            "failed": N_("failed"), "skipped": N_("skipped")}
+
+
+def _show(title: str, outcomes: list[dict], dry_run: bool) -> None:
+    console = Console()
+    counts = Counter(o["status"] for o in outcomes)
+    table = Table(title=title)
+    table.add_column(_("Result"))
+    table.add_column(_("How many"), justify="right")
+    for status, count in sorted(counts.items()):
+        table.add_row(translated(OUTCOMES[status]), str(count))
+    console.print(table)
+    if dry_run:
+        console.print(_("Dry run: nothing was sent to Moodle. Run again with --apply to act."))
+
+
+@main.command("enrol-required")
+@click.option("--apply", "do_it", is_flag=True, help="Enrol in Moodle (without it: a dry run).")
+@click.pass_obj
+def enrol_required(obj: Context, do_it: bool) -> None:
+    """Enrol cadres in the required courses the rules say they lack."""
+    from .actions import enrol
+
+    settings = obj.settings()
+    engine = _store(settings)
+    plans = enrol.plan(engine)
+    if do_it:
+        with _client(settings) as client:
+            outcomes = enrol.apply(engine, client, plans, dry_run=False)
+    else:
+        outcomes = enrol.apply(engine, None, plans, dry_run=True)
+    _show(_("Enrolments in required courses"), outcomes, not do_it)
+
+
+@main.command()
+@click.option("--apply", "do_it", is_flag=True, help="Send the messages (without it: a dry run).")
+@click.option("--interval-days", default=7.0, show_default=True, help="Never the same flag again within this time.")
+@click.pass_obj
+def notify(obj: Context, do_it: bool, interval_days: float) -> None:
+    """Send each flagged cadre a Moodle message listing what is missing and by when."""
+    from .actions import notify as messages
+
+    settings = obj.settings()
+    engine = _store(settings)
+    planned = messages.plan(engine, interval_days)
+    if do_it:
+        with _client(settings) as client:
+            outcomes = messages.apply(engine, client, planned, dry_run=False)
+    else:
+        outcomes = messages.apply(engine, None, planned, dry_run=True)
+    _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)

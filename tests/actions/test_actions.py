@@ -1,0 +1,74 @@
+"""Actions back to Moodle: dry run first, --apply acts, what Moodle received, idempotent re-runs."""
+
+from __future__ import annotations
+
+import responses
+
+from tests.rules.test_cli import invoke, site_dir  # noqa: F401 - the fixture
+
+REQUIRED_COURSE = "CT2026-PT26-001"
+
+
+def _required_course_id(moodle) -> int:
+    return next(c.id for c in moodle.site.courses.values() if c.idnumber == REQUIRED_COURSE)
+
+
+def test_enrol_required_dry_run_then_apply_then_nothing(site_dir):  # noqa: F811
+    path, moodle, runner = site_dir
+    course = _required_course_id(moodle)
+    lacking = [u.id for u in moodle.site.users.values() if u.idnumber.startswith("CD26")
+               and (course, u.id) not in moodle.site.enrolments and not u.suspended][:1]
+    suspended = next(u for (c, u), e in moodle.site.enrolments.items() if c == course and e.role == "student")
+    moodle.site.suspend_enrolment(course, suspended)
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        invoke(runner, "sync")
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+
+    dry = invoke(runner, "enrol-required")
+    assert "planned (dry run)" in dry and "skipped" in dry and "Dry run: nothing was sent" in dry
+    assert moodle.requests_made("enrol_manual_enrol_users") == 0
+
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        applied = invoke(runner, "enrol-required", "--apply")
+    assert "done" in applied and "unconfirmed" not in applied
+    assert moodle.requests_made("enrol_manual_enrol_users") >= 1
+    assert lacking and all((course, u) in moodle.site.enrolments for u in lacking)
+    assert moodle.site.enrolments[(course, suspended)].status == 1  # a suspended enrolment is left alone
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        before = moodle.requests_made("enrol_manual_enrol_users")
+        again = invoke(runner, "enrol-required", "--apply")
+    assert moodle.requests_made("enrol_manual_enrol_users") == before  # idempotent: nothing to do twice
+    assert "skipped" in again and "done" not in again and "planned" not in again
+
+
+def test_an_enrolment_moodle_does_not_show_is_unconfirmed(site_dir, monkeypatch):  # noqa: F811
+    from moodle_bridge.simulator import functions
+
+    path, moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    monkeypatch.setitem(functions.HANDLERS, "enrol_manual_enrol_users", lambda ctx, args: None)  # accepted, not done
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        out = invoke(runner, "enrol-required", "--apply")
+    assert "unconfirmed" in out and "done" not in out.replace("unconfirmed", "")
+
+
+def test_notify_dry_run_then_apply_never_twice_within_the_interval(site_dir):  # noqa: F811
+    path, moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    dry = invoke(runner, "notify")
+    assert "planned (dry run)" in dry and not moodle.site.messages
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        invoke(runner, "notify", "--apply")
+    sent = list(moodle.site.messages)
+    assert sent and all("<script" not in m.text for m in sent)
+    assert "your training record shows" in sent[0].text
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        again = invoke(runner, "notify", "--apply")
+    assert len(moodle.site.messages) == len(sent) and "(0 cadres)" in again
