@@ -35,7 +35,7 @@ from ..store.schema import (
     period_closures,
 )
 from .credits import cap_online, completion_credits, offline_credits
-from .evaluate import CadreResult, Situation, UnitTally, carry_over, evaluate_cadre, hours_shortfall
+from .evaluate import CadreResult, Situation, UnitTally, carry_over, evaluate_cadre
 from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact
 from .ledger import Entry, postings, standing_of
 from .loader import LoadedRules
@@ -194,6 +194,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         exempt, exemptions_hash = load_exemptions(connection, rules)
         closed = {r.period for r in connection.execute(select(period_closures.c.period))}
         situation = Situation(rules, span, day_end(as_of, rules.organisation), courses)
+        shortfalls = _shortfalls(connection, period_label) if _needs_shortfall(rules) else {}
         evaluation_id = _create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash)
         clock.lap("read the store")
         for start in range(0, len(cadres), chunk):
@@ -219,8 +220,6 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             posted += len(entries)
             clock.lap("write the ledger")
             credits_by_cadre = _standing_credits(ledger + entries)
-            shortfalls = (_shortfalls(group, credits_by_cadre, exempt, rules, period_label)
-                          if _needs_shortfall(rules) else {})
             results = [
                 evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
                                {c.course_id: c for c in completions.get(cadre.user_id, [])},
@@ -244,16 +243,19 @@ def _needs_shortfall(rules: Rules) -> bool:
     return any(getattr(r, "after", None) == "shortfall" for g in rules.groups.values() for r in g.requirements)
 
 
-def _shortfalls(cadres, credits_by_cadre, exempt, rules, label) -> dict:
-    """Hours each cadre fell short of the previous period's minimum: make-up owed in this one."""
-    previous = period(int(label) - 1, rules.organisation)
-    result = {}
-    for cadre in cadres:
-        short = hours_shortfall(cadre, credits_by_cadre.get(cadre.cadre_id, []), rules, previous,
-                                exempt.get(cadre.cadre_id, []))
-        if short:
-            result[cadre.cadre_id] = short
-    return result
+def _shortfalls(connection: Connection, label: str) -> dict[str, float]:
+    """What each cadre fell short of the previous period's minimum, as its latest evaluation found it
+    (make-up owed in this one). A previous period nobody evaluated owes nothing."""
+    previous = str(int(label) - 1)
+    latest = connection.execute(select(evaluations.c.id).where(evaluations.c.period == previous)
+                                .order_by(evaluations.c.id.desc())).scalar()
+    if latest is None:
+        return {}
+    return {r.cadre_id: round(r.required_hours - r.hours_online - r.hours_offline, 2)
+            for r in connection.execute(select(evaluation_results).where(
+                evaluation_results.c.evaluation_id == latest, evaluation_results.c.required_hours.is_not(None),
+                evaluation_results.c.status.notin_(("exempt", "suspended"))))
+            if r.required_hours - r.hours_online - r.hours_offline > 0.005}
 
 
 def _post(connection: Connection, entries: list[Entry], rules_hash: str) -> None:

@@ -265,6 +265,7 @@ def _lab_anchors(site: Site) -> None:
                            idnumber="CD-FIXTURE-1", department="Datang Town Government",
                            profile={"cadre_id": "CD-FIXTURE-1", "unit": "Datang Town Government",
                                     "rank": "staff", "category": "civil_servant"})
+    site.cohorts[1].members.append(315)
     site.enrol(29, 315)
     site.progress[(29, 315)] = Progress(activity_times={117: 1795241760, 118: 1795241760}, grade=85.0,
                                         graded_at=1795241760, timestarted=1795241700)

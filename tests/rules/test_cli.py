@@ -193,3 +193,14 @@ def test_evaluating_in_chunks_gives_what_one_chunk_gives(site_dir):
         assert results(whole.evaluation_id) == results(pieces.evaluation_id)
         assert flags(whole.evaluation_id) == flags(pieces.evaluation_id)
     engine.dispose()
+
+
+def test_make_up_after_a_shortfall_needs_the_previous_period_evaluated(site_dir):
+    path, _moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    first = json.loads(invoke(runner, "flags", "--format", "json", "--kind", "makeup_due"))
+    assert first == []  # nobody evaluated 2025: no shortfall is known
+    invoke(runner, "evaluate", "--period", "2025", "--as-of", "2026-01-05")  # 2025 over, its results stored
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    owed = json.loads(invoke(runner, "flags", "--format", "json", "--kind", "makeup_due"))
+    assert owed and all(f["evidence"]["after"] == "shortfall" and f["evidence"]["due"] == "2026-07-01" for f in owed)
