@@ -97,6 +97,21 @@ class RulesSettings(_Section):
     file: Path = Path("rules.yaml")  # the organisation department's rules (see config/rules.example.yaml)
 
 
+class ScheduleSettings(_Section):
+    """`moodle-bridge scheduler`: when the pipeline (sync, evaluate, reports, actions) runs."""
+
+    pipeline: str = "0 2 * * *"  # cron: minute hour day month weekday, organisation time zone
+    reports_folder: Path = Path("reports")
+    actions: bool = False  # also enrol cadres in required courses and send messages (features.enrol/notify)
+
+
+class AlertSettings(_Section):
+    channel: Literal["log", "webhook", "moodle"] = "log"
+    webhook_url: str | None = None  # POSTed a JSON {"subject", "text"}
+    moodle_user_ids: list[int] = []  # administrators who get a Moodle message
+    mirror_max_age_hours: float = Field(36.0, gt=0)  # an older last successful sync raises an alert
+
+
 class StoreSettings(_Section):
     url: str = "sqlite:///moodle_bridge.db"
 
@@ -125,6 +140,8 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
     rules: RulesSettings = RulesSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    alerts: AlertSettings = AlertSettings()
     features: FeatureSettings = FeatureSettings()
     logging: LoggingSettings = LoggingSettings()
     language: str | None = None  # None: the system's LANG

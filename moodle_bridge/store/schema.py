@@ -330,3 +330,27 @@ action_log = Table(  # every action back to Moodle, planned (dry run) or done, w
     Column("detail", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+locks = Table(  # a named lock: one holder at a time, taken over when the holder is gone
+    "locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),  # host:pid:random
+    Column("host", String(128), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)
+
+pipeline_runs = Table(  # sync, evaluate, reports, actions: one row a run, its steps in JSON
+    "pipeline_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("trigger", String(16), nullable=False),  # schedule, manual
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),  # running, succeeded, failed, interrupted, skipped
+    Column("steps", JSON, nullable=False),
+    Column("error", Text),
+)

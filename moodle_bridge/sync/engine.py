@@ -55,6 +55,10 @@ STUDENT = "student"
 UNKNOWN = (UserNotEnrolled, NotFound)
 
 
+class StopRequested(BaseException):
+    """Asked to stop (SIGTERM): raised between partitions; the run stays resumable."""
+
+
 class ReportUnstable(Exception):
     """The report kept changing while being paged: nothing was applied."""
 
@@ -93,13 +97,15 @@ class RunSummary:
 class Sync:
     def __init__(self, settings: Settings, client: MoodleClient, engine: Engine,
                  progress: Progress | None = None,
-                 before_commit: Callable[[str, str], None] | None = None) -> None:
+                 before_commit: Callable[[str, str], None] | None = None,
+                 should_stop: Callable[[], bool] = lambda: False) -> None:
         self.settings = settings
         self.s = settings.sync
         self.client = client
         self.engine = engine
         self.progress = progress or Progress()
         self._before_commit = before_commit  # test hook: runs inside each partition's transaction
+        self._should_stop = should_stop
         self.done: set[tuple[str, str]] = set()
         self.failed: set[str] = set()
         self._dry: Connection | None = None
@@ -217,6 +223,8 @@ class Sync:
 
     def _commit_partition(self, entity: str, key: str, data: Any,
                           apply: Callable[[Connection, Any], dict[str, Changes]]) -> None:
+        if self._should_stop():
+            raise StopRequested(f"stopped before {entity} {key}")
         if self._dry is not None:
             results = apply(self._dry, data)
         else:

@@ -1,0 +1,29 @@
+"""Alerts for administrators: a failed run, or a mirror too old. Through the log, a webhook or Moodle."""
+
+from __future__ import annotations
+
+import requests
+import structlog
+
+from .config import Settings
+
+log = structlog.get_logger("moodle_bridge.alerts")
+
+
+def alert(settings: Settings, subject: str, text: str) -> bool:
+    """Send one alert; True when the channel took it. A failing channel is logged, never raised."""
+    channel = settings.alerts
+    log.error("alert", subject=subject, text=text)  # always in the log, whatever else
+    try:
+        if channel.channel == "webhook" and channel.webhook_url:
+            requests.post(channel.webhook_url, json={"subject": subject, "text": text}, timeout=10).raise_for_status()
+        elif channel.channel == "moodle" and channel.moodle_user_ids:
+            from .wiring import make_client
+
+            with make_client(settings) as client:
+                client.call("core_message_send_instant_messages", messages=[
+                    {"touserid": uid, "text": f"{subject}\n\n{text}", "textformat": 2} for uid in channel.moodle_user_ids])
+    except Exception as exc:  # noqa: BLE001 - an alert channel must not take the scheduler down
+        log.error("alert.channel_failed", channel=channel.channel, error=f"{type(exc).__name__}: {exc}")
+        return False
+    return True
