@@ -63,3 +63,22 @@ def notify(obj: Context, do_it: bool, interval_days: float) -> None:
     else:
         outcomes = messages.apply(engine, None, planned, dry_run=True)
     _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)
+
+
+@main.command("profile-hours")
+@click.option("--field", default="credited_hours", show_default=True, help="The profile field's short name.")
+@click.option("--apply", "do_it", is_flag=True, help="Write to Moodle (without it: a dry run).")
+@click.pass_obj
+def profile_hours(obj: Context, field: str, do_it: bool) -> None:
+    """Write each cadre's credited hours of the latest evaluation into a Moodle profile field."""
+    from .actions import profile_hours as writer
+
+    settings = obj.settings()
+    engine = _store(settings)
+    plans = writer.plan(engine)
+    if do_it:
+        with _client(settings) as client:
+            outcomes = writer.apply(engine, client, plans, field, dry_run=False)
+    else:
+        outcomes = writer.apply(engine, None, plans, field, dry_run=True)
+    _show(_("Credited hours into the profile field {field}").format(field=field), outcomes, not do_it)

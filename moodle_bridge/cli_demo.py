@@ -110,7 +110,7 @@ def demo(obj: Context, size: str, folder: Path) -> None:
     console.print(_("Step 3/4: evaluate 2026 as of {day} with demo rules (40 hours, 20 online: see {path})").format(
         day=today, path=folder / "rules.yaml"))
     result = evaluate(engine, load_rules(folder / "rules.yaml"), "2026", today)
-    console.print(_("Step 4/4: reports"))
+    console.print(_("Step 4/4: reports, and a dry run of the actions back to Moodle"))
     written = []
     for kind in ("units", "flagged"):
         for fmt in ("html", "csv", "xlsx"):
@@ -120,6 +120,7 @@ def demo(obj: Context, size: str, folder: Path) -> None:
     example = _first_flagged(engine)
     if example:
         written.append(write_report(engine, "cadre", "html", folder / f"cadre-{example}.html", cadre_id=example))
+    written.append(_dry_run_actions(engine, folder / "actions-dry-run.json"))
     engine.dispose()
     console.print()
     console.print(_("Done. Cadres by status: {statuses}; {flags} flags.").format(
@@ -138,3 +139,19 @@ def _first_flagged(engine) -> str | None:
 
     with engine.connect() as connection:
         return connection.execute(select(evaluation_flags.c.cadre_id).order_by(evaluation_flags.c.id)).scalar()
+
+
+def _dry_run_actions(engine, path: Path) -> Path:
+    """What enrol-required and notify would do, written down; nothing is sent (a dry run)."""
+    import json
+
+    from .actions import enrol, notify
+
+    enrolments = enrol.apply(engine, None, enrol.plan(engine), dry_run=True)
+    messages = notify.plan(engine, 7)
+    notify.apply(engine, None, messages, dry_run=True)
+    path.write_text(json.dumps({
+        "enrol_required": [{k: o[k] for k in ("cadre_id", "target", "status", "detail")} for o in enrolments],
+        "notify": [{"cadre_id": m["cadre_id"], "text": m["text"]} for m in messages[:20]],
+        "notify_total": len(messages)}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path

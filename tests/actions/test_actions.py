@@ -72,3 +72,37 @@ def test_notify_dry_run_then_apply_never_twice_within_the_interval(site_dir):  #
         moodle.mount(mock)
         again = invoke(runner, "notify", "--apply")
     assert len(moodle.site.messages) == len(sent) and "(0 cadres)" in again
+
+
+def test_profile_hours_confirmed_by_reading_back_and_unconfirmed_for_a_missing_field(site_dir):  # noqa: F811
+    path, moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    moodle.site.profile_field_names["credited_hours"] = "Credited hours"  # the site has this field
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        done = invoke(runner, "profile-hours", "--apply")
+        missing = invoke(runner, "profile-hours", "--apply", "--field", "no_such_field")
+    assert "done" in done and "unconfirmed" not in done
+    assert "unconfirmed" in missing and "done" not in missing.replace("unconfirmed", "")
+    written = [u.profile.get("credited_hours") for u in moodle.site.users.values() if u.profile.get("credited_hours")]
+    assert written  # Moodle has the values
+
+
+def test_the_demo_writes_reports_and_a_dry_run_of_the_actions(tmp_path, monkeypatch):
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from moodle_bridge.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "demo-output"
+    for name in ("units.html", "units.csv", "units.xlsx", "flagged.html", "flagged.csv", "flagged.xlsx",
+                 "actions-dry-run.json", "moodle_bridge.toml", "rules.yaml", "offline_training.csv"):
+        assert (out / name).exists(), name
+    actions = _json.loads((out / "actions-dry-run.json").read_text())
+    assert actions["notify_total"] > 0 and all(a["status"] in ("planned", "skipped") for a in actions["enrol_required"])
+    assert "token" not in (out / "moodle_bridge.toml").read_text().split("token_file")[0]  # no token in the config

@@ -1,0 +1,61 @@
+"""Write each cadre's credited hours into a Moodle profile field (core_user_update_users).
+
+Moodle answers an empty warnings list even for a profile field the site does not have, so
+`--apply` reads every user back and logs a value it cannot see as unconfirmed, never as done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, insert, select
+
+from ..moodle import MoodleClient, MoodleError
+from ..store.schema import action_log, evaluation_results, evaluations
+
+
+def plan(engine: Engine) -> list[dict]:
+    with engine.connect() as connection:
+        latest = connection.execute(select(evaluations).order_by(evaluations.c.id.desc())).first()
+        if latest is None:
+            return []
+        return [{"cadre_id": r.cadre_id, "user_id": r.user_id, "value": f"{r.hours_online + r.hours_offline:g}",
+                 "period": latest.period}
+                for r in connection.execute(select(evaluation_results).where(
+                    evaluation_results.c.evaluation_id == latest.id, evaluation_results.c.status != "suspended"))]
+
+
+def apply(engine: Engine, client: MoodleClient | None, plans: list[dict], field: str, dry_run: bool,
+          batch: int = 50) -> list[dict]:
+    seen: dict[int, str | None] = {}
+    failed: dict[int, str] = {}
+    if not dry_run:
+        for start in range(0, len(plans), batch):
+            chunk = plans[start:start + batch]
+            try:
+                client.call("core_user_update_users", users=[
+                    {"id": p["user_id"], "customfields": [{"type": field, "value": p["value"]}]} for p in chunk])
+                for user in client.call("core_user_get_users_by_field", field="id",
+                                        values=[p["user_id"] for p in chunk]):
+                    seen[user.id] = user.profile_field(field)
+            except MoodleError as exc:
+                failed.update({p["user_id"]: str(exc) for p in chunk})
+    now = datetime.now(timezone.utc)
+    outcomes = []
+    for p in plans:
+        if dry_run:
+            status, detail = "planned", {"value": p["value"]}
+        elif p["user_id"] in failed:
+            status, detail = "failed", {"error": failed[p["user_id"]]}
+        elif seen.get(p["user_id"]) == p["value"]:
+            status, detail = "done", {"value": p["value"], "moodle": "read back"}
+        else:
+            status, detail = "unconfirmed", {"value": p["value"], "read_back": seen.get(p["user_id"]),
+                                             "moodle": "warnings: [] (does the profile field exist?)"}
+        outcomes.append({"action": "profile_hours", "cadre_id": p["cadre_id"], "user_id": p["user_id"],
+                         "target": f"field:{field}:{p['period']}", "status": status, "dry_run": dry_run,
+                         "detail": detail, "created_at": now})
+    if outcomes:
+        with engine.begin() as connection:
+            connection.execute(insert(action_log), outcomes)
+    return outcomes
