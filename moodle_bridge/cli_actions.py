@@ -29,12 +29,14 @@ def _show(title: str, outcomes: list[dict], dry_run: bool) -> None:
 
 
 @main.command("enrol-required")
-@click.option("--apply", "do_it", is_flag=True, help="Enrol in Moodle (without it: a dry run).")
+@click.option("--dry-run/--apply", "dry_run", default=True, help="Only show what would be done (the default), "
+              "or enrol in Moodle.")
 @click.pass_obj
-def enrol_required(obj: Context, do_it: bool) -> None:
+def enrol_required(obj: Context, dry_run: bool) -> None:
     """Enrol cadres in the required courses the rules say they lack."""
     from .actions import enrol
 
+    do_it = not dry_run
     settings = obj.settings()
     engine = _store(settings)
     plans = enrol.plan(engine)
@@ -47,13 +49,14 @@ def enrol_required(obj: Context, do_it: bool) -> None:
 
 
 @main.command()
-@click.option("--apply", "do_it", is_flag=True, help="Send the messages (without it: a dry run).")
+@click.option("--dry-run/--apply", "dry_run", default=True, help="Only show the messages (the default), or send them.")
 @click.option("--interval-days", default=7.0, show_default=True, help="Never the same flag again within this time.")
 @click.pass_obj
-def notify(obj: Context, do_it: bool, interval_days: float) -> None:
+def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
     """Send each flagged cadre a Moodle message listing what is missing and by when."""
     from .actions import notify as messages
 
+    do_it = not dry_run
     settings = obj.settings()
     engine = _store(settings)
     planned = messages.plan(engine, interval_days)
@@ -67,12 +70,13 @@ def notify(obj: Context, do_it: bool, interval_days: float) -> None:
 
 @main.command("profile-hours")
 @click.option("--field", default="credited_hours", show_default=True, help="The profile field's short name.")
-@click.option("--apply", "do_it", is_flag=True, help="Write to Moodle (without it: a dry run).")
+@click.option("--dry-run/--apply", "dry_run", default=True, help="Only show the values (the default), or write them.")
 @click.pass_obj
-def profile_hours(obj: Context, field: str, do_it: bool) -> None:
+def profile_hours(obj: Context, field: str, dry_run: bool) -> None:
     """Write each cadre's credited hours of the latest evaluation into a Moodle profile field."""
     from .actions import profile_hours as writer
 
+    do_it = not dry_run
     settings = obj.settings()
     engine = _store(settings)
     plans = writer.plan(engine)
