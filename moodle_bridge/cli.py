@@ -195,4 +195,4 @@ def status(obj: Context, as_json: bool) -> None:
         render_status(report)
 
 
-from . import cli_actions, cli_demo, cli_reports, cli_rules, cli_schedule  # noqa: E402,F401 - register commands
+from . import cli_actions, cli_demo, cli_reports, cli_rules, cli_schedule, cli_web  # noqa: E402,F401 - register commands

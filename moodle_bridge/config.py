@@ -112,6 +112,26 @@ class AlertSettings(_Section):
     mirror_max_age_hours: float = Field(36.0, gt=0)  # an older last successful sync raises an alert
 
 
+class WebSettings(_Section):
+    """`moodle-bridge serve`: the review page."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    https: bool = False  # served behind HTTPS (a reverse proxy): session cookies are Secure
+    secret_key: SecretStr | None = None  # signs sessions: MOODLE_BRIDGE_WEB__SECRET_KEY, or secret_key_file
+    secret_key_file: Path | None = None
+
+    def resolve_secret(self) -> str | None:
+        if self.secret_key is not None and self.secret_key.get_secret_value().strip():
+            return self.secret_key.get_secret_value().strip()
+        if self.secret_key_file is not None:
+            try:
+                return self.secret_key_file.read_text(encoding="utf-8").strip() or None
+            except OSError as exc:
+                raise ConfigError(f"web.secret_key_file: cannot read {self.secret_key_file} ({exc.strerror})") from None
+        return None
+
+
 class StoreSettings(_Section):
     url: str = "sqlite:///moodle_bridge.db"
 
@@ -142,6 +162,7 @@ class Settings(BaseSettings):
     rules: RulesSettings = RulesSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     alerts: AlertSettings = AlertSettings()
+    web: WebSettings = WebSettings()
     features: FeatureSettings = FeatureSettings()
     logging: LoggingSettings = LoggingSettings()
     language: str | None = None  # None: the system's LANG
@@ -225,6 +246,9 @@ def load_settings(path: Path | None = None) -> Settings:
             f"{path}: moodle.token: do not put the token in the configuration file; "
             "use the environment variable MOODLE_BRIDGE_MOODLE__TOKEN or moodle.token_file"
         )
+    if isinstance(data.get("web"), dict) and "secret_key" in data["web"]:
+        raise ConfigError(f"{path}: web.secret_key: do not put the session key in the configuration file; "
+                          "use MOODLE_BRIDGE_WEB__SECRET_KEY or web.secret_key_file")
     try:
         return Settings(**data)
     except ValidationError as exc:

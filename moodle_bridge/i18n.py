@@ -9,6 +9,7 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import os
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
-_language: str | None = None
+# A context variable, not a global: each web request (thread or task) has its own language.
+_language: ContextVar[str | None] = ContextVar("moodle_bridge_language", default=None)
 
 
 def available_languages() -> list[str]:
@@ -39,12 +41,11 @@ def translations(language: str) -> _gettext.NullTranslations:
 
 def set_language(language: str | None) -> None:
     """Choose the language of labels; ``None`` follows the system's LANG."""
-    global _language
-    _language = language
+    _language.set(language)
 
 
 def current_language() -> str:
-    chosen = _language or os.environ.get("LANG") or "en"
+    chosen = _language.get() or os.environ.get("LANG") or "en"
     chosen = chosen.split(".")[0]
     return chosen if chosen in available_languages() else "en"
 

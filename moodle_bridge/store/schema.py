@@ -354,3 +354,57 @@ pipeline_runs = Table(  # sync, evaluate, reports, actions: one row a run, its s
     Column("steps", JSON, nullable=False),
     Column("error", Text),
 )
+
+
+# --- the review page ------------------------------------------------------------------------------
+
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),  # argon2
+    Column("role", String(16), nullable=False),  # admin (every unit) or reviewer (units listed)
+    Column("units", JSON, nullable=False),  # unit codes a reviewer may see
+    Column("language", String(16)),  # None: follow the browser
+    Column("disabled", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+review_events = Table(  # the review history of a cadre: reviewed, excused, note, message queued
+    "review_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cadre_id", String(255), nullable=False, index=True),
+    Column("unit_code", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text),
+    Column("detail", JSON, nullable=False),
+    Column("staff", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(  # every review action, login and export
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff", String(100), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(255)),
+    Column("detail", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+message_queue = Table(  # messages staff queued; `moodle-bridge notify` style sending picks them up
+    "message_queue",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cadre_id", String(255), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("queued_by", String(100), nullable=False),
+    Column("queued_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,117 @@
+"""`moodle-bridge serve` and `moodle-bridge staff ...` (registered on the main group)."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+import structlog
+from rich.console import Console
+from rich.table import Table
+
+from .cli import EXIT_USAGE, Context, _store, main
+from .config import ConfigError
+from .i18n import _
+
+log = structlog.get_logger("moodle_bridge.web")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: web.port, 8000).")
+@click.pass_obj
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the review page for organisation staff."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    settings = obj.settings()
+    engine = _store(settings)
+    try:
+        secret = settings.web.resolve_secret()
+    except ConfigError as exc:
+        click.echo(_("Configuration error: {error}").format(error=exc), err=True)
+        sys.exit(EXIT_USAGE)
+    if secret is None:
+        log.warning("web.ephemeral_session_key", advice="set MOODLE_BRIDGE_WEB__SECRET_KEY or web.secret_key_file")
+        secret = secrets.token_urlsafe(48)
+    app = create_app(engine, secret, https_only=settings.web.https,
+                     stale_hours=settings.alerts.mirror_max_age_hours)
+    uvicorn.run(app, host=host or settings.web.host, port=port or settings.web.port, log_level="warning",
+                proxy_headers=settings.web.https)
+
+
+@main.group()
+def staff() -> None:
+    """Accounts of organisation staff for the review page."""
+
+
+def _password(value: str | None) -> str:
+    return value if value is not None else click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "reviewer"]), default="reviewer", show_default=True)
+@click.option("--unit", "units", multiple=True, help="A unit code the reviewer may see (repeat for several).")
+@click.option("--lang", "language", type=click.Choice(["en", "zh_CN"]), help="Page language (default: the browser's).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def staff_add(obj: Context, username: str, role: str, units: tuple[str, ...], language: str | None,
+              password_stdin: bool) -> None:
+    """Add an account: admin (every unit) or reviewer (the units given)."""
+    from .web import accounts
+
+    password = _password(sys.stdin.readline().rstrip("\n") if password_stdin else None)
+    try:
+        accounts.add(_store(obj.settings()), username, password, role, list(units), language)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(_("Account {name} added ({role}).").format(name=username, role=role))
+
+
+@staff.command("list")
+@click.pass_obj
+def staff_list(obj: Context) -> None:
+    """The accounts."""
+    from .web import accounts
+
+    table = Table()
+    for header in (_("Name"), _("Role"), _("Units"), _("Language"), _("Disabled"), _("Locked until")):
+        table.add_column(header)
+    for a in accounts.listing(_store(obj.settings())):
+        table.add_row(a["username"], a["role"], ", ".join(a["units"]) or "*", a["language"] or "-",
+                      _("yes") if a["disabled"] else _("no"), str(a["locked_until"] or "-"))
+    Console().print(table)
+
+
+@staff.command("disable")
+@click.argument("username")
+@click.pass_obj
+def staff_disable(obj: Context, username: str) -> None:
+    """Disable an account (it can no longer sign in)."""
+    from .web import accounts
+
+    try:
+        accounts.disable(_store(obj.settings()), username)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(_("Account {name} disabled.").format(name=username))
+
+
+@staff.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def staff_set_password(obj: Context, username: str, password_stdin: bool) -> None:
+    """Set a new password (and lift a lock-out)."""
+    from .web import accounts
+
+    password = _password(sys.stdin.readline().rstrip("\n") if password_stdin else None)
+    try:
+        accounts.set_password(_store(obj.settings()), username, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(_("Password of {name} set.").format(name=username))

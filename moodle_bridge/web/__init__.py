@@ -1,0 +1,1 @@
+"""The review page for organisation staff (Starlette, server-rendered)."""

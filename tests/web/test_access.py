@@ -1,0 +1,213 @@
+"""Every route's access rules, CSRF, escaping, audit, lock-out: with Starlette's test client."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from moodle_bridge.store import connect, upgrade
+from moodle_bridge.store.schema import (
+    audit_log,
+    evaluation_flags,
+    evaluation_results,
+    evaluations,
+    exemptions,
+    review_events,
+    sync_runs,
+)
+from moodle_bridge.web import accounts
+from moodle_bridge.web.app import create_app
+
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
+CADRES = [("A1", "U1", "Unit One", "Alice <b>Wang</b>"), ("A2", "U1", "Unit One", "<script>alert(1)</script>"),
+          ("B1", "U2", "Unit Two", "Bob Li"), ("B2", "U2", "Unit Two", "=cmd|' /C calc'!A0")]
+
+
+@pytest.fixture
+def app_engine(tmp_path):
+    engine = connect(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    with engine.begin() as c:
+        c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="r",
+                                                exemptions_hash="e", created_at=NOW, counts={}))
+        c.execute(sa.insert(sync_runs).values(kind="full", started_at=NOW, finished_at=NOW, status="succeeded",
+                                              counts={}))
+        c.execute(sa.insert(evaluation_results), [
+            {"evaluation_id": 1, "cadre_id": cid, "user_id": n, "name": name, "unit_code": code, "unit_name": unit,
+             "groups": ["township"], "status": "at_risk", "hours_online": 10, "hours_offline": 5,
+             "required_hours": 90} for n, (cid, code, unit, name) in enumerate(CADRES)])
+        c.execute(sa.insert(evaluation_flags), [
+            {"evaluation_id": 1, "cadre_id": cid, "kind": "insufficient_hours", "group_name": "township",
+             "rule": "groups.township.requirements[0]", "evidence": {"required": 90, "achieved": 15, "period": "2026"}}
+            for cid, *_ in CADRES])
+    accounts.add(engine, "admin", PASSWORD, "admin", [])
+    accounts.add(engine, "one", PASSWORD, "reviewer", ["U1"])
+    accounts.add(engine, "two", PASSWORD, "reviewer", ["U2"])
+    app = create_app(engine, "test-secret-key")
+    yield app, engine
+    engine.dispose()
+
+
+def client_for(app, username: str | None) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    if username:
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        signed_in = client.post("/login", data={"csrf": token, "username": username, "password": PASSWORD})
+        assert signed_in.status_code == 303, signed_in.text
+    return client
+
+
+def csrf_of(client: TestClient) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/flags").text).group(1)
+
+
+# One case per route and kind of caller: (method, path, expected status, check of the body or None).
+# The other-unit reviewer is "two" (unit U2) acting on U1's cadre A1.
+CASES = {
+    "login_page": {"anonymous": ("GET", "/login", 200), "other_unit": ("GET", "/login", 200),
+                   "admin": ("GET", "/login", 200)},
+    "login": {"anonymous": ("POST", "/login", 401), "other_unit": ("POST", "/login", 401),
+              "admin": ("POST", "/login", 401)},  # a wrong password, whoever asks
+    "logout": {"anonymous": ("POST", "/logout", 303), "other_unit": ("POST", "/logout", 303),
+               "admin": ("POST", "/logout", 303)},
+    "dashboard": {"anonymous": ("GET", "/", 303), "other_unit": ("GET", "/", 200), "admin": ("GET", "/", 200)},
+    "flags": {"anonymous": ("GET", "/flags", 303), "other_unit": ("GET", "/flags", 200),
+              "admin": ("GET", "/flags", 200)},
+    "export": {"anonymous": ("GET", "/flags/export.csv", 303), "other_unit": ("GET", "/flags/export.csv", 200),
+               "admin": ("GET", "/flags/export.csv", 200)},
+    "cadre": {"anonymous": ("GET", "/cadres/A1", 303), "other_unit": ("GET", "/cadres/A1", 404),
+              "admin": ("GET", "/cadres/A1", 200)},
+    "review": {"anonymous": ("POST", "/cadres/A1/review", 403), "other_unit": ("POST", "/cadres/A1/review", 404),
+               "admin": ("POST", "/cadres/A1/review", 303)},
+    "audit": {"anonymous": ("GET", "/audit", 303), "other_unit": ("GET", "/audit", 404),
+              "admin": ("GET", "/audit", 200)},
+    "static": {"anonymous": ("GET", "/static/style.css", 200), "other_unit": ("GET", "/static/style.css", 200),
+               "admin": ("GET", "/static/style.css", 200)},
+}
+CALLERS = {"anonymous": None, "other_unit": "two", "admin": "admin"}
+
+
+def test_every_route_has_an_anonymous_an_other_unit_and_an_admin_case(app_engine):
+    app, _engine = app_engine
+    names = {route.name for route in app.routes}
+    assert names == set(CASES), f"routes without cases: {names - set(CASES)}; stale cases: {set(CASES) - names}"
+    for name, cases in CASES.items():
+        assert set(cases) == set(CALLERS), name
+
+
+@pytest.mark.parametrize("route", sorted(CASES))
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_route_access(app_engine, route, caller):
+    app, engine = app_engine
+    method, path, expected = CASES[route][caller]
+    client = client_for(app, CALLERS[caller])
+    if method == "GET":
+        response = client.get(path)
+    else:
+        token = csrf_of(client) if CALLERS[caller] else client.get("/login") and re.search(
+            r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        data = {"csrf": token, "action": "reviewed", "username": "admin", "password": "wrong password!!"}
+        if route == "review" and caller == "anonymous":
+            data.pop("csrf")  # no session to take a token from: the form is refused before anything else
+        response = client.post(path, data=data)
+    assert response.status_code == expected, (route, caller, response.text[:300])
+    if expected == 303 and route not in ("logout", "review"):
+        assert response.headers["location"] == "/login"
+    if route in ("flags", "export", "dashboard") and caller == "other_unit":
+        assert "A1" not in response.text and "Unit One" not in response.text  # only the caller's units
+        if route != "dashboard":
+            assert "B1" in response.text
+
+
+def test_a_reviewer_export_holds_only_their_units(app_engine):
+    app, _engine = app_engine
+    one = client_for(app, "one").get("/flags/export.csv")
+    body = one.content.decode("utf-8-sig")
+    assert one.content.startswith(b"\xef\xbb\xbf") and "A1" in body and "B1" not in body and "B2" not in body
+    xlsx = client_for(app, "two").get("/flags/export.xlsx")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(xlsx.content)).active
+    ids = [sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row + 1)]
+    names = [sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)]
+    assert ids == ["B1", "B2"] or sorted(ids) == ["B1", "B2"]
+    assert "'=cmd|' /C calc'!A0" in names  # a formula from Moodle data is neutralised
+
+
+def test_moodle_data_is_escaped(app_engine):
+    app, _engine = app_engine
+    client = client_for(app, "one")
+    page = client.get("/flags").text + client.get("/cadres/A2").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>Wang</b>" not in page and "Alice &lt;b&gt;Wang&lt;/b&gt;" in page
+
+
+def test_forms_without_the_right_csrf_token_are_refused(app_engine):
+    app, engine = app_engine
+    client = client_for(app, "one")
+    for data in ({"action": "reviewed"}, {"action": "reviewed", "csrf": "forged"}):
+        assert client.post("/cadres/A1/review", data=data).status_code == 403
+    with engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(review_events)).scalar() == 0
+
+
+def test_review_actions_excuse_and_audit(app_engine):
+    app, engine = app_engine
+    client = client_for(app, "one")
+    token = csrf_of(client)
+    assert client.post("/cadres/A1/review", data={"csrf": token, "action": "reviewed"}).status_code == 303
+    assert client.post("/cadres/A1/review", data={"csrf": token, "action": "note", "text": "called her"}).status_code == 303
+    excused = client.post("/cadres/A1/review", data={"csrf": token, "action": "excuse", "text": "medical leave",
+                                                     "from": "2026-03-01", "to": "2026-08-31", "effect": "prorate"})
+    assert excused.status_code == 303
+    assert client.post("/cadres/A1/review", data={"csrf": token, "action": "message",
+                                                  "text": "Please finish the course"}).status_code == 303
+    client.get("/flags/export.csv?unit=U1")
+    page = client.get("/cadres/A1").text
+    assert "called her" in page and "medical leave" in page
+    with engine.connect() as c:
+        exemption = c.execute(sa.select(exemptions)).first()
+        actions = [r.action for r in c.execute(sa.select(audit_log).order_by(audit_log.c.id))]
+    assert (exemption.cadre_id, exemption.source, exemption.effect, exemption.start) == (
+        "A1", "review", "prorate", date(2026, 3, 1))
+    assert actions == ["login", "review:reviewed", "review:note", "review:excuse", "review:message", "export"]
+    admin = client_for(app, "admin").get("/audit").text
+    assert "review:excuse" in admin and "export" in admin
+    assert "excused" in client.get("/flags?state=excused").text and "A2" not in client.get("/flags?state=excused").text
+
+
+def test_repeated_failed_logins_lock_the_account(app_engine):
+    app, engine = app_engine
+    client = TestClient(app, follow_redirects=False)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    for _ in range(accounts.MAX_FAILURES):
+        assert client.post("/login", data={"csrf": token, "username": "one", "password": "nope"}).status_code == 401
+    right = client.post("/login", data={"csrf": token, "username": "one", "password": PASSWORD})
+    assert right.status_code == 401  # locked for a while, even with the right password
+    with engine.connect() as c:
+        assert [r.action for r in c.execute(sa.select(audit_log))].count("login_failed") == accounts.MAX_FAILURES + 1
+
+
+def test_session_cookie_flags(app_engine, tmp_path):
+    app, engine = app_engine
+    client = TestClient(app, follow_redirects=False)
+    cookie = client.get("/login").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    secure = TestClient(create_app(engine, "k", https_only=True), base_url="https://testserver")
+    assert "secure" in secure.get("/login").headers["set-cookie"].lower()
+
+
+def test_chinese_follows_the_browser(app_engine):
+    app, _engine = app_engine
+    client = client_for(app, "one")
+    page = client.get("/flags", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert "有问题的干部" in page and 'lang="zh-CN"' in page
