@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 
 from .cli import EXIT_NOT_READY, EXIT_USAGE, Context, _store, main
 from .i18n import N_, _, translated
-from .reports.cells import safe_cell
+from .reports.cells import WORKBOOK_OPTIONS, safe_cell
 
 
 def _rules(obj: Context, path: Path | None):
@@ -68,7 +68,9 @@ def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path
 
     loaded = _rules(obj, rules_path)
     engine = _store(obj.settings())
-    day = as_of.date() if as_of else date.today()
+    from zoneinfo import ZoneInfo
+
+    day = as_of.date() if as_of else datetime.now(ZoneInfo(loaded.rules.organisation.timezone)).date()
     label = label or period_of(int(datetime.now(timezone.utc).timestamp()), loaded.rules.organisation).label
     summary = run_evaluation(engine, loaded, label, day)
     console = Console()
@@ -163,7 +165,7 @@ def flags(obj: Context, unit, group, kind, fmt, output, diff) -> None:
             raise click.UsageError(_("--format xlsx needs --output FILE"))
         import xlsxwriter
 
-        book = xlsxwriter.Workbook(str(output))
+        book = xlsxwriter.Workbook(str(output), WORKBOOK_OPTIONS)
         sheet = book.add_worksheet(_("Flags")[:31])
         sheet.write_row(0, 0, [headers[c] for c in columns], book.add_format({"bold": True}))
         for n, row in enumerate(table_rows, start=1):
@@ -208,7 +210,7 @@ def credits_template(output: Path, language: str) -> None:
     if output.suffix.lower() == ".xlsx":
         import xlsxwriter
 
-        book = xlsxwriter.Workbook(str(output))
+        book = xlsxwriter.Workbook(str(output), WORKBOOK_OPTIONS)
         book.add_worksheet().write_row(0, 0, header)
         book.close()
     else:
@@ -424,21 +426,25 @@ def period_decide(obj: Context, difference_id: int, decision: str) -> None:
         if row is None:
             raise click.ClickException(_("No waiting difference {id}.").format(id=difference_id))
         if decision == "accept":
-            latest = connection.execute(select(credit_entries).where(
+            # Bring what stands to the accepted value, whatever was accepted before for this source.
+            entries = connection.execute(select(credit_entries).where(
                 credit_entries.c.cadre_id == row.cadre_id, credit_entries.c.source == row.source,
-                credit_entries.c.period == row.period).order_by(credit_entries.c.id.desc())).first()
-            online, earned_at = (latest.online, latest.earned_at) if latest else (False, 0)
-            common = {"cadre_id": row.cadre_id, "source": row.source, "period": row.period, "online": online,
-                      "earned_at": earned_at, "rules_hash": None, "detail": {}, "created_at": now}
-            entries = []
-            if row.certified_hours:
-                entries.append({**common, "hours": -row.certified_hours, "kind": "reversal",
-                                "reason": f"post-closing difference {difference_id} accepted"})
-            if row.new_hours:
-                entries.append({**common, "hours": row.new_hours, "kind": "credit",
-                                "reason": f"post-closing difference {difference_id} accepted"})
-            if entries:
-                connection.execute(insert(credit_entries), entries)
+                credit_entries.c.period == row.period).order_by(credit_entries.c.id)).fetchall()
+            standing = round(sum(e.hours for e in entries), 4)
+            latest = next((e for e in reversed(entries) if e.kind != "reversal"), None)
+            reason = f"post-closing difference {difference_id} accepted"
+            common = {"cadre_id": row.cadre_id, "source": row.source, "period": row.period, "rules_hash": None,
+                      "detail": {}, "created_at": now, "reason": reason}
+            posts = []
+            if abs(standing) >= 0.005:
+                posts.append({**common, "hours": -standing, "kind": "reversal",
+                              "online": latest.online if latest else False,
+                              "earned_at": latest.earned_at if latest else 0})
+            if abs(row.new_hours) >= 0.005:
+                posts.append({**common, "hours": row.new_hours, "kind": "credit",
+                              "online": bool(row.new_online), "earned_at": row.new_earned_at or 0})
+            if posts:
+                connection.execute(insert(credit_entries), posts)
         connection.execute(update(closing_differences).where(closing_differences.c.id == difference_id).values(
             state="accepted" if decision == "accept" else "rejected", decided_at=now))
     click.echo(_("Difference {id}: {decision}.").format(id=difference_id,

@@ -38,11 +38,11 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
                                                             status="skipped", steps=[], error=str(exc)))
         return {"status": "skipped", "error": str(exc)}
     steps: list[dict] = []
-    with engine.begin() as connection:
-        run_id = connection.execute(insert(pipeline_runs).values(
-            trigger=trigger, started_at=now, status="running", steps=[])).inserted_primary_key[0]
-    status, error = "succeeded", None
+    status, error, run_id = "succeeded", None, None
     try:
+        with engine.begin() as connection:
+            run_id = connection.execute(insert(pipeline_runs).values(
+                trigger=trigger, started_at=now, status="running", steps=[])).inserted_primary_key[0]
         for name, step in _steps(settings, engine, stop):
             if stop.is_set():
                 status = "interrupted"
@@ -62,8 +62,12 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
             if status != "succeeded":
                 break
     finally:
-        _save(engine, run_id, status=status, error=error, finished_at=datetime.now(timezone.utc), steps=steps)
-        lock.release()
+        try:
+            if run_id is not None:
+                _save(engine, run_id, status=status, error=error, finished_at=datetime.now(timezone.utc),
+                      steps=steps)
+        finally:
+            lock.release()  # whatever happened above
     _alerts(settings, engine, run_id, status, error)
     return {"id": run_id, "status": status, "steps": steps, "error": error}
 

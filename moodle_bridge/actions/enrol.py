@@ -45,7 +45,10 @@ def plan(engine: Engine) -> list[Planned]:
         wanted: set[tuple[str, int]] = set()
         for f in connection.execute(select(evaluation_flags).where(
                 evaluation_flags.c.evaluation_id == latest, evaluation_flags.c.kind.in_(KINDS))):
-            for course_id in f.evidence.get("missing_ids", []):
+            missing = f.evidence.get("missing_ids", [])
+            if f.evidence.get("need") == "any":
+                missing = missing[:1]  # one of them is enough: enrol in the first
+            for course_id in missing:
                 wanted.add((f.cadre_id, course_id))
     plans = []
     for cadre_id, course_id in sorted(wanted):

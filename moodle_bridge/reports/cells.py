@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "{")
+# xlsxwriter would otherwise write "{=...}" as an array formula and "http://", "file://" or
+# "external:" text as live links: Moodle data is text, always.
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
 def safe_cell(value: Any) -> Any:

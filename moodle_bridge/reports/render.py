@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..i18n import _, current_language
-from .cells import safe_cell
+from .cells import WORKBOOK_OPTIONS, safe_cell
 from .chart import bar_chart
 from .plain import explain, flag_label, status_label
 
@@ -122,7 +122,7 @@ def csv_bytes(tables) -> bytes:
 def xlsx(tables, path: Path) -> None:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     bold = book.add_format({"bold": True, "bg_color": "#F2F4F7", "border": 1})
     for title, headers, rows in tables:
         sheet = book.add_worksheet(title[:31])

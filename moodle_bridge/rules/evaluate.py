@@ -236,7 +236,9 @@ def _window(requirement: Window, credits, situation):
     if not first <= int(situation.period.label) <= last:
         return "compliant", None
     start, end = period(first, rules.organisation).start, period(last, rules.organisation).end
-    achieved = round(sum(c.hours for c in credits if first <= int(c.period) <= last), 2)
+    # A carry-over is last period's surplus moved forward: counting it in a window would count it twice.
+    achieved = round(sum(c.hours for c in credits if first <= int(c.period) <= last
+                         and not c.source.startswith("carryover:")), 2)
     share = elapsed_share(start, end, situation.as_of_end)
     status = _pace_status(achieved, requirement.hours, share, situation.past(end), rules.status.at_risk_margin)
     evidence = {"required": requirement.hours, "achieved": achieved, "window": f"{first}-{last}",
@@ -257,10 +259,10 @@ def _makeup(requirement: MakeUp, cadre: CadreFacts, credits, situation, previous
         required = previous_shortfall
     start = day_start(start_day, rules.organisation)
     due_day = add_months(start_day, requirement.within_months)
-    end = day_start(due_day, rules.organisation)
+    end = day_end(due_day, rules.organisation)  # due on the due day itself, like a required course
     if end <= span.start or start >= span.end:
         return "compliant", None  # the make-up window is not in this period
-    achieved = round(sum(c.hours for c in credits if start <= c.at < end), 2)
+    achieved = round(sum(c.hours for c in credits if start <= c.at < end and not c.source.startswith("carryover:")), 2)
     if achieved >= required - 1e-9:
         return "compliant", None
     evidence = {"after": requirement.after, "required": round(required, 2), "achieved": achieved,

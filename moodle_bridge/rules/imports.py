@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -92,8 +93,8 @@ def _number(value) -> float | None:
     if value in (None, ""):
         return None
     number = float(str(value).strip())
-    if number < 0:
-        raise ValueError("negative")
+    if not math.isfinite(number) or number < 0:  # "inf" and "nan" parse as floats
+        raise ValueError("not a finite number of zero or more")
     return number
 
 

@@ -48,32 +48,40 @@ class Difference:
     source: str
     certified_hours: float
     new_hours: float
+    new_online: bool = False
+    new_earned_at: int = 0
 
 
 Key = tuple[str, str, str]  # cadre, source, period
 
 
-def postings(desired: Iterable[Credit], standing: dict[Key, Standing],
-             closed: set[str] = frozenset()) -> tuple[list[Entry], list[Difference]]:
+def postings(desired: Iterable[Credit], standing: dict[Key, Standing], closed: set[str] = frozenset(),
+             period: str | None = None) -> tuple[list[Entry], list[Difference]]:
+    """``period``: the period evaluated. A carry-over belongs to the period it was credited in: only
+    that period's evaluation may change it (evaluating 2027 leaves 2026's carry-over alone)."""
     wanted = {(c.cadre_id, c.source, c.period): c for c in desired}
     entries: list[Entry] = []
     differences: list[Difference] = []
-    keys = set(wanted) | {k for k in standing if k[1].startswith(MANAGED)}
+    keys = set(wanted) | {k for k in standing if k[1].startswith(MANAGED)
+                          and not (k[1].startswith("carryover:") and period is not None and k[2] != period)}
     for key in sorted(keys):
-        cadre_id, source, period = key
+        cadre_id, source, key_period = key
         want, have = wanted.get(key), standing.get(key)
         want_hours = round(want.hours, 4) if want else 0.0
         have_hours = have.hours if have else 0.0
         if _same(want, have):
             continue
-        if period in closed:
-            differences.append(Difference(period, cadre_id, source, round(have_hours, 2), round(want_hours, 2)))
+        if key_period in closed:
+            differences.append(Difference(key_period, cadre_id, source, round(have_hours, 2), round(want_hours, 2),
+                                          want.online if want else (have.online if have else False),
+                                          want.at if want else (have.earned_at if have else 0)))
             continue
         if have is not None and abs(have_hours) >= EPSILON:
             reason = "source gone" if want is None else "value changed"
-            entries.append(Entry(cadre_id, source, period, -have_hours, have.online, have.earned_at, "reversal", reason))
+            entries.append(Entry(cadre_id, source, key_period, -have_hours, have.online, have.earned_at, "reversal",
+                                 reason))
         if want is not None and abs(want_hours) >= EPSILON:
-            entries.append(Entry(cadre_id, source, period, want_hours, want.online, want.at, "credit",
+            entries.append(Entry(cadre_id, source, key_period, want_hours, want.online, want.at, "credit",
                                  detail=want.detail))
     return entries, differences
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+import structlog
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..store.schema import (
@@ -41,6 +42,9 @@ from .ledger import Entry, postings, standing_of
 from .loader import LoadedRules
 from .model import Exemption, Rules
 from .periods import day_end, period
+
+
+log = structlog.get_logger("moodle_bridge.evaluate")
 
 
 @dataclass
@@ -71,12 +75,17 @@ def load_cadres(connection: Connection, rules: Rules) -> list[CadreFacts]:
                                 .order_by(mirror_cohort_members.c.cohort_id)):
         if r.cohort_id in cohorts:
             memberships[r.user_id].append(r.cohort_id)
-    cadres = []
-    for user in connection.execute(select(mirror_users).where(mirror_users.c.gone_at.is_(None))):
+    cadres, seen = [], set()
+    for user in connection.execute(select(mirror_users).where(mirror_users.c.gone_at.is_(None))
+                                   .order_by(mirror_users.c.id)):
         profile = user.profile or {}
         cadre_id = profile.get(spec.cadre_id_field)
         if not cadre_id:
             continue  # not a cadre
+        if cadre_id in seen:  # two Moodle users share a cadre id: the first account counts
+            log.warning("evaluate.duplicate_cadre_id", cadre_id=cadre_id, user_id=user.id)
+            continue
+        seen.add(cadre_id)
         codes = [cohorts[c][0] for c in memberships.get(user.id, [])]
         if spec.unit.source == "cohort" and memberships.get(user.id):
             unit_code, unit_name = cohorts[memberships[user.id][0]]
@@ -130,9 +139,11 @@ def store_rules_exemptions(connection: Connection, rules: Rules) -> None:
     from the file are withdrawn there. Imports and the review page feed the same table."""
     now = datetime.now(timezone.utc)
     in_file = {exemption_key(e): e for e in rules.exemptions}
+    every_key = {r.key for r in connection.execute(select(exemptions.c.key))}  # imports share the key space
     stored = {r.key: r for r in connection.execute(select(exemptions).where(exemptions.c.source == "rules"))}
     fresh = [{"key": k, "cadre_id": e.cadre_id, "reason": e.reason, "start": e.start, "end": e.end,
-              "effect": e.effect, "source": "rules", "created_at": now} for k, e in in_file.items() if k not in stored]
+              "effect": e.effect, "source": "rules", "created_at": now} for k, e in in_file.items()
+             if k not in every_key]
     if fresh:
         connection.execute(insert(exemptions), fresh)
     for key, row in stored.items():
@@ -213,7 +224,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                 desired += earned + ([carried] if carried else [])
                 refused_by_cadre[cadre.cadre_id] = refused + refused_offline
             clock.lap("credits")
-            entries, differences = postings(desired, standing_of(ledger), closed)
+            entries, differences = postings(desired, standing_of(ledger), closed, period_label)
             clock.lap("ledger postings")
             _post(connection, entries, loaded.digest)
             reported += _report_differences(connection, differences)
@@ -269,15 +280,22 @@ def _post(connection: Connection, entries: list[Entry], rules_hash: str) -> None
 
 
 def _report_differences(connection: Connection, differences) -> int:
-    # A difference already pending or rejected is not reported again; an accepted one is in the ledger.
-    pending = {(r.period, r.cadre_id, r.source, r.new_hours) for r in connection.execute(
+    """Record differences not yet known. A difference already pending or rejected is not reported
+    again (an accepted one is in the ledger); a newer one for the same source supersedes a pending one."""
+    known = {(r.period, r.cadre_id, r.source, r.new_hours): r.state for r in connection.execute(
         select(closing_differences).where(closing_differences.c.state.in_(("pending", "rejected"))))}
-    fresh = [d for d in differences if (d.period, d.cadre_id, d.source, d.new_hours) not in pending]
+    fresh = [d for d in differences if (d.period, d.cadre_id, d.source, d.new_hours) not in known]
     if fresh:
         now = datetime.now(timezone.utc)
+        for d in fresh:
+            connection.execute(update(closing_differences).where(
+                closing_differences.c.period == d.period, closing_differences.c.cadre_id == d.cadre_id,
+                closing_differences.c.source == d.source, closing_differences.c.state == "pending",
+            ).values(state="superseded", decided_at=now))
         connection.execute(insert(closing_differences), [
             {"period": d.period, "cadre_id": d.cadre_id, "source": d.source, "certified_hours": d.certified_hours,
-             "new_hours": d.new_hours, "found_at": now, "state": "pending"} for d in fresh])
+             "new_hours": d.new_hours, "new_online": d.new_online, "new_earned_at": d.new_earned_at,
+             "found_at": now, "state": "pending"} for d in fresh])
     return len(fresh)
 
 

@@ -14,10 +14,13 @@ import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
+import structlog
 from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .schema import locks
+
+log = structlog.get_logger("moodle_bridge.lock")
 
 
 class Locked(Exception):
@@ -63,10 +66,12 @@ class StoreLock:
             if current is None:
                 connection.execute(insert(locks).values(**row))
                 return
-            dead_here = current.host == self.host and not _alive(current.pid)
+            here = current.host == self.host
+            dead_here = here and not _alive(current.pid)
             stale = current.heartbeat_at.replace(tzinfo=current.heartbeat_at.tzinfo or timezone.utc) < (
                 row["acquired_at"] - timedelta(seconds=self.stale_after))
-            if not (dead_here or stale):
+            # A live process on this host keeps its lock, heartbeat or not (a busy store can delay it).
+            if not (dead_here or (stale and not here)):
                 raise Locked(f"held by {current.holder} since {current.acquired_at:%Y-%m-%d %H:%M:%S}")
             taken = connection.execute(update(locks).where(and_(
                 locks.c.name == self.name, locks.c.holder == current.holder)).values(**row)).rowcount
@@ -75,10 +80,13 @@ class StoreLock:
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.heartbeat):
-            with self.engine.begin() as connection:
-                connection.execute(update(locks).where(and_(locks.c.name == self.name,
-                                                            locks.c.holder == self.holder))
-                                   .values(heartbeat_at=datetime.now(timezone.utc)))
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(update(locks).where(and_(locks.c.name == self.name,
+                                                                locks.c.holder == self.holder))
+                                       .values(heartbeat_at=datetime.now(timezone.utc)))
+            except Exception as exc:  # noqa: BLE001 - e.g. "database is locked": try again next beat
+                log.warning("lock.heartbeat_failed", lock=self.name, error=type(exc).__name__)
 
     def release(self) -> None:
         self._stop.set()

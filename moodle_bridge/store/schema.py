@@ -311,8 +311,10 @@ closing_differences = Table(  # what a Moodle reset or a rules edit would change
     Column("source", String(128), nullable=False),
     Column("certified_hours", Float, nullable=False),
     Column("new_hours", Float, nullable=False),
+    Column("new_online", Boolean),
+    Column("new_earned_at", BigInteger),
     Column("found_at", DateTime(timezone=True), nullable=False),
-    Column("state", String(16), nullable=False),  # pending, accepted, rejected
+    Column("state", String(16), nullable=False),  # pending, accepted, rejected, superseded
     Column("decided_at", DateTime(timezone=True)),
 )
 

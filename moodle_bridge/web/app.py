@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..i18n import _, available_languages, current_language, set_language
-from ..reports.cells import safe_cell
+from ..reports.cells import WORKBOOK_OPTIONS, safe_cell
 from ..reports.chart import bar_chart
 from ..reports.plain import explain, flag_label, status_label
 from ..rules.evaluate import FLAG_KINDS
@@ -321,7 +321,7 @@ class ReviewApp:
         import xlsxwriter
 
         output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
+        book = xlsxwriter.Workbook(output, {"in_memory": True, **WORKBOOK_OPTIONS})
         sheet = book.add_worksheet(_("Flagged cadres")[:31])
         sheet.write_row(0, 0, headers, book.add_format({"bold": True}))
         for n, row in enumerate(table, start=1):

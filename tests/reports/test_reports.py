@@ -108,3 +108,15 @@ def test_cadre_file_lists_the_ledger_and_the_flags(engine, tmp_path):
     titles = [t[0] for t in render.cadre_tables(content)]
     assert titles == ["Training file", "Requirements not met", "Credits ledger"]
     assert render.cadre_tables(content)[1][2][0][:2] == ["insufficient hours", "89 of 90 hours in 2026"]
+
+
+def test_excel_never_turns_moodle_text_into_formulas_or_links(tmp_path):
+    from openpyxl import load_workbook
+
+    tables = [("T", ["a"], [["{=SUM(A1)}"], ["http://evil.example/x"], ["file:///etc/passwd"], ["-1+1"], ["\tX"]])]
+    render.xlsx(tables, tmp_path / "x.xlsx")
+    sheet = load_workbook(tmp_path / "x.xlsx").active
+    values = [sheet.cell(row=r, column=1).value for r in range(2, 7)]
+    assert values == ["'{=SUM(A1)}", "http://evil.example/x", "file:///etc/passwd", "'-1+1", "'\tX"]
+    assert all(sheet.cell(row=r, column=1).hyperlink is None for r in range(2, 7))
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))

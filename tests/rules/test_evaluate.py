@@ -214,6 +214,10 @@ def test_make_up_after_a_shortfall_owes_the_missing_hours():
     flag = next(f for f in over.flags if f.kind == "makeup_due")
     assert flag.evidence == {"after": "shortfall", "required": 50.0, "achieved": 0.0, "due": "2027-07-01"}
     assert over.status == "non_compliant"  # six months after the period ended, still owed
+    on_the_day = evaluate_cadre(facts, credits, {}, [], Situation(rules, period("2027", rules.organisation),
+                                                                    day_end(date(2027, 7, 1), rules.organisation),
+                                                                    COURSES), previous_shortfall=short)
+    assert on_the_day.status == "at_risk"  # due today: not yet overdue
 
 
 def test_carry_over_of_surplus_hours_into_the_next_period():

@@ -66,3 +66,11 @@ def test_excel_file(tmp_path):
     book.close()
     (row,) = parse_offline(path)
     assert (row.cadre_id, row.start, row.end, row.days) == ("CD260001", date(2026, 5, 4), date(2026, 5, 5), 2.0)
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "-1"])
+def test_hours_must_be_a_finite_number(tmp_path, bad):
+    path = write_csv(tmp_path / "x.csv", template_header(), [["CD1", "X", "", "2026-01-01", "2026-01-02", "", bad, "",
+                                                             "", ""]], "utf-8")
+    with pytest.raises(ImportError_, match="hours .* is not a number of zero or more"):
+        parse_offline(path)

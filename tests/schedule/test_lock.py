@@ -52,3 +52,18 @@ def test_a_holder_on_another_host_is_taken_over_only_when_its_heartbeat_is_stale
         with engine.connect() as c:
             assert c.execute(sa.select(locks.c.holder)).scalar() == lock.holder
     engine.dispose()
+
+
+def test_a_live_holder_on_this_host_keeps_the_lock_even_with_a_stale_heartbeat(db_url):
+    import os
+    import socket
+
+    engine = connect(db_url)
+    upgrade(engine)
+    old = datetime.now(timezone.utc) - timedelta(hours=2)
+    with engine.begin() as c:  # this very process is alive: its lock is not abandoned
+        c.execute(sa.insert(locks).values(name="pipeline", holder="busy", host=socket.gethostname(),
+                                          pid=os.getpid(), acquired_at=old, heartbeat_at=old))
+    with pytest.raises(Locked):
+        StoreLock(engine, stale_after=60).acquire()
+    engine.dispose()
