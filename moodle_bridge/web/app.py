@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..i18n import _, available_languages, current_language, set_language
+from ..i18n import N_, _, available_languages, current_language, set_language
 from ..reports.cells import WORKBOOK_OPTIONS, safe_cell
 from ..reports.chart import bar_chart
 from ..reports.plain import explain, flag_label, status_label
@@ -46,6 +46,8 @@ from . import accounts
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
+# Review states and kinds kept as data, translated where shown.
+WORDS = [N_("open"), N_("reviewed"), N_("excused"), N_("note"), N_("message_queued")]
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status, "hours": evaluation_results.c.hours_online
          + evaluation_results.c.hours_offline}
