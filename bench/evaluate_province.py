@@ -86,9 +86,10 @@ def build(url: str, cadres: int) -> None:
 def run_once(url: str) -> None:
     from moodle_bridge.rules.loader import load_rules
     from moodle_bridge.rules.run import evaluate
-    from moodle_bridge.store import connect
+    from moodle_bridge.store import connect, upgrade
 
     engine = connect(url)
+    upgrade(engine)  # a store built by an older version: bring it to the current schema first
     timings: dict = {}
     started = time.perf_counter()
     summary = evaluate(engine, load_rules(RULES), "2026", date(2026, 11, 21), timings)
