@@ -63,8 +63,10 @@ def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
     if do_it:
         with _client(settings) as client:
             outcomes = messages.apply(engine, client, planned, dry_run=False)
+            outcomes += messages.send_queue(engine, client, dry_run=False)
     else:
         outcomes = messages.apply(engine, None, planned, dry_run=True)
+        outcomes += messages.send_queue(engine, None, dry_run=True)
     _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)
 
 

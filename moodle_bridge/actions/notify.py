@@ -86,3 +86,35 @@ def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: b
         with engine.begin() as connection:
             connection.execute(insert(action_log), outcomes)
     return outcomes
+
+
+def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> list[dict]:
+    """Messages staff queued on the review page: sent (and marked sent) with --apply."""
+    from sqlalchemy import update
+
+    from ..store.schema import message_queue
+
+    with engine.connect() as connection:
+        queued = connection.execute(select(message_queue).where(message_queue.c.sent_at.is_(None))
+                                    .order_by(message_queue.c.id)).fetchall()
+    outcomes, now = [], datetime.now(timezone.utc)
+    for row in queued:
+        status, detail = "planned", {"text": row.text}
+        if not dry_run:
+            try:
+                (answer,) = client.call("core_message_send_instant_messages", messages=[
+                    {"touserid": row.user_id, "text": row.text, "textformat": 2, "clientmsgid": f"mb-queue-{row.id}"}])
+                status, detail = ("done", {"msgid": answer.msgid}) if answer.delivered else (
+                    "failed", {"error": answer.errormessage})
+            except MoodleError as exc:
+                status, detail = "failed", {"error": str(exc)}
+            if status == "done":
+                with engine.begin() as connection:
+                    connection.execute(update(message_queue).where(message_queue.c.id == row.id).values(sent_at=now))
+        outcomes.append({"action": "notify", "cadre_id": row.cadre_id, "user_id": row.user_id,
+                         "target": f"queued:{row.id}", "status": status, "dry_run": dry_run, "detail": detail,
+                         "created_at": now})
+    if outcomes:
+        with engine.begin() as connection:
+            connection.execute(insert(action_log), outcomes)
+    return outcomes

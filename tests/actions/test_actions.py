@@ -106,3 +106,25 @@ def test_the_demo_writes_reports_and_a_dry_run_of_the_actions(tmp_path, monkeypa
     actions = _json.loads((out / "actions-dry-run.json").read_text())
     assert actions["notify_total"] > 0 and all(a["status"] in ("planned", "skipped") for a in actions["enrol_required"])
     assert "token" not in (out / "moodle_bridge.toml").read_text().split("token_file")[0]  # no token in the config
+
+
+def test_messages_queued_on_the_review_page_are_sent_by_notify(site_dir):  # noqa: F811
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from moodle_bridge.store.schema import message_queue
+
+    path, moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    engine = sa.create_engine(f"sqlite:///{path}/store.db")
+    with engine.begin() as c:
+        c.execute(sa.insert(message_queue).values(cadre_id="CD260001", user_id=6, text="Please see me about the course",
+                                                  queued_by="wang", queued_at=datetime.now(timezone.utc)))
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        invoke(runner, "notify", "--apply")
+    assert any(m.text == "<p>Please see me about the course</p>" and m.touserid == 6 for m in moodle.site.messages)
+    with engine.connect() as c:
+        assert c.execute(sa.select(message_queue.c.sent_at)).scalar() is not None  # sent once, marked
+    engine.dispose()
