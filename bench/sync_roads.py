@@ -143,7 +143,7 @@ def measure(moodle: SimulatedMoodle, run) -> dict:
 
 def run_road(size: str, road: str, site_cache: dict, report_id: int) -> dict:
     site = site_cache.setdefault(size, generate(size))
-    moodle = SimulatedMoodle(site)
+    moodle = SimulatedMoodle(site, record_arguments=False)
     with tempfile.TemporaryDirectory() as tmp, responses.RequestsMock() as mock:
         moodle.mount(mock)
         engine = connect(f"sqlite:///{tmp}/mirror.db")

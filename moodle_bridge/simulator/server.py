@@ -57,7 +57,8 @@ class TimedOut(Exception):
 
 class SimulatedMoodle:
     def __init__(self, site: Site, *, token: str = "simulated-token", debug: bool = False,
-                 siteurl: str = "http://moodle.simulated", time_scale: float = 0.0) -> None:
+                 siteurl: str = "http://moodle.simulated", time_scale: float = 0.0,
+                 record_arguments: bool = True) -> None:
         self.site = site
         self.tokens = {token: Caller(site.integration_user_id, capable=True),
                        "nocap-token": Caller(4, capable=False)}
@@ -69,6 +70,9 @@ class SimulatedMoodle:
         self.calls: list[CallRecord] = []
         self.time_scale = time_scale  # > 0: really sleep demand x scale (a slow Moodle)
         self.before_answer: list = []  # callables(function, arguments): change the site between calls
+        # Keep each call's arguments (tests read them); a province benchmark keeps function, outcome
+        # and cost only, or 680,000 calls' arguments fill the memory.
+        self.record_arguments = record_arguments
         self._lock = threading.RLock()  # Moodle's database: one consistent state per call
 
     # --- the protocol ------------------------------------------------------------------------------
@@ -175,7 +179,7 @@ class SimulatedMoodle:
 
     def _record(self, function: str, arguments: dict[str, Any], outcome: str, demand: float, inner: int = 0) -> None:
         with self._lock:
-            self.calls.append(CallRecord(function, arguments, outcome, demand, inner))
+            self.calls.append(CallRecord(function, arguments if self.record_arguments else {}, outcome, demand, inner))
 
     # --- transports --------------------------------------------------------------------------------
 
