@@ -145,7 +145,7 @@ def run_road(size: str, road: str, site_cache: dict, report_id: int) -> dict:
     site = site_cache.setdefault(size, generate(size))
     moodle = SimulatedMoodle(site, record_arguments=False)
     with tempfile.TemporaryDirectory() as tmp, responses.RequestsMock() as mock:
-        moodle.mount(mock)
+        moodle.mount(mock, keep_calls=False)
         engine = connect(f"sqlite:///{tmp}/mirror.db")
         upgrade(engine)
         settings = Settings(moodle={"url": moodle.siteurl, "completions_report_id": report_id,

@@ -183,13 +183,16 @@ class SimulatedMoodle:
 
     # --- transports --------------------------------------------------------------------------------
 
-    def mount(self, mock, url: str | None = None) -> None:
-        """Answer the client in-process: ``mock`` is a ``responses.RequestsMock``."""
+    def mount(self, mock, url: str | None = None, keep_calls: bool = True) -> None:
+        """Answer the client in-process: ``mock`` is a ``responses.RequestsMock``. ``keep_calls=False``
+        empties the mock's own record of requests as it goes (a province-size run would fill memory)."""
         import requests
         import responses
         import urllib3
 
         def callback(request):
+            if not keep_calls and len(mock.calls) > 1000:
+                mock.calls.reset()
             try:
                 status, headers, body = self.handle(parse_qsl(request.body or "", keep_blank_values=True))
             except TimedOut:
