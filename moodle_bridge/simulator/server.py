@@ -190,9 +190,12 @@ class SimulatedMoodle:
         import responses
         import urllib3
 
+        registered = []
+
         def callback(request):
-            if not keep_calls and len(mock.calls) > 1000:
+            if not keep_calls and len(mock.calls) > 1000:  # the mock and the response both keep a list
                 mock.calls.reset()
+                registered[0].calls.reset()
             try:
                 status, headers, body = self.handle(parse_qsl(request.body or "", keep_blank_values=True))
             except TimedOut:
@@ -202,7 +205,7 @@ class SimulatedMoodle:
                     "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")))
             return status, headers, body
 
-        mock.add_callback(responses.POST, (url or self.siteurl) + ENDPOINT, callback=callback)
+        registered.append(mock.add_callback(responses.POST, (url or self.siteurl) + ENDPOINT, callback=callback))
 
     @contextmanager
     def serve(self, port: int = 0) -> Iterator[str]:
