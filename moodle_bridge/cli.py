@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -140,6 +141,24 @@ def _client(settings: Settings):
         sys.exit(EXIT_USAGE)
 
 
+@contextmanager
+def _exclusive(engine):
+    """Hold the scheduled pipeline's store lock while a manual command writes, so the two never overlap."""
+    from .store.lock import Locked, StoreLock
+
+    lock = StoreLock(engine)
+    try:
+        lock.acquire()
+    except Locked as exc:
+        click.echo(_("Another run is using the store ({detail}). Try again when it has finished.").format(
+            detail=exc), err=True)
+        sys.exit(EXIT_NOT_READY)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _store(settings: Settings):
     from .store import NotMigrated, connect, require_migrated
 
@@ -173,7 +192,8 @@ def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
             raise click.UsageError(_("unknown entities: {names} (choose from {all})").format(
                 names=", ".join(sorted(unknown)), all=", ".join(ENTITIES)))
     engine = _store(settings)
-    with _client(settings) as client:
+    # A dry run writes nothing, so it may read beside a running pipeline.
+    with (nullcontext() if dry_run else _exclusive(engine)), _client(settings) as client:
         summary = Sync(settings, client, engine, progress=for_terminal()).run(
             SyncOptions(full=full, only=wanted, dry_run=dry_run))
     render_summary(summary)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from .cli import Context, _client, _store, main
+from .cli import Context, _client, _exclusive, _store, main
+
+
+def _writing(engine, do_it: bool):
+    """When acting, plan and act under the pipeline's lock, so a scheduled run cannot act on the same plan."""
+    return _exclusive(engine) if do_it else nullcontext()
 from .i18n import N_, _, translated
 
 OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "unconfirmed": N_("unconfirmed"),
@@ -39,12 +45,13 @@ def enrol_required(obj: Context, dry_run: bool) -> None:
     do_it = not dry_run
     settings = obj.settings()
     engine = _store(settings)
-    plans = enrol.plan(engine)
-    if do_it:
-        with _client(settings) as client:
-            outcomes = enrol.apply(engine, client, plans, dry_run=False)
-    else:
-        outcomes = enrol.apply(engine, None, plans, dry_run=True)
+    with _writing(engine, do_it):
+        plans = enrol.plan(engine)
+        if do_it:
+            with _client(settings) as client:
+                outcomes = enrol.apply(engine, client, plans, dry_run=False)
+        else:
+            outcomes = enrol.apply(engine, None, plans, dry_run=True)
     _show(_("Enrolments in required courses"), outcomes, not do_it)
 
 
@@ -59,14 +66,15 @@ def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
     do_it = not dry_run
     settings = obj.settings()
     engine = _store(settings)
-    planned = messages.plan(engine, interval_days)
-    if do_it:
-        with _client(settings) as client:
-            outcomes = messages.apply(engine, client, planned, dry_run=False)
-            outcomes += messages.send_queue(engine, client, dry_run=False)
-    else:
-        outcomes = messages.apply(engine, None, planned, dry_run=True)
-        outcomes += messages.send_queue(engine, None, dry_run=True)
+    with _writing(engine, do_it):
+        planned = messages.plan(engine, interval_days)
+        if do_it:
+            with _client(settings) as client:
+                outcomes = messages.apply(engine, client, planned, dry_run=False)
+                outcomes += messages.send_queue(engine, client, dry_run=False)
+        else:
+            outcomes = messages.apply(engine, None, planned, dry_run=True)
+            outcomes += messages.send_queue(engine, None, dry_run=True)
     _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)
 
 
@@ -81,10 +89,11 @@ def profile_hours(obj: Context, field: str, dry_run: bool) -> None:
     do_it = not dry_run
     settings = obj.settings()
     engine = _store(settings)
-    plans = writer.plan(engine)
-    if do_it:
-        with _client(settings) as client:
-            outcomes = writer.apply(engine, client, plans, field, dry_run=False)
-    else:
-        outcomes = writer.apply(engine, None, plans, field, dry_run=True)
+    with _writing(engine, do_it):
+        plans = writer.plan(engine)
+        if do_it:
+            with _client(settings) as client:
+                outcomes = writer.apply(engine, client, plans, field, dry_run=False)
+        else:
+            outcomes = writer.apply(engine, None, plans, field, dry_run=True)
     _show(_("Credited hours into the profile field {field}").format(field=field), outcomes, not do_it)

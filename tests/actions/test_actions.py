@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import responses
 
+from moodle_bridge.cli import main
 from tests.rules.test_cli import invoke, site_dir  # noqa: F401 - the fixture
 
 REQUIRED_COURSE = "CT2026-PT26-001"
@@ -128,3 +129,22 @@ def test_messages_queued_on_the_review_page_are_sent_by_notify(site_dir):  # noq
     with engine.connect() as c:
         assert c.execute(sa.select(message_queue.c.sent_at)).scalar() is not None  # sent once, marked
     engine.dispose()
+
+
+def test_acting_waits_for_a_running_pipeline_and_a_dry_run_does_not(site_dir):  # noqa: F811
+    """--apply takes the scheduled pipeline's lock: a manual run beside a scheduled one sends nothing twice."""
+    from moodle_bridge.store import connect
+    from moodle_bridge.store.lock import StoreLock
+
+    path, moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    with StoreLock(connect(f"sqlite:///{path}/store.db")):  # a scheduled run is going on
+        assert "planned (dry run)" in invoke(runner, "notify")
+        for command in ("notify", "enrol-required", "profile-hours"):
+            refused = runner.invoke(main, [command, "--apply"])
+            assert refused.exit_code == 1 and "Another run is using the store" in refused.output, command
+    assert not moodle.site.messages and moodle.requests_made("enrol_manual_enrol_users") == 0
+    with responses.RequestsMock() as mock:  # once it has finished, the same command goes through
+        moodle.mount(mock)
+        invoke(runner, "notify", "--apply")
+    assert moodle.site.messages

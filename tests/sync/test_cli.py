@@ -60,3 +60,24 @@ def test_sync_fails_with_exit_1_when_moodle_fails(tmp_path, monkeypatch):
         moodle.mount(mock)
         result = runner.invoke(main, ["--log-level", "error", "sync"])
     assert result.exit_code == 1 and "Failed: users" in result.output
+
+
+def test_sync_refuses_to_run_beside_a_running_pipeline_but_a_dry_run_may(tmp_path, monkeypatch):
+    from moodle_bridge.store import connect
+    from moodle_bridge.store.lock import StoreLock
+
+    moodle = SimulatedMoodle(generate("small"))
+    _config(tmp_path, monkeypatch, moodle)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    with StoreLock(connect(f"sqlite:///{tmp_path}/store.db")):
+        refused = runner.invoke(main, ["sync"])
+        assert refused.exit_code == 1 and "Another run is using the store" in refused.output
+        assert moodle.calls == []  # refused before asking Moodle anything
+        with responses.RequestsMock() as mock:
+            moodle.mount(mock)
+            dry = runner.invoke(main, ["sync", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        assert runner.invoke(main, ["sync"]).exit_code == 0
