@@ -15,6 +15,11 @@ from .cli import Context, _client, _exclusive, _store, main
 def _writing(engine, do_it: bool):
     """When acting, plan and act under the pipeline's lock, so a scheduled run cannot act on the same plan."""
     return _exclusive(engine) if do_it else nullcontext()
+
+
+def _moodle(settings, do_it: bool):
+    """The Moodle client when acting; none for a dry run, which never needs a token."""
+    return _client(settings) if do_it else nullcontext(None)
 from .i18n import N_, _, translated
 
 OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "unconfirmed": N_("unconfirmed"),
@@ -47,11 +52,8 @@ def enrol_required(obj: Context, dry_run: bool) -> None:
     engine = _store(settings)
     with _writing(engine, do_it):
         plans = enrol.plan(engine)
-        if do_it:
-            with _client(settings) as client:
-                outcomes = enrol.apply(engine, client, plans, dry_run=False)
-        else:
-            outcomes = enrol.apply(engine, None, plans, dry_run=True)
+        with _moodle(settings, do_it) as client:
+            outcomes = enrol.apply(engine, client, plans, dry_run=not do_it)
     _show(_("Enrolments in required courses"), outcomes, not do_it)
 
 
@@ -68,13 +70,9 @@ def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
     engine = _store(settings)
     with _writing(engine, do_it):
         planned = messages.plan(engine, interval_days)
-        if do_it:
-            with _client(settings) as client:
-                outcomes = messages.apply(engine, client, planned, dry_run=False)
-                outcomes += messages.send_queue(engine, client, dry_run=False)
-        else:
-            outcomes = messages.apply(engine, None, planned, dry_run=True)
-            outcomes += messages.send_queue(engine, None, dry_run=True)
+        with _moodle(settings, do_it) as client:
+            outcomes = messages.apply(engine, client, planned, dry_run=not do_it)
+            outcomes += messages.send_queue(engine, client, dry_run=not do_it)
     _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)
 
 
@@ -91,9 +89,6 @@ def profile_hours(obj: Context, field: str, dry_run: bool) -> None:
     engine = _store(settings)
     with _writing(engine, do_it):
         plans = writer.plan(engine)
-        if do_it:
-            with _client(settings) as client:
-                outcomes = writer.apply(engine, client, plans, field, dry_run=False)
-        else:
-            outcomes = writer.apply(engine, None, plans, field, dry_run=True)
+        with _moodle(settings, do_it) as client:
+            outcomes = writer.apply(engine, client, plans, field, dry_run=not do_it)
     _show(_("Credited hours into the profile field {field}").format(field=field), outcomes, not do_it)

@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
+from . import record
 from ..moodle import Call, MoodleClient, MoodleError
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations, mirror_enrolments
 
@@ -99,7 +100,4 @@ def apply(engine: Engine, client: MoodleClient, plans: list[Planned], dry_run: b
         outcomes.append({"action": "enrol", "cadre_id": p.cadre_id, "user_id": p.user_id,
                          "target": f"course:{p.course_id}", "status": status, "dry_run": dry_run,
                          "detail": detail, "created_at": now})
-    if outcomes:
-        with engine.begin() as connection:
-            connection.execute(insert(action_log), outcomes)
-    return outcomes
+    return record(engine, outcomes)

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from ..i18n import _
+from . import record
 from ..moodle import MoodleClient, MoodleError
 from ..reports.plain import explain, flag_label
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations
@@ -82,10 +83,7 @@ def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: b
                 outcomes.append({"action": "notify", "cadre_id": message["cadre_id"], "user_id": message["user_id"],
                                  "target": f"flag:{flag.kind}:{flag.rule}", "status": status, "dry_run": dry_run,
                                  "detail": detail, "created_at": now})
-    if outcomes:
-        with engine.begin() as connection:
-            connection.execute(insert(action_log), outcomes)
-    return outcomes
+    return record(engine, outcomes)
 
 
 def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> list[dict]:
@@ -114,7 +112,4 @@ def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> li
         outcomes.append({"action": "notify", "cadre_id": row.cadre_id, "user_id": row.user_id,
                          "target": f"queued:{row.id}", "status": status, "dry_run": dry_run, "detail": detail,
                          "created_at": now})
-    if outcomes:
-        with engine.begin() as connection:
-            connection.execute(insert(action_log), outcomes)
-    return outcomes
+    return record(engine, outcomes)

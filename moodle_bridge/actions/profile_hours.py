@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
+from . import record
 from ..moodle import MoodleClient, MoodleError
-from ..store.schema import action_log, evaluation_results, evaluations
+from ..store.schema import evaluation_results, evaluations
 
 
 def plan(engine: Engine) -> list[dict]:
@@ -55,7 +56,4 @@ def apply(engine: Engine, client: MoodleClient | None, plans: list[dict], field:
         outcomes.append({"action": "profile_hours", "cadre_id": p["cadre_id"], "user_id": p["user_id"],
                          "target": f"field:{field}:{p['period']}", "status": status, "dry_run": dry_run,
                          "detail": detail, "created_at": now})
-    if outcomes:
-        with engine.begin() as connection:
-            connection.execute(insert(action_log), outcomes)
-    return outcomes
+    return record(engine, outcomes)
