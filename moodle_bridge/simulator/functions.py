@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .data import ROLE_IDS, SITE_COURSE_ID, Course, Enrolment, Message, Progress, Site, User
+from .data import ROLE_IDS, SITE_COURSE_ID, Course, Enrolment, Progress, Site, User
 
 RELEASE, VERSION = "5.1+ (Build: 20251017)", "2025100600.02"
 
@@ -543,22 +543,7 @@ def enrol_users(ctx: Context, args: dict) -> None:
     return None
 
 
-@handler("core_message_send_instant_messages")
-def send_messages(ctx: Context, args: dict) -> list:
-    answer = []
-    for item in args["messages"]:
-        target = ctx.site.users.get(item["touserid"])
-        if target is None or target.deleted:
-            answer.append({"msgid": -1, "clientmsgid": item.get("clientmsgid"),
-                           "errormessage": "The user does not exist"})
-            continue
-        message = Message(ctx.site.next_id(), target.id, ctx.caller.userid, f"<p>{item['text']}</p>",
-                          item.get("clientmsgid"), ctx.site.now)
-        ctx.site.messages.append(message)
-        answer.append({"msgid": message.id, "clientmsgid": message.clientmsgid, "text": message.text,
-                       "timecreated": message.timecreated, "conversationid": message.id,
-                       "useridfrom": message.fromuserid, "candeletemessagesforallusers": False})
-    return answer
+# core_message_send_instant_messages and core_message_get_member_info: see messaging.py.
 
 
 @handler("core_user_update_users")
@@ -588,3 +573,7 @@ def inner_exception(error: SimError, siteurl: str, debug: bool) -> str:
     if debug and error.debuginfo:
         body["debuginfo"] = error.debuginfo
     return json.dumps(body)
+
+
+# Handlers kept in their own modules register themselves when imported (after everything above).
+from . import messaging  # noqa: E402, F401
