@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 SITE_COURSE_ID = 1
@@ -17,15 +18,30 @@ class Category:
     sortorder: int = 10000
     visible: int = 1
     timemodified: int = 0
+    path: str = ""  # "/2/5"; empty: "/<id>" (a top-level category)
 
 
 @dataclass
 class Activity:
+    """A course module and its completion rules (Moodle's course_modules row)."""
+
     cmid: int
-    modname: str  # page, book, quiz, assign
+    modname: str  # page, book, quiz, assign, forum, ...
     instance: int
     name: str
-    graded: bool = False
+    graded: bool = False  # completes on receiving a grade (completionusegrade)
+    passgrade: bool = False  # ... and only on a passing grade (completionpassgrade)
+    view: bool = False  # completes when viewed (completionview)
+    completion: int = 2  # tracking: 0 none, 1 manual, 2 automatic
+    criterion: bool = True  # one of the course's completion criteria
+    idnumber: str = ""
+    visible: int = 1
+    grade_item_id: int = 0  # graded activities: their grade item
+    gradepass: float = 60.0
+
+    def counts_as_complete(self, state: int) -> bool:
+        """Complete-fail (3) completes an activity unless a passing grade is required."""
+        return state in (1, 2) or (state == 3 and not self.passgrade)
 
 
 @dataclass
@@ -46,7 +62,16 @@ class Course:
     timemodified: int = 0
     activities: list[Activity] = field(default_factory=list)
     grade_item_id: int = 0  # the course total's grade item
+    grade_category_id: int = 0  # the course's top grade category (the course item's iteminstance)
     pass_grade: float | None = 60.0  # None: the course has no grade criterion
+    grademax: float = 100.0  # the course total's range
+    sortorder: int = 0  # Moodle's course sortorder; 0: category * 10000 + id
+    numsections: int = 2
+    format: str = "topics"
+
+    def tracked_activities(self) -> list[Activity]:
+        """The activities with completion tracking: what completion reads and counts."""
+        return [a for a in self.activities if a.completion]
 
 
 @dataclass
@@ -94,32 +119,78 @@ class Enrolment:
     timestart: int = 0
     timeend: int = 0
     timecreated: int = 0
+    id: int = 0  # user_enrolments id
 
     def active_at(self, now: int) -> bool:
+        """Moodle's "active enrolment": not suspended, started, not ended (the user's own state aside)."""
         return (
             self.status == 0
             and (not self.timestart or self.timestart <= now)
             and (not self.timeend or self.timeend > now)
         )
 
+    def tracked_at(self, now: int) -> bool:
+        """Completion tracks active student enrolments only (teachers lack course:isincompletionreports)."""
+        return self.role == "student" and self.active_at(now)
+
+
+@dataclass
+class ActivityCompletion:
+    """A course_modules_completion row."""
+
+    state: int  # 1 complete, 2 complete-pass, 3 complete-fail (0 incomplete: usually no row)
+    time: int  # timemodified
+    overrideby: int | None = None  # who overrode it (core_completion_override_activity_completion_status)
+
+
+@dataclass
+class CompletionRecord:
+    """A course_completions row. The completion cron creates it; an enrolment may have none (new, or
+    suspended/expired before the cron ran), which the report shows as empty cells, not "No"."""
+
+    timeenrolled: int = 0
+    timestarted: int = 0
+    timecompleted: int | None = None
+    reaggregate: int = 0
+
+
+GRADE_CRITERION = "grade"
+
 
 @dataclass
 class Progress:
-    """One learner in one course: activity completion times, the final grade, the course completion."""
+    """One learner in one course: activity completions, the course grade, criteria met, the completion row.
 
-    activity_times: dict[int, int] = field(default_factory=dict)  # cmid -> time completed
-    grade: float | None = None
-    graded_at: int | None = None
-    timecompleted: int | None = None  # course completion (= latest criterion time)
-    timestarted: int = 0
+    ``criteria`` holds course_completion_crit_compl: criterion ("cm:<cmid>" or "grade") -> time met.
+    Moodle never un-meets a criterion nor un-completes a course, so these are kept, not recomputed.
+    """
+
+    activities: dict[int, ActivityCompletion] = field(default_factory=dict)
+    grade: float | None = None  # the course total's finalgrade
+    graded_at: int | None = None  # its timemodified
+    grade_created: int | None = None  # its timecreated (the grade report's "date submitted")
+    record: CompletionRecord | None = None
+    criteria: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def timecompleted(self) -> int | None:
+        return self.record.timecompleted if self.record else None
+
+    @property
+    def activity_times(self) -> dict[int, int]:
+        """cmid -> time, for the activities with any completion state."""
+        return {cmid: done.time for cmid, done in self.activities.items() if done.state}
 
 
 @dataclass
 class Report:
+    """A custom report on the "Course participants" source, condition role archetype = student."""
+
     id: int
     name: str
-    columns: list[str]  # column keys, see simulator.functions.REPORT_COLUMNS
+    columns: list[str]  # column keys, see simulator.functions.REPORT_HEADERS (MOODLE_COLUMNS: Moodle's names)
     timecreated: int = 0
+    timemodified: int = 0  # 0: as created
 
 
 @dataclass
@@ -148,6 +219,8 @@ class Site:
     messages: list[Message] = field(default_factory=list)
     profile_field_names: dict[str, str] = field(default_factory=dict)  # shortname -> display name
     integration_user_id: int = 3
+    site_course: Course | None = None  # course 1, the front page; None: made up from ``name``
+    theme_revision: int = 1795241755  # in picture URLs (Moodle's themerev setting)
     revision: int = 0  # bumped by every change below; answers derived from the data cache on it
     _next_id: int = 100_000
 
@@ -194,39 +267,104 @@ class Site:
         progress = self.progress.get((courseid, userid))
         return progress.timecompleted if progress else None
 
+    # --- completion, as Moodle's completion code and cron keep it ---------------------------------
+
+    @staticmethod
+    def criteria_of(course: Course) -> list[str]:
+        """The course's completion criteria (all required)."""
+        criteria = [f"cm:{a.cmid}" for a in course.tracked_activities() if a.criterion]
+        return criteria + ([GRADE_CRITERION] if course.pass_grade is not None else [])
+
+    @staticmethod
+    def criteria_met(course: Course, progress: Progress) -> dict[str, int]:
+        """Criterion -> time met, read from the learner's activity completions and course grade now."""
+        met = {}
+        for activity in course.tracked_activities():
+            done = progress.activities.get(activity.cmid)
+            if activity.criterion and done and activity.counts_as_complete(done.state):
+                met[f"cm:{activity.cmid}"] = done.time
+        if course.pass_grade is not None and progress.grade is not None and progress.grade >= course.pass_grade:
+            met[GRADE_CRITERION] = progress.graded_at or 0
+        return met
+
+    def aggregate(self, courseid: int, userid: int) -> None:
+        """The completion cron for one learner: a completion row if none, newly met criteria kept, and
+        the course completed (at its last criterion's time) once every criterion is met."""
+        course = self.courses[courseid]
+        progress = self.progress.setdefault((courseid, userid), Progress())
+        if progress.record is None:
+            enrolment = self.enrolments.get((courseid, userid))
+            progress.record = CompletionRecord(timeenrolled=enrolment.timecreated if enrolment else 0)
+        for criterion, at in self.criteria_met(course, progress).items():
+            progress.criteria.setdefault(criterion, at)
+        record, needed = progress.record, self.criteria_of(course)
+        if not record.timestarted and progress.activity_times:
+            record.timestarted = min(progress.activity_times.values())
+        if record.timecompleted is None and course.enablecompletion and needed \
+                and all(c in progress.criteria for c in needed):
+            record.timecompleted = max(progress.criteria[c] for c in needed)
+
     # --- changes between syncs -------------------------------------------------------------------
 
     def complete(self, courseid: int, userid: int, at: int, grade: float | None = 80.0) -> None:
-        """The learner finishes every activity at ``at``; the course completes then."""
+        """The learner finishes every activity at ``at`` (graded ones with ``grade``); the cron runs."""
         self.revision += 1
         course = self.courses[courseid]
-        progress = self.progress.setdefault((courseid, userid), Progress(timestarted=at))
-        for activity in course.activities:
-            progress.activity_times[activity.cmid] = at
+        progress = self.progress.setdefault((courseid, userid), Progress())
         if course.pass_grade is not None:
-            progress.grade, progress.graded_at = grade, at
-            if grade is None or grade < course.pass_grade:
-                progress.timecompleted = None
-                return
-        progress.timecompleted = at
+            self._grade(progress, grade, at)
+        for activity in course.tracked_activities():
+            state = 1
+            if activity.graded:
+                state = 2 if grade is not None and grade >= activity.gradepass else 3
+            progress.activities[activity.cmid] = ActivityCompletion(state, at)
+        self.aggregate(courseid, userid)
 
     def reset_completion(self, courseid: int, userid: int) -> None:
-        """What a course reset (or a deleted completion) does to one learner."""
+        """A completion reset (course reset page, or delete_all_completion_data for one learner): the
+        activity completions, criteria met and completion row go; the grade stays. The next completion
+        cron re-creates the row with timeenrolled 0 and timestarted = the old completion time."""
         self.revision += 1
-        self.progress.pop((courseid, userid), None)
+        progress = self.progress.get((courseid, userid))
+        if progress is None:
+            return
+        old = progress.timecompleted or 0
+        progress.activities.clear()
+        progress.criteria.clear()
+        progress.record = CompletionRecord(timeenrolled=0, timestarted=old)
+        self.aggregate(courseid, userid)
 
     def set_grade(self, courseid: int, userid: int, grade: float | None, at: int) -> None:
+        """A (re)grade of the course's graded activity; the course total follows, and so does the
+        activity's completion state (pass or fail). Met criteria and a completed course stay."""
         self.revision += 1
+        course = self.courses[courseid]
         progress = self.progress.setdefault((courseid, userid), Progress())
-        progress.grade, progress.graded_at = grade, at
+        self._grade(progress, grade, at)
+        for activity in course.tracked_activities():
+            if activity.graded and grade is not None:
+                state = 2 if grade >= activity.gradepass else 3
+                done = progress.activities.get(activity.cmid)
+                if done is None or done.state != state:
+                    progress.activities[activity.cmid] = ActivityCompletion(state, at)
+        if progress.record is not None:
+            self.aggregate(courseid, userid)
+
+    @staticmethod
+    def _grade(progress: Progress, grade: float | None, at: int) -> None:
+        if progress.grade_created is None and grade is not None:
+            progress.grade_created = at
+        progress.grade, progress.graded_at = grade, (at if grade is not None else None)
 
     def enrol(self, courseid: int, userid: int, role: str = "student", timestart: int = 0, timeend: int = 0) -> None:
+        """enrol_manual_enrol_users: a new enrolment has no completion row until the cron runs."""
         self.revision += 1
         existing = self.enrolments.get((courseid, userid))
         if existing:
             existing.status, existing.timestart, existing.timeend = 0, timestart, timeend
         else:
-            self.enrolments[(courseid, userid)] = Enrolment(courseid, userid, role, 0, timestart, timeend, self.now)
+            self.enrolments[(courseid, userid)] = Enrolment(courseid, userid, role, 0, timestart, timeend, self.now,
+                                                            id=self.next_id())
 
     def unenrol(self, courseid: int, userid: int) -> None:
         self.revision += 1
@@ -241,14 +379,23 @@ class Site:
         self.users[userid].suspended = suspended
 
     def delete_user(self, userid: int) -> None:
-        """Moodle keeps the row, marks it deleted, and drops its enrolments and cohort memberships."""
+        """Moodle's delete_user: the row stays, renamed (username <email>.<time>, email the md5 of the old
+        username, no idnumber); profile data, enrolments, cohort memberships and grades go; completion
+        rows stay."""
         self.revision += 1
-        self.users[userid].deleted = True
+        user = self.users[userid]
+        old_username = user.username
+        user.username = f"{user.email or f'{old_username}.{userid}@unknownemail.invalid'}.{self.now}"
+        user.email = hashlib.md5(old_username.encode()).hexdigest()
+        user.idnumber, user.profile, user.deleted = "", {}, True
         for key in [k for k in self.enrolments if k[1] == userid]:
             del self.enrolments[key]
         for cohort in self.cohorts.values():
             if userid in cohort.members:
                 cohort.members.remove(userid)
+        for (_courseid, learner), progress in self.progress.items():
+            if learner == userid:
+                progress.grade = progress.graded_at = progress.grade_created = None
 
     def rename_cohort(self, cohortid: int, name: str) -> None:
         """A renamed unit: the cohort's name and its members' unit fields change, its code does not."""

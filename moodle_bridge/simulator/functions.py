@@ -15,16 +15,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .data import ROLE_IDS, SITE_COURSE_ID, Course, Enrolment, Progress, Site, User
+from .data import GRADE_CRITERION, ROLE_IDS, SITE_COURSE_ID, Activity, Course, Enrolment, Progress, Site, User
 
 RELEASE, VERSION = "5.1+ (Build: 20251017)", "2025100600.02"
 
 
 class SimError(Exception):
     def __init__(self, errorcode: str, message: str, exception: str = "core\\exception\\moodle_exception",
-                 debuginfo: str | None = None) -> None:
+                 debuginfo: str | None = None, module: str = "moodle") -> None:
         super().__init__(message)
         self.errorcode, self.message, self.exception, self.debuginfo = errorcode, message, exception, debuginfo
+        self.module = module  # the language file of the message: docs.moodle.org/<version>/en/error/<module>/<code>
 
     def payload(self, debug: bool) -> dict[str, Any]:
         body = {"exception": self.exception, "errorcode": self.errorcode, "message": self.message}
@@ -70,7 +71,12 @@ def _num(value: float | None) -> int | float | None:
 
 
 def _picture(ctx: Context, size: str) -> str:
-    return f"{ctx.siteurl}/theme/image.php/boost/core/1795241755/u/{size}"
+    return f"{ctx.siteurl}/theme/image.php/boost/core/{ctx.site.theme_revision}/u/{size}"
+
+
+def php_json(value: Any) -> str:
+    """JSON text as PHP's json_encode writes it (no spaces, "/" escaped, non-ASCII as \\u escapes)."""
+    return json.dumps(value, separators=(",", ":")).replace("/", "\\/")
 
 
 def display_date(timestamp: int, tz: str = "Asia/Shanghai") -> str:
@@ -105,43 +111,54 @@ def categories(ctx: Context, args: dict) -> list:
     counts: dict[int, int] = {}
     for course in ctx.site.courses.values():
         counts[course.categoryid] = counts.get(course.categoryid, 0) + 1
+    answer = []
+    for c in sorted(ctx.site.categories.values(), key=lambda c: c.sortorder):
+        path = c.path or f"/{c.id}"
+        answer.append({
+            "id": c.id, "name": c.name, "idnumber": c.idnumber, "description": c.description,
+            "descriptionformat": 1, "parent": c.parent, "sortorder": c.sortorder, "coursecount": counts.get(c.id, 0),
+            "visible": c.visible, "visibleold": c.visible, "timemodified": c.timemodified,
+            "depth": path.count("/"), "path": path, "theme": ""})
+    return answer
+
+
+def _customfields(course: Course) -> list[dict]:
+    """A number field shows one decimal ("6.0", raw 6); a course without a value shows null."""
+    hours, front = course.hours, course.id == SITE_COURSE_ID
     return [
-        {"id": c.id, "name": c.name, "idnumber": c.idnumber, "description": c.description,
-         "descriptionformat": 1, "parent": c.parent, "sortorder": c.sortorder, "coursecount": counts.get(c.id, 0),
-         "visible": c.visible, "visibleold": c.visible, "timemodified": c.timemodified, "depth": 1,
-         "path": f"/{c.id}", "theme": ""}
-        for c in sorted(ctx.site.categories.values(), key=lambda c: c.sortorder)
+        {"name": "Class hours", "shortname": "hours", "type": "number", "valueraw": _num(hours),
+         "value": None if hours is None and front else "" if hours is None else f"{hours:.1f}"},
+        {"name": "Training type", "shortname": "training_type", "type": "text",
+         "valueraw": course.training_type, "value": course.training_type or None},
     ]
 
 
 def _course(course: Course) -> dict:
-    hours = course.hours
-    return {
+    front = course.id == SITE_COURSE_ID
+    answer = {
         "id": course.id, "shortname": course.shortname, "categoryid": course.categoryid,
-        "categorysortorder": course.categoryid * 10000 + course.id, "fullname": course.fullname,
+        "categorysortorder": course.sortorder or course.categoryid * 10000 + course.id, "fullname": course.fullname,
         "displayname": course.fullname, "idnumber": course.idnumber, "summary": course.summary,
-        "summaryformat": 1, "format": "topics", "showgrades": 1, "newsitems": 5,
-        "startdate": course.startdate, "enddate": course.enddate, "numsections": 2, "maxbytes": 0,
+        "summaryformat": 0 if front else 1, "format": course.format, "showgrades": 1, "newsitems": 3 if front else 5,
+        "startdate": course.startdate, "enddate": course.enddate, "numsections": course.numsections, "maxbytes": 0,
         "showreports": 0, "visible": course.visible, "hiddensections": 1, "groupmode": 0, "groupmodeforce": 0,
         "defaultgroupingid": 0, "timecreated": course.timecreated, "timemodified": course.timemodified,
         "enablecompletion": course.enablecompletion, "completionnotify": 0, "lang": "", "forcetheme": "",
         "courseformatoptions": [{"name": "hiddensections", "value": 1}, {"name": "coursedisplay", "value": 0}],
-        "showactivitydates": True, "showcompletionconditions": True,
-        "customfields": [
-            {"name": "Class hours", "shortname": "hours", "type": "number",
-             "valueraw": _num(hours), "value": "" if hours is None else f"{hours:.1f}"},
-            {"name": "Training type", "shortname": "training_type", "type": "text",
-             "valueraw": course.training_type, "value": course.training_type},
-        ],
+        "showactivitydates": not front, "showcompletionconditions": None if front else True,
+        "customfields": _customfields(course),
     }
+    if front:  # the front page's format has one option, and no hidden sections
+        del answer["hiddensections"]
+        answer["courseformatoptions"] = [{"name": "numsections", "value": course.numsections}]
+    return answer
 
 
-def _site_course(ctx: Context) -> dict:
-    return {
-        "id": SITE_COURSE_ID, "shortname": "lab", "categoryid": 0, "fullname": ctx.site.name,
-        "displayname": ctx.site.name, "summary": "", "summaryformat": 1, "format": "site", "startdate": 0,
-        "enddate": 0, "showactivitydates": False, "showcompletionconditions": False, "customfields": [],
-    }
+def _site_course(site: Site) -> Course:
+    if site.site_course is not None:
+        return site.site_course
+    return Course(SITE_COURSE_ID, "lab", site.name, "", 0, 0, 0, None, "", format="site", numsections=1,
+                  enablecompletion=0, pass_grade=None)
 
 
 @handler("core_course_get_courses")
@@ -151,7 +168,7 @@ def courses(ctx: Context, args: dict) -> list:
     answer = []
     for courseid in wanted:
         if courseid == SITE_COURSE_ID:
-            answer.append(_site_course(ctx))
+            answer.append(_course(_site_course(ctx.site)))
         elif courseid in ctx.site.courses and ctx.caller.capable:
             answer.append(_course(ctx.site.courses[courseid]))
         elif ids:
@@ -186,8 +203,9 @@ def cohort_members(ctx: Context, args: dict) -> list:
         cohort = ctx.site.cohorts.get(cohortid)
         if cohort is None:
             raise not_found()
-        members = [u for u in cohort.members if not ctx.site.users[u].deleted]
-        answer.append({"cohortid": cohortid, "userids": members})
+        members = [ctx.site.users[u] for u in cohort.members if not ctx.site.users[u].deleted]
+        members.sort(key=lambda u: (u.lastname, u.firstname, u.id))  # Moodle: ORDER BY lastname, firstname
+        answer.append({"cohortid": cohortid, "userids": [u.id for u in members]})
     return answer
 
 
@@ -207,6 +225,11 @@ def _custom_fields(site: Site, user: User, display: bool) -> list[dict]:
     return fields
 
 
+def _place(user: User) -> dict:
+    """Moodle leaves out an empty city or country."""
+    return {k: v for k, v in (("city", user.city), ("country", user.country)) if v}
+
+
 def _user_common(ctx: Context, user: User) -> dict:
     answer = {"id": user.id, "username": user.username, "firstname": user.firstname, "lastname": user.lastname,
               "fullname": user.fullname, "email": user.email, "department": user.department}
@@ -223,17 +246,23 @@ def _enrolled_user(ctx: Context, user: User, courseid: int, enrolment: Enrolment
         lean["roles"] = [{"roleid": ROLE_IDS[enrolment.role], "name": "", "shortname": enrolment.role, "sortorder": 0}]
         return {k: v for k, v in lean.items() if k in wanted}
     answer = _user_common(ctx, user)
-    answer.update({"lastcourseaccess": 0, "city": user.city, "country": user.country,
-                   "profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
+    answer["lastcourseaccess"] = 0
+    answer.update(_place(user))
+    answer.update({"profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
     custom = _custom_fields(ctx.site, user, display=False)
     if custom:
         answer["customfields"] = custom
     answer["roles"] = [{"roleid": ROLE_IDS[enrolment.role], "name": "", "shortname": enrolment.role, "sortorder": 0}]
-    answer["enrolledcourses"] = [
-        {"id": c, "fullname": ctx.site.courses[c].fullname, "shortname": ctx.site.courses[c].shortname}
-        for c in ctx.site.user_courses(user.id) if c in ctx.site.courses
-    ]
+    answer["enrolledcourses"] = [  # the user's active enrolments, in course order
+        {"id": c.id, "fullname": c.fullname, "shortname": c.shortname} for c in _active_courses(ctx, user.id)]
     return answer
+
+
+def _active_courses(ctx: Context, userid: int) -> list[Course]:
+    now, site = ctx.site.now, ctx.site
+    chosen = [site.courses[c] for c in site.user_courses(userid)
+              if c in site.courses and site.enrolments[(c, userid)].active_at(now)]
+    return sorted(chosen, key=lambda c: (-c.visible, c.sortorder or c.categoryid * 10000 + c.id))
 
 
 @handler("core_enrol_get_enrolled_users")
@@ -277,28 +306,25 @@ def users_by_field(ctx: Context, args: dict) -> list:
     index = ctx.site.users_by(field)
     matches = sorted({u.id: u for v in values for u in index.get(v, [])}.values(), key=lambda u: u.id)
     answer = []
-    for user in matches:
-        if user.deleted:
-            continue
+    for user in matches:  # a deleted user too (field id): Moodle keeps its row, renamed, without profile data
         item = _user_common(ctx, user)
         item.update({"auth": user.auth, "suspended": user.suspended, "confirmed": True, "lang": user.lang,
-                     "theme": "", "timezone": user.timezone, "mailformat": 1, "trackforums": 0,
-                     "city": user.city, "country": user.country,
-                     "profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
+                     "theme": "", "timezone": user.timezone, "mailformat": 1, "trackforums": 0})
+        item.update(_place(user))
+        item.update({"profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
         custom = _custom_fields(ctx.site, user, display=True)
         if custom:
             item["customfields"] = custom
+        if user.id == ctx.caller.userid:  # one's own preferences come along; _lastloaded is when they were read
+            item["preferences"] = [{"name": "_lastloaded", "value": ctx.site.now}]
         answer.append(item)
     return answer
 
 
 # --- completion and grades -----------------------------------------------------------------------
 
-_REQUIREMENT = {"page": "Viewing the page", "book": "Viewing the book",
-                "quiz": "Achieving grade, Achieving passing grade", "assign": "Receiving a grade"}
-
-
-def _require_active_learner(ctx: Context, courseid: int, userid: int) -> tuple[Course, Progress]:
+def _enrolled(ctx: Context, courseid: int, userid: int) -> tuple[Course, Enrolment, Progress]:
+    """The course, the user's enrolment in it and the user's progress; errors as Moodle gives them."""
     course = ctx.site.courses.get(courseid)
     user = ctx.site.users.get(userid)
     if course is None or user is None or user.deleted:
@@ -307,34 +333,51 @@ def _require_active_learner(ctx: Context, courseid: int, userid: int) -> tuple[C
         raise SimError("requireloginerror", "Course or activity not accessible.",
                        "core\\exception\\require_login_exception")
     enrolment = ctx.site.enrolments.get((courseid, userid))
-    if enrolment is None or not enrolment.active_at(ctx.site.now):
-        raise SimError("usernotenroled", "User is not enrolled in this course")
-    return course, ctx.site.progress.get((courseid, userid)) or Progress()
+    if enrolment is None:
+        raise _not_enrolled()
+    return course, enrolment, ctx.site.progress.get((courseid, userid)) or Progress()
+
+
+def _not_enrolled() -> SimError:
+    return SimError("usernotenroled", "User is not enrolled in this course", module="completion")
+
+
+def _requirement(activity: Activity) -> str:
+    parts = [f"Viewing the {activity.modname}"] if activity.view else []
+    if activity.graded:
+        parts.append("Achieving grade")
+    if activity.passgrade:
+        parts.append("Achieving passing grade")
+    return ", ".join(parts)
 
 
 @handler("core_completion_get_course_completion_status")
 def course_completion_status(ctx: Context, args: dict) -> dict:
-    course, progress = _require_active_learner(ctx, args["courseid"], args["userid"])
+    """Tracked users only: an enrolment not active now, or a teacher's, is "not enrolled"."""
+    course, enrolment, progress = _enrolled(ctx, args["courseid"], args["userid"])
+    if not enrolment.tracked_at(ctx.site.now):
+        raise _not_enrolled()
     if not course.enablecompletion:
-        raise SimError("completionnotenabled", "Completion is not enabled")
+        raise SimError("completionnotenabled", "Completion is not enabled", module="completion")
     completions = []
-    for activity in course.activities:
-        done = progress.activity_times.get(activity.cmid)
+    for activity in course.tracked_activities():
+        if not activity.criterion:
+            continue
+        met = progress.criteria.get(f"cm:{activity.cmid}")
         completions.append({
-            "type": 4, "title": "Activity completion", "status": "Yes" if done else "No",
-            "complete": done is not None, "timecompleted": done,
+            "type": 4, "title": "Activity completion", "status": "No" if met is None else "Yes",
+            "complete": met is not None, "timecompleted": met,
             "details": {"type": "Activity completion",
                         "criteria": f'<a href="{ctx.siteurl}/mod/{activity.modname}/view.php?id={activity.cmid}">'
                                     f"{html.escape(activity.name)}</a>",
-                        "requirement": _REQUIREMENT[activity.modname], "status": ""},
+                        "requirement": _requirement(activity), "status": ""},
         })
     if course.pass_grade is not None:
-        passed = progress.grade is not None and progress.grade >= course.pass_grade
+        met = progress.criteria.get(GRADE_CRITERION)
         shown = "" if progress.grade is None else f"{progress.grade:.2f}"
         completions.append({
-            "type": 6, "title": "Course grade",
-            "status": f"{shown} ({course.pass_grade:.2f} required)" if shown else "No",
-            "complete": passed, "timecompleted": progress.graded_at if passed else None,
+            "type": 6, "title": "Course grade", "status": f"{shown or 'No grade'} ({course.pass_grade:.2f} required)",
+            "complete": met is not None, "timecompleted": met,
             "details": {"type": "Course grade", "criteria": "Required course grade",
                         "requirement": f"{course.pass_grade:.2f}", "status": shown},
         })
@@ -342,53 +385,98 @@ def course_completion_status(ctx: Context, args: dict) -> dict:
                                  "completions": completions}, "warnings": []}
 
 
+def _grade_state(activity: Activity, grade: float | None) -> int:
+    """completion_info::get_grade_completion, read live from the grade (not the stored state): none 0,
+    passed 2, failed 3 (1, "complete", when the item has no pass grade)."""
+    if grade is None:
+        return 0
+    if not activity.gradepass:
+        return 1
+    return 2 if grade >= activity.gradepass else 3
+
+
+def _rules(activity: Activity, state: int, grade: float | None) -> list[dict]:
+    """cm_completion_details: each rule's own status. Where a passing grade is required, a failing grade
+    still meets "receive a grade" (1) and fails "receive a passing grade" (3)."""
+    rules = []
+    if activity.view:  # viewed: the view-completed activities here are exactly the viewed ones
+        rules.append({"rulename": "completionview", "rulevalue": {"status": 1 if state else 0, "description": "View"}})
+    graded = _grade_state(activity, grade)
+    if activity.graded:
+        status = 1 if activity.passgrade and graded == 3 else graded
+        rules.append({"rulename": "completionusegrade", "rulevalue": {"status": status,
+                                                                      "description": "Receive a grade"}})
+    if activity.passgrade:
+        rules.append({"rulename": "completionpassgrade", "rulevalue": {"status": graded,
+                                                                       "description": "Receive a passing grade"}})
+    return rules
+
+
 @handler("core_completion_get_activities_completion_status")
 def activities_completion_status(ctx: Context, args: dict) -> dict:
-    course, progress = _require_active_learner(ctx, args["courseid"], args["userid"])
+    """Answers for any enrolled user; ``istrackeduser`` says whether completion tracks them now."""
+    course, enrolment, progress = _enrolled(ctx, args["courseid"], args["userid"])
+    tracked = enrolment.tracked_at(ctx.site.now)
     statuses = []
-    for activity in course.activities:
-        done = progress.activity_times.get(activity.cmid)
-        state = 0 if done is None else (2 if activity.graded else 1)
-        rule = "completionusegrade" if activity.graded else "completionview"
+    for activity in course.tracked_activities():
+        done = progress.activities.get(activity.cmid)
+        state = done.state if done else 0
         statuses.append({
             "cmid": activity.cmid, "modname": activity.modname, "instance": activity.instance, "state": state,
-            "timecompleted": done or 0, "tracking": 2, "overrideby": None, "valueused": False,
-            "hascompletion": True, "isautomatic": True, "istrackeduser": True, "uservisible": True,
-            "details": [{"rulename": rule, "rulevalue": {"status": state, "description": "View" if rule ==
-                                                          "completionview" else "Receive a grade"}}],
-            "isoverallcomplete": done is not None,
+            "timecompleted": done.time if done else 0, "tracking": activity.completion,
+            "overrideby": done.overrideby if done else None, "valueused": False, "hascompletion": True,
+            "isautomatic": activity.completion == 2, "istrackeduser": tracked, "uservisible": bool(activity.visible),
+            "details": _rules(activity, state, progress.grade), "isoverallcomplete": activity.counts_as_complete(state),
         })
     return {"statuses": statuses, "warnings": []}
 
 
-def _grade_item(course: Course, activity, progress: Progress, with_weight: bool) -> dict:
-    grade = progress.grade
-    item = {"id": course.grade_item_id if activity is None else 10_000 + activity.cmid,
-            "itemname": None if activity is None else activity.name,
-            "itemtype": "course" if activity is None else "mod",
-            "itemmodule": None if activity is None else activity.modname,
-            "iteminstance": course.id if activity is None else activity.instance,
-            "itemnumber": None if activity is None else 0,
-            "idnumber": None if activity is None else f"{course.shortname}-{activity.instance}",
-            "categoryid": None if activity is None else course.id, "outcomeid": None, "scaleid": None,
-            "locked": False}
-    if activity is not None:
-        item["cmid"] = activity.cmid
-    if with_weight and activity is not None:
-        item.update({"weightraw": 1, "weightformatted": "100.00 %"})
-    item.update({
-        "graderaw": _num(grade), "gradedatesubmitted": progress.graded_at if grade is not None else None,
-        "gradedategraded": progress.graded_at if grade is not None else None, "gradehiddenbydate": False,
+PASS_ICON = '<i class="icon fa fa-check text-success fa-fw inline"  title="Pass" role="img" aria-label="Pass"></i>'
+FAIL_ICON = '<i class="icon fa fa-xmark text-danger fa-fw inline"  title="Fail" role="img" aria-label="Fail"></i>'
+
+
+def _grade_fields(grade: float | None, grademax: float, gradepass: float, submitted: int | None,
+                  graded: int | None) -> dict:
+    """The grade of one item: an item with a pass grade shows a pass or fail icon before the grade."""
+    shown = "-" if grade is None else f"{grade:.2f}"
+    if grade is not None and gradepass:
+        shown = (PASS_ICON if grade >= gradepass else FAIL_ICON) + shown
+    percent = "-" if grade is None or not grademax else f"{100.0 * grade / grademax:.2f} %"
+    return {
+        "graderaw": _num(grade), "gradedatesubmitted": submitted if grade is not None else None,
+        "gradedategraded": graded if grade is not None else None, "gradehiddenbydate": False,
         "gradeneedsupdate": False, "gradeishidden": False, "gradeislocked": False, "gradeisoverridden": False,
-        "gradeformatted": "-" if grade is None else f"{grade:.2f}", "grademin": 0, "grademax": 100,
-        "rangeformatted": "0&ndash;100", "percentageformatted": "-" if grade is None else f"{grade:.2f} %",
+        "gradeformatted": shown, "grademin": 0, "grademax": _num(grademax),
+        "rangeformatted": f"0&ndash;{_num(grademax)}", "percentageformatted": percent,
         "feedback": "", "feedbackformat": 0 if grade is None else 2,
-    })
+    }
+
+
+def _activity_item(course: Course, activity: Activity, progress: Progress) -> dict:
+    """The course total is the one graded activity's grade: the activity carries the same grade."""
+    item = {"id": activity.grade_item_id, "itemname": activity.name, "itemtype": "mod",
+            "itemmodule": activity.modname, "iteminstance": activity.instance, "itemnumber": 0,
+            "idnumber": activity.idnumber or None, "categoryid": course.grade_category_id, "outcomeid": None,
+            "scaleid": None, "locked": False, "cmid": activity.cmid}
+    if progress.grade is not None:  # "empty grades excluded": an item without a grade has no weight
+        item.update({"weightraw": 1, "weightformatted": "100.00 %"})
+    done = progress.activities.get(activity.cmid)
+    submitted = done.time if done else progress.graded_at
+    item.update(_grade_fields(progress.grade, 100.0, activity.gradepass, submitted, progress.graded_at))
+    return item
+
+
+def _course_item(course: Course, progress: Progress) -> dict:
+    item = {"id": course.grade_item_id, "itemname": None, "itemtype": "course", "itemmodule": None,
+            "iteminstance": course.grade_category_id, "itemnumber": None, "idnumber": None, "categoryid": None,
+            "outcomeid": None, "scaleid": None, "locked": False}
+    item.update(_grade_fields(progress.grade, course.grademax, 0, progress.grade_created, progress.graded_at))
     return item
 
 
 @handler("gradereport_user_get_grade_items")
 def grade_items(ctx: Context, args: dict) -> dict:
+    """The user report: active student enrolments only (a suspended user included), by name."""
     courseid, userid = args["courseid"], args.get("userid") or 0
     course = ctx.site.courses.get(courseid)
     if course is None:
@@ -397,20 +485,19 @@ def grade_items(ctx: Context, args: dict) -> dict:
         raise SimError("requireloginerror", "Course or activity not accessible.",
                        "core\\exception\\require_login_exception")
     now = ctx.site.now
-    learners = [e.userid for e in ctx.site.course_enrolments(courseid)
-                if e.role == "student" and e.active_at(now) and not ctx.site.users[e.userid].deleted]
+    learners = [ctx.site.users[e.userid] for e in ctx.site.course_enrolments(courseid)
+                if e.tracked_at(now) and not ctx.site.users[e.userid].deleted]
+    learners.sort(key=lambda u: (u.lastname, u.firstname, u.id))
     if userid:
-        if userid not in learners:
+        learners = [u for u in learners if u.id == userid]
+        if not learners:
             raise SimError("notenrolled", "The user is not enrolled in this course")
-        learners = [userid]
-    graded = [a for a in course.activities if a.graded]
+    graded = [a for a in course.activities if a.grade_item_id]
     usergrades = []
-    for learner in learners:
-        user = ctx.site.users[learner]
-        progress = ctx.site.progress.get((courseid, learner)) or Progress()
-        items = [_grade_item(course, a, progress, bool(userid)) for a in graded]
-        items.append(_grade_item(course, None, progress, bool(userid)))
-        usergrades.append({"courseid": courseid, "courseidnumber": course.idnumber, "userid": learner,
+    for user in learners:
+        progress = ctx.site.progress.get((courseid, user.id)) or Progress()
+        items = [_activity_item(course, a, progress) for a in graded] + [_course_item(course, progress)]
+        usergrades.append({"courseid": courseid, "courseidnumber": course.idnumber, "userid": user.id,
                            "userfullname": user.fullname, "useridnumber": user.idnumber, "maxdepth": 2,
                            "gradeitems": items})
     return {"usergrades": usergrades, "warnings": []}
@@ -425,6 +512,16 @@ REPORT_HEADERS = {
     "completed": "Completed", "time_enrolled": "Time enrolled", "completion_timestarted": "Time started",
     "time_completed": "Time completed", "progress": "Student progress", "grade": "Grade",
 }
+# The report builder's own names of those columns ("entity:column"), as a report's definition holds them.
+MOODLE_COLUMNS = {
+    "course:idnumber": "course_idnumber", "course:shortname": "course_shortname",
+    "course:customfield_hours": "course_hours", "user:username": "username", "user:idnumber": "user_idnumber",
+    "user:profilefield_cadre_id": "cadre_id", "user:profilefield_unit": "unit", "enrolment:status": "enrol_status",
+    "enrolment:timestarted": "enrol_timestart", "enrolment:timeended": "enrol_timeend",
+    "completion:completed": "completed", "completion:timeenrolled": "time_enrolled",
+    "completion:timestarted": "completion_timestarted", "completion:timecompleted": "time_completed",
+    "completion:progresspercent": "progress", "completion:grade": "grade",
+}
 
 
 def _report_details(ctx: Context, report) -> dict:
@@ -433,7 +530,7 @@ def _report_details(ctx: Context, report) -> dict:
         "name": report.name, "source": "core_course\\reportbuilder\\datasource\\participants", "type": 0,
         "uniquerows": False, "conditiondata": '{"role:archetype_operator":1,"role:archetype_value":"student"}',
         "settingsdata": None, "contextid": 1, "component": "", "area": "", "itemid": 0, "usercreated": 2,
-        "id": report.id, "timecreated": report.timecreated, "timemodified": report.timecreated,
+        "id": report.id, "timecreated": report.timecreated, "timemodified": report.timemodified or report.timecreated,
         "usermodified": 2, "sourcename": "Course participants", "tags": [], "customfields": {"data": []},
         "modifiedby": {"id": 2, "email": admin.email, "idnumber": "", "phone1": "", "phone2": "",
                        "department": "", "institution": "", "fullname": admin.fullname, "identity": admin.email,
@@ -442,30 +539,51 @@ def _report_details(ctx: Context, report) -> dict:
     }
 
 
+def _date(timestamp: int | None) -> str:
+    return display_date(timestamp) if timestamp else ""
+
+
+def _progress_percent(ctx: Context, course: Course, enrolment: Enrolment, progress: Progress) -> str:
+    """core_completion\\progress: 0 for a user completion does not track now, 100 once the course is
+    complete, else the share of activities complete or passed (a failed one does not count)."""
+    if not course.enablecompletion or not enrolment.tracked_at(ctx.site.now):
+        return "0.0%"
+    if progress.timecompleted is not None:
+        return "100.0%"
+    activities = course.tracked_activities()
+    done = sum(1 for a in activities if a.cmid in progress.activities and progress.activities[a.cmid].state in (1, 2))
+    return f"{100.0 * done / len(activities):.1f}%" if activities else "0.0%"
+
+
 def _report_cell(ctx: Context, column: str, course: Course, user: User, enrolment: Enrolment) -> str:
     progress = ctx.site.progress.get((course.id, user.id)) or Progress()
-    date = lambda t: display_date(t) if t else ""  # noqa: E731
+    record = progress.record
     if column == "enrol_status":
         if enrolment.status:
             return "Suspended"
         return "Active" if enrolment.active_at(ctx.site.now) else "Not current"
-    if column == "progress":
-        done = sum(1 for a in course.activities if a.cmid in progress.activity_times)
-        return f"{100.0 * done / max(1, len(course.activities)):.1f}%"
+    if column == "progress":  # read from the activities, with or without a completion row
+        return _progress_percent(ctx, course, enrolment, progress)
+    if column in COMPLETION_COLUMNS and record is None:
+        return ""  # no course_completions row: the completion entity's columns are empty, not "No"
+    if column == "completed":
+        return "Yes" if record.timecompleted else "No"
     values = {
         "course_idnumber": course.idnumber, "course_shortname": course.shortname,
         "course_hours": "" if course.hours is None else f"{course.hours:.1f}", "username": user.username,
         "user_idnumber": user.idnumber, "cadre_id": user.profile.get("cadre_id", ""),
-        # Moodle's enrolment entity: CASE WHEN timestart = 0 THEN timecreated (fixture rows show it)
-        "unit": user.profile.get("unit", ""), "enrol_timestart": date(enrolment.timestart or enrolment.timecreated),
-        "enrol_timeend": date(enrolment.timeend), "completed": "Yes" if progress.timecompleted else "No",
-        "time_enrolled": date(enrolment.timecreated), "completion_timestarted": date(progress.timestarted),
-        "time_completed": date(progress.timecompleted or 0),
+        "unit": user.profile.get("unit", ""),
+        # Moodle's enrolment entity: CASE WHEN timestart = 0 THEN timecreated
+        "enrol_timestart": _date(enrolment.timestart or enrolment.timecreated), "enrol_timeend": _date(enrolment.timeend),
         "grade": "" if progress.grade is None else f"{progress.grade:.2f}",
     }
+    if record is not None:
+        values.update({"time_enrolled": _date(record.timeenrolled), "completion_timestarted": _date(record.timestarted),
+                       "time_completed": _date(record.timecompleted)})
     return values[column]
 
 
+COMPLETION_COLUMNS = frozenset({"completed", "time_enrolled", "completion_timestarted", "time_completed"})
 _REPORT_CACHE: dict[tuple[int, int, int, int], list[list[str]]] = {}
 
 
@@ -569,10 +687,10 @@ BATCH = "tool_mobile_call_external_functions"
 
 def inner_exception(error: SimError, siteurl: str, debug: bool) -> str:
     body = {"message": error.message, "errorcode": error.errorcode, "link": f"{siteurl}/",
-            "moreinfourl": f"https://docs.moodle.org/501/en/error/moodle/{error.errorcode}"}
+            "moreinfourl": f"https://docs.moodle.org/501/en/error/{error.module}/{error.errorcode}"}
     if debug and error.debuginfo:
         body["debuginfo"] = error.debuginfo
-    return json.dumps(body)
+    return php_json(body)
 
 
 # Handlers kept in their own modules register themselves when imported (after everything above).

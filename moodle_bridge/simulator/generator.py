@@ -16,7 +16,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .data import Activity, Category, Cohort, Course, Enrolment, Progress, Report, Site, User
+from .data import (
+    Activity, ActivityCompletion, Category, Cohort, CompletionRecord, Course, Enrolment, Progress, Report, Site, User,
+)
 
 YEAR_START = 1767196800  # 2026-01-01 00:00 Asia/Shanghai
 YEAR_END = 1798732740  # 2026-12-31 23:59 Asia/Shanghai
@@ -104,6 +106,14 @@ def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW) -> S
     return site
 
 
+def _activity(cmid: int, kind: str, instance: int, name: str) -> Activity:
+    """The lab's completion rules: pages and books complete on view, an assignment on a grade, a quiz on a
+    passing grade."""
+    graded = kind in ("quiz", "assign")
+    return Activity(cmid, kind, instance, name, graded=graded, passgrade=kind == "quiz", view=not graded,
+                    grade_item_id=10_000 + cmid if graded else 0)
+
+
 def _categories(site: Site) -> None:
     site.categories[1] = Category(1, "Category 1", None, "", 0, 10000, 1, YEAR_START - 86400)
     for index, (name, code) in enumerate(CATEGORIES, start=2):
@@ -136,9 +146,9 @@ def _courses(site: Site, spec: Size, rng: random.Random) -> None:
             for kind in kinds:
                 name = {"page": "Course guide", "book": "Lecture handbook" if not is_reading else title,
                         "quiz": "Final test" if not is_reading else "Reading test", "assign": "Study report"}[kind]
-                course.activities.append(Activity(cmid, kind, instance, name, graded=kind in ("quiz", "assign")))
+                course.activities.append(_activity(cmid, kind, instance, name))
                 cmid, instance = cmid + 1, instance + 1
-            course.grade_item_id = 1000 + course_id
+            course.grade_item_id, course.grade_category_id = 1000 + course_id, course_id
             site.courses[course_id] = course
             course_id += 1
     # Odd data a real site has: a course without completion tracking, HTML in a name.
@@ -211,43 +221,48 @@ def _enrolments_and_progress(site: Site, spec: Size, rng: random.Random) -> None
 
 
 def _progress(site: Site, course: Course, userid: int, enrolment: Enrolment, rng: random.Random) -> None:
+    if not course.enablecompletion:
+        return
+    progress = site.progress[(course.id, userid)] = Progress(record=CompletionRecord(enrolment.timecreated))
     roll = rng.random()
     started = max(enrolment.timecreated, YEAR_START) + rng.randrange(0, 30 * 86400)
     latest = min(site.now, enrolment.timeend or site.now) - 3600
     if roll > 0.85 or started >= latest:
         return  # not started
-    progress = Progress(timestarted=started)
-    site.progress[(course.id, userid)] = progress
-    if roll < 0.6 and course.enablecompletion:
+    progress.record.timestarted = started
+    activities = course.tracked_activities()
+    if roll < 0.6:  # completed: the last activity (graded where the course is) completes it
         done = rng.randrange(started, latest)
         grade = float(rng.randrange(60, 101)) if course.pass_grade is not None else None
-        site.complete(course.id, userid, done, grade)
-        progress = site.progress[(course.id, userid)]
-        progress.timestarted = started
-        for activity in course.activities[:-1]:  # earlier activities were done before the last
-            progress.activity_times[activity.cmid] = rng.randrange(started, done + 1)
+        for activity in activities[:-1]:  # earlier activities were done before the last
+            progress.activities[activity.cmid] = ActivityCompletion(1, rng.randrange(started, done + 1))
+        progress.activities[activities[-1].cmid] = ActivityCompletion(1, done)
+        if grade is not None:
+            site.set_grade(course.id, userid, grade, done)
+        site.aggregate(course.id, userid)
         return
-    for activity in course.activities[: rng.randrange(1, len(course.activities))]:
-        progress.activity_times[activity.cmid] = rng.randrange(started, latest)
+    for activity in activities[: rng.randrange(1, len(activities))]:
+        progress.activities[activity.cmid] = ActivityCompletion(1, rng.randrange(started, latest))
     if course.pass_grade is not None and rng.random() < 0.3:
-        progress.grade, progress.graded_at = float(rng.randrange(20, 60)), latest - rng.randrange(0, 86400)
+        site.set_grade(course.id, userid, float(rng.randrange(20, 60)), latest - rng.randrange(0, 86400))
+    site.aggregate(course.id, userid)
 
 
 def _lab_anchors(site: Site) -> None:
     """The records the lab's recorded calls name, in the states the recordings show."""
     course8 = site.courses[8]
-    course8.activities = [Activity(44, "page", 11, "Course guide"), Activity(45, "book", 3, "Lecture handbook"),
-                          Activity(46, "quiz", 2, "Final test", graded=True)]
+    course8.activities = [_activity(44, "page", 11, "Course guide"), _activity(45, "book", 3, "Lecture handbook"),
+                          _activity(46, "quiz", 2, "Final test")]
     course8.grade_item_id = 13
     for userid in (6, 46):
         site.enrol(8, userid)
     site.enrolments[(8, 6)].timecreated = YEAR_START
-    site.reset_completion(8, 6)
-    site.complete(8, 6, 1768313872, grade=90.0)
-    site.progress[(8, 6)].activity_times.update({44: 1768067115, 45: 1768067115})
-    site.reset_completion(8, 46)
-    site.progress[(8, 46)] = Progress(activity_times={44: 1784830099, 45: 1785254001}, grade=50.0,
-                                      graded_at=1785254001, timestarted=1784830099)
+    site.progress[(8, 6)] = Progress({44: ActivityCompletion(1, 1768067115), 45: ActivityCompletion(1, 1768067115)},
+                                     record=CompletionRecord(YEAR_START))
+    site.set_grade(8, 6, 90.0, 1768313872)  # the quiz passed: the course completes
+    site.progress[(8, 46)] = Progress({44: ActivityCompletion(1, 1784830099), 45: ActivityCompletion(1, 1785254001)},
+                                      record=CompletionRecord(site.now, 1784830099))
+    site.set_grade(8, 46, 50.0, 1785254001)  # the quiz failed: part-way
     site.enrol(4, 10)
     site.suspend_enrolment(4, 10)
     site.enrol(7, 16)
@@ -258,14 +273,14 @@ def _lab_anchors(site: Site) -> None:
     # The throwaway course and user the lab's write calls used.
     site.courses[29] = Course(29, "FIXTURE-C1", "FIXTURE throwaway course", "FIXTURE-C1", 2, YEAR_START, YEAR_END,
                               2.0, "online_course", "<p>Throwaway course for fixtures.</p><p>hours: 2</p>",
-                              activities=[Activity(117, "page", 35, "Guide"),
-                                          Activity(118, "assign", 12, "Report", graded=True)],
-                              grade_item_id=1029)
+                              activities=[_activity(117, "page", 35, "Guide"), _activity(118, "assign", 12, "Report")],
+                              grade_item_id=1029, grade_category_id=29)
     site.users[315] = User(315, "fixture_newcadre", "Xiaoming", "Fixture", "fixture_newcadre@cadre.example.invalid",
                            idnumber="CD-FIXTURE-1", department="Datang Town Government",
                            profile={"cadre_id": "CD-FIXTURE-1", "unit": "Datang Town Government",
                                     "rank": "staff", "category": "civil_servant"})
     site.cohorts[1].members.append(315)
     site.enrol(29, 315)
-    site.progress[(29, 315)] = Progress(activity_times={117: 1795241760, 118: 1795241760}, grade=85.0,
-                                        graded_at=1795241760, timestarted=1795241700)
+    site.progress[(29, 315)] = Progress({117: ActivityCompletion(1, 1795241760)},
+                                        record=CompletionRecord(site.now, 1795241700))
+    site.set_grade(29, 315, 85.0, 1795241760)

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from . import latency
 from .data import Site
 from .faults import FaultPlan
-from .functions import BATCH, HANDLERS, Caller, Context, SimError, inner_exception
+from .functions import BATCH, HANDLERS, Caller, Context, SimError, inner_exception, php_json
 from .params import declarations, validate
 from .php_form import as_lists, decode_form
 
@@ -153,7 +153,7 @@ class SimulatedMoodle:
                 inner_args = json.loads(request.get("arguments") or "{}")
                 answer, cost = self.run(context, function, inner_args)
                 demand += latency.inner_demand(cost)
-                responses.append({"error": False, "data": json.dumps(answer)})
+                responses.append({"error": False, "data": php_json(answer)})
             except SimError as error:
                 demand += latency.inner_demand(latency.FIXED)
                 responses.append({"error": True, "exception": inner_exception(error, self.siteurl, self.debug)})
