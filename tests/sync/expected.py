@@ -75,11 +75,11 @@ def expected(site: Site, road: str, enrolment_times: bool = False,
                 "precision": "minute" if minute else "second"}
         if activities and active and site.courses[courseid].enablecompletion and progress:
             for activity in site.courses[courseid].activities:
-                done = progress.activity_times.get(activity.cmid)
-                if done:
+                done = progress.activities.get(activity.cmid)
+                if activity.completion and done and done.state:
                     result["activity_completions"][(courseid, userid, activity.cmid)] = {
                         "course_id": courseid, "user_id": userid, "cmid": activity.cmid,
-                        "modname": activity.modname, "state": 2 if activity.graded else 1, "time_completed": done}
+                        "modname": activity.modname, "state": done.state, "time_completed": done.time}
         if active:
             grade = progress.grade if progress else None
             result["grades"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,
