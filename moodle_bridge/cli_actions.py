@@ -74,6 +74,8 @@ def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
             outcomes = messages.apply(engine, client, planned, dry_run=not do_it)
             outcomes += messages.send_queue(engine, client, dry_run=not do_it)
     _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)
+    for line in messages.summary(outcomes):  # refusals: how many, and what to configure in Moodle
+        click.echo(line)
 
 
 @main.command("profile-hours")

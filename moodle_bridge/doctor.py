@@ -15,12 +15,13 @@ from .config import Settings
 from .i18n import _
 from .moodle import Call, MoodleClient, MoodleError
 from .moodle.functions import FEATURES, functions_for
-from .moodle.models import Course, EnrolledUser, SiteInfo
+from .moodle.models import Course, EnrolledUser, MemberInfo, SiteInfo
 from .store import migration_status
 from .sync.report import ReportLayoutError, layout
 
 Status = Literal["ok", "warn", "fail"]
 CLOCK_SKEW_LIMIT_S = 60
+MESSAGING_SAMPLE = 20  # cadres asked about in one core_message_get_member_info call
 
 
 @dataclass
@@ -93,6 +94,33 @@ def clock_skew(server_date: datetime | None, now: datetime) -> float | None:
     return None if server_date is None else round((server_date - now).total_seconds(), 1)
 
 
+def messaging_verdict(sampled: list[int], members: list[MemberInfo]) -> tuple[Status, str]:
+    """May the integration user message the sampled cadres? ``members`` is Moodle's answer about them.
+
+    Moodle's ``canmessage`` is ``\\core_message\\api::can_send_message`` from the integration user
+    to the cadre; ``requirescontact`` tells a cadre who accepts messages from contacts only.
+    """
+    by_id = {m.id: m for m in members}
+    gone = [u for u in sampled if u not in by_id or by_id[u].isdeleted]
+    refused = [by_id[u] for u in sampled if u in by_id and not by_id[u].isdeleted and by_id[u].canmessage is not True]
+    if not refused and not gone:
+        return "ok", _("the integration user may message all {n} sampled cadres").format(n=len(sampled))
+    why = []
+    contacts_only = sum(1 for m in refused if m.requirescontact)
+    if contacts_only:
+        why.append(_("{n} accept messages from their contacts only").format(n=contacts_only))
+    if len(refused) - contacts_only:
+        why.append(_("{n} accept messages from their contacts and people in their courses, and share no course "
+                     "with the integration user").format(n=len(refused) - contacts_only))
+    if gone:
+        why.append(_("{n} no longer exist in Moodle (run a sync)").format(n=len(gone)))
+    if not refused:  # only cadres Moodle no longer has: the mirror is behind
+        return "warn", "; ".join(why)
+    return "fail", _("the integration user may not message {refused} of {sampled} sampled cadres ({why}): allow "
+                     "moodle/site:sendmessage and moodle/site:messageanyuser in its system role (README, "
+                     "Preparing Moodle, step 6)").format(refused=len(refused), sampled=len(sampled), why="; ".join(why))
+
+
 # --- the probes (I/O) --------------------------------------------------------------------------
 
 
@@ -116,7 +144,10 @@ def run_doctor(settings: Settings, client: MoodleClient, engine) -> DoctorReport
                                                "use a dedicated integration user"))
     report.functions = check_functions(site, settings.enabled_features())
     available = {f.name for f in report.functions if f.present}
-    _Prober(report, settings, client, available).run()
+    prober = _Prober(report, settings, client, available)
+    prober.run()
+    if settings.features.notify:
+        prober.messaging(site.userid, engine)
     _check_clock(report)
     _check_store(report, engine)
     return report
@@ -127,6 +158,7 @@ class _Prober:
 
     def __init__(self, report: DoctorReport, settings: Settings, client: MoodleClient, available: set[str]):
         self.report, self.settings, self.client, self.available = report, settings, client, available
+        self.participants: list[EnrolledUser] = []  # a few learners seen in the first courses
 
     def call(self, name: str, function: str, **arguments: Any) -> Any:
         """The typed answer; None when the function is not in the service or the call failed."""
@@ -182,18 +214,22 @@ class _Prober:
                                             "fine only if units come from a profile field"))
 
     def find_participant(self, courses: list[Course]) -> tuple[Course | None, EnrolledUser | None]:
-        """The first active student of one of the first courses: proves participants are visible."""
+        """An active learner of one of the first courses: proves participants are visible."""
         name = _("participants")
         if "core_enrol_get_enrolled_users" not in self.available or not courses:
             return None, None
         options = [
             {"name": "userfields", "value": "id,idnumber"},
             {"name": "onlyactive", "value": 1},
-            {"name": "limitnumber", "value": 1},
+            {"name": "limitnumber", "value": 2},  # two: the integration user may be enrolled too
         ]
         sample = courses[:10]
         calls = [Call("core_enrol_get_enrolled_users", {"courseid": c.id, "options": options}) for c in sample]
-        for course, answer in zip(sample, self.client.call_many(calls), strict=True):
+        answers = list(zip(sample, self.client.call_many(calls), strict=True))
+        own = self.report.site.get("token_user_id")
+        self.participants = [next(u for u in a if u.id != own) for _c, a in answers
+                             if not isinstance(a, MoodleError) and any(u.id != own for u in a)]
+        for course, answer in answers:
             if isinstance(answer, MoodleError):
                 self.report.add(name, "fail", str(answer))
                 return None, None
@@ -230,6 +266,35 @@ class _Prober:
             id=report_id, rows=page.data.totalrowcount, status=status))
         return True
 
+    def messaging(self, own_id: int, engine) -> None:
+        """Ask Moodle whether the integration user may message a sample of cadres (features.notify).
+
+        Only the token's own user may be the reference user without moodle/site:readallmessages;
+        ``includeprivacyinfo`` makes Moodle fill ``canmessage`` and ``requirescontact``.
+        """
+        name = _("messages to cadres")
+        if "core_message_get_member_info" not in self.available:
+            self.report.add(name, "warn", _("not checked: core_message_get_member_info is not in the service "
+                                            "(README, Preparing Moodle, step 7)"))
+            return
+        sampled = [u for u in _cadre_sample(engine) if u != own_id] or [
+            p.id for p in self.participants if p.idnumber and p.id != own_id]
+        sampled = sampled[:MESSAGING_SAMPLE]
+        if not sampled:
+            self.report.add(name, "warn", _("no cadre to check against yet: run a sync, then doctor again"))
+            return
+        try:
+            members = self.client.call("core_message_get_member_info", referenceuserid=own_id, userids=sampled,
+                                       includecontactrequests=0, includeprivacyinfo=1)
+        except MoodleError as exc:
+            if exc.errorcode == "disabled":
+                self.report.add(name, "fail", _("messaging is switched off in Moodle: turn on Enable messaging system "
+                                                "(Site administration > General > Messaging > Messaging settings)"))
+            else:
+                self.report.add(name, "fail", str(exc))
+            return
+        self.report.add(name, *messaging_verdict(sampled, members))
+
     def batch(self) -> bool:
         name = _("batched calls")
         if "tool_mobile_call_external_functions" not in self.available:
@@ -242,6 +307,35 @@ class _Prober:
             return False
         self.report.add(name, "ok", _("several calls per request available"))
         return True
+
+
+def _cadre_sample(engine) -> list[int]:
+    """Moodle user ids of cadres from the mirror: first those flagged in the latest evaluation (notify
+    messages them), then the other cadres; none when the store is not ready."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store.schema import evaluation_flags, evaluation_results, evaluations, mirror_users
+
+    status = migration_status(engine)
+    if not (status.reachable and status.up_to_date):
+        return []
+    try:
+        with engine.connect() as connection:
+            latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
+            flagged = [] if latest is None else list(connection.execute(
+                select(evaluation_results.c.user_id).where(
+                    evaluation_results.c.evaluation_id == latest,
+                    evaluation_results.c.cadre_id.in_(select(evaluation_flags.c.cadre_id).where(
+                        evaluation_flags.c.evaluation_id == latest)))
+                .order_by(evaluation_results.c.user_id).limit(MESSAGING_SAMPLE)).scalars())
+            others = list(connection.execute(
+                select(mirror_users.c.id).where(mirror_users.c.cadre_id.is_not(None), mirror_users.c.gone_at.is_(None),
+                                                mirror_users.c.suspended.is_(False))
+                .order_by(mirror_users.c.id).limit(MESSAGING_SAMPLE)).scalars())
+    except SQLAlchemyError:
+        return []
+    return list(dict.fromkeys(flagged + others))
 
 
 def _check_clock(report: DoctorReport) -> None:

@@ -2,6 +2,10 @@
 
 A flag is never messaged twice within the interval (each flag's sending is logged); messages go
 in small batches with a pause between them (rate-limited).
+
+Moodle refuses a message it may not deliver one by one (``msgid`` -1 with its reason, e.g. the
+cadre's message preferences) and the rest of the call goes through: each refusal is logged as
+failed with Moodle's words, the run goes on, and :func:`summary` says what to configure.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from ..reports.plain import explain, flag_label
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+# Moodle's usercantbemessaged ("You can't message NAME due to their message preferences. ..."), in
+# English, the integration user's language (README): the refusal that a role setting cures.
+PREFERENCES_REFUSAL = "due to their message preferences"
 
 
 def _message(name: str, flags: list) -> str:
@@ -72,13 +79,7 @@ def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: b
             if dry_run:
                 status, detail = "planned", {"text": message["text"]}
             else:
-                answer = answers[index] if index < len(answers) else None
-                if isinstance(answer, MoodleError) or answer is None:
-                    status, detail = "failed", {"error": str(answer)}
-                elif answer.delivered:
-                    status, detail = "done", {"msgid": answer.msgid}
-                else:
-                    status, detail = "failed", {"error": answer.errormessage}
+                status, detail = _outcome(answers[index] if index < len(answers) else None)
             for flag in message["flags"]:
                 outcomes.append({"action": "notify", "cadre_id": message["cadre_id"], "user_id": message["user_id"],
                                  "target": f"flag:{flag.kind}:{flag.rule}", "status": status, "dry_run": dry_run,
@@ -102,10 +103,9 @@ def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> li
             try:
                 (answer,) = client.call("core_message_send_instant_messages", messages=[
                     {"touserid": row.user_id, "text": row.text, "textformat": 2, "clientmsgid": f"mb-queue-{row.id}"}])
-                status, detail = ("done", {"msgid": answer.msgid}) if answer.delivered else (
-                    "failed", {"error": answer.errormessage})
             except MoodleError as exc:
-                status, detail = "failed", {"error": str(exc)}
+                answer = exc
+            status, detail = _outcome(answer)
             if status == "done":
                 with engine.begin() as connection:
                     connection.execute(update(message_queue).where(message_queue.c.id == row.id).values(sent_at=now))
@@ -113,3 +113,34 @@ def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> li
                          "target": f"queued:{row.id}", "status": status, "dry_run": dry_run, "detail": detail,
                          "created_at": now})
     return record(engine, outcomes)
+
+
+def _outcome(answer) -> tuple[str, dict]:
+    """The action log's status and detail for Moodle's answer about one message."""
+    if answer is None:  # Moodle answered fewer results than messages sent
+        return "failed", {"error": "Moodle's answer held no result for this message"}
+    if isinstance(answer, MoodleError):
+        return "failed", {"error": str(answer), "errorcode": answer.errorcode}
+    if answer.delivered:
+        return "done", {"msgid": answer.msgid}
+    return "failed", {"error": answer.errormessage, "refused": True}  # Moodle's reason, word for word
+
+
+def summary(outcomes: list[dict]) -> list[str]:
+    """Lines for the person who ran notify: how many cadres Moodle refused, and what to configure."""
+    failed = [o for o in outcomes if o["status"] == "failed" and not o["dry_run"]]
+    refused = {o["cadre_id"] for o in failed if o["detail"].get("refused")}
+    lines = []
+    if refused:
+        lines.append(_("Moodle refused the messages to {n} cadres; the action log holds its reason for each.")
+                     .format(n=len(refused)))
+    by_preferences = any(PREFERENCES_REFUSAL in (o["detail"].get("error") or "") for o in failed)
+    by_role = any(o["detail"].get("errorcode") == "nopermissions" for o in failed)
+    if by_preferences or by_role:
+        lines.append(_("The integration user may not message these cadres: allow moodle/site:sendmessage and "
+                       "moodle/site:messageanyuser in its system role (README, Preparing Moodle, step 6), then "
+                       "check with `moodle-bridge doctor`."))
+    if any(o["detail"].get("errorcode") == "disabled" for o in failed):
+        lines.append(_("Messaging is switched off in Moodle: turn on Enable messaging system (Site administration > "
+                       "General > Messaging > Messaging settings)."))
+    return lines

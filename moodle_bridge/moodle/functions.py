@@ -19,6 +19,7 @@ class Feature:
     key: str
     label: str  # translated where shown
     optional: bool = False  # a faster road or an opt-in: missing it degrades, never blocks
+    implied_by: str | None = None  # on whenever this other feature is on
 
 
 FEATURES = {
@@ -35,6 +36,9 @@ FEATURES = {
         Feature("activity_completions", N_("sync of activity completions"), optional=True),
         Feature("enrol", N_("enrolling cadres in required courses")),
         Feature("notify", N_("messages to flagged cadres")),
+        # Comes with notify: doctor's check that Moodle lets the integration user message cadres.
+        Feature("notify_check", N_("checking beforehand that Moodle lets the integration user message cadres"),
+                optional=True, implied_by="notify"),
         Feature("profile_hours", N_("writing credited hours into a profile field")),
     ]
 }
@@ -69,6 +73,7 @@ _TABLE = [
     ),
     WSFunction("enrol_manual_enrol_users", None, "enrol", writes=True),
     WSFunction("core_message_send_instant_messages", list[m.SentMessage], "notify", writes=True),
+    WSFunction("core_message_get_member_info", list[m.MemberInfo], "notify_check"),
     WSFunction("core_user_update_users", m.WarningsOnly, "profile_hours", writes=True),
 ]
 
@@ -82,5 +87,10 @@ def is_read(function: str) -> bool:
     return spec is not None and not spec.writes
 
 
+def with_implied(features: set[str]) -> set[str]:
+    return features | {f.key for f in FEATURES.values() if f.implied_by in features}
+
+
 def functions_for(features: set[str]) -> list[WSFunction]:
+    features = with_implied(features)
     return [f for f in _TABLE if f.feature in features]

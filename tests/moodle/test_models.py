@@ -17,6 +17,10 @@ from tests.conftest import FIXTURES, fixture_files, relative_name
 
 SUCCESSES = [p for p in fixture_files() if p.parent.name != "errors"]
 DECLARATIONS = json.loads((FIXTURES / "functions.json").read_text())
+# Functions the lab's service did not hold: declarations written from Moodle's source (see its SOURCE.md).
+FROM_SOURCE = json.loads((FIXTURES.parent / "moodle_source" / "functions.json").read_text())
+assert not set(FROM_SOURCE) & set(DECLARATIONS)  # a recorded declaration always wins: delete the hand-written one
+DECLARATIONS = {**DECLARATIONS, **FROM_SOURCE}
 
 
 def _recording(path):
@@ -51,8 +55,10 @@ def _walk(tp: Any, data: Any, path: tuple, visit) -> None:
 
 
 def test_every_function_we_call_has_a_recording():
+    """Or, for the few the lab's service did not hold, a declaration read from Moodle's source."""
     recorded = {_recording(p)["function"] for p in MODELLED}
-    assert set(FUNCTIONS) <= recorded, set(FUNCTIONS) - recorded
+    assert set(FUNCTIONS) - set(FROM_SOURCE) <= recorded, set(FUNCTIONS) - set(FROM_SOURCE) - recorded
+    assert not set(FROM_SOURCE) & recorded
 
 
 @pytest.mark.parametrize("path", MODELLED, ids=relative_name)

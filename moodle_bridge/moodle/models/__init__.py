@@ -6,7 +6,7 @@ from .cohort import Cohort, CohortMembers
 from .completion import ActivitiesCompletionStatus, CourseCompletionStatus
 from .course import Category, Course
 from .grades import GradeItemsReport
-from .message import SentMessage
+from .message import MemberInfo, SentMessage
 from .report import ReportList, RetrievedReport
 from .site import SiteInfo
 from .user import EnrolledUser, User, UserProfileField
@@ -14,7 +14,7 @@ from .user import EnrolledUser, User, UserProfileField
 __all__ = [
     "ActivitiesCompletionStatus", "BatchItem", "BatchResponse", "Category", "Cohort",
     "CohortMembers", "Course", "CourseCompletionStatus", "CustomField", "EnrolledUser",
-    "GradeItemsReport", "MoodleModel", "ReportList", "RetrievedReport", "SentMessage",
+    "GradeItemsReport", "MemberInfo", "MoodleModel", "ReportList", "RetrievedReport", "SentMessage",
     "SiteInfo", "User", "UserProfileField", "Warning",
     "WarningsOnly",
 ]

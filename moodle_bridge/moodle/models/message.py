@@ -16,3 +16,22 @@ class SentMessage(MoodleModel):
     @property
     def delivered(self) -> bool:
         return self.msgid > 0 and not self.errormessage
+
+
+class MemberInfo(MoodleModel):
+    """``core_message_get_member_info``: one user as the reference user sees them for messaging.
+
+    ``canmessage`` (may the reference user message them) and ``requirescontact`` (they accept
+    messages from contacts only) are filled only when asked with ``includeprivacyinfo``.
+    """
+
+    ignored_keys = frozenset({"profileurl", "profileimageurl", "profileimageurlsmall", "isonline",
+                              "showonlinestatus", "canmessageevenifblocked", "contactrequests", "conversations"})
+
+    id: int
+    fullname: str
+    isdeleted: bool
+    iscontact: bool
+    isblocked: bool
+    canmessage: bool | None = None
+    requirescontact: bool | None = None
