@@ -23,8 +23,30 @@ ENTITY_LABELS = {
 }
 
 
+REJECTED_SHOWN = 20
+
+
+def render_unseen(summary: RunSummary, console: Console) -> None:
+    """What the configured road cannot read, with the number and what to configure instead."""
+    if summary.unseen.get("completions"):
+        console.print("[yellow]" + _(
+            "Course completions of {count} enrolments that are suspended, ended or not yet started cannot be "
+            "read on this road (Moodle answers only for active enrolments); what the mirror knew of them is "
+            "kept. Set moodle.completions_report_id to a completions report to read them (README, Preparing "
+            "Moodle, step 9).").format(count=summary.unseen["completions"]) + "[/]")
+    if summary.unseen.get("grades"):
+        console.print("[yellow]" + _(
+            "Final grades of {count} enrolments that are suspended, ended or not yet started cannot be read "
+            "through the grade report; add the Grade column to the completions report to read them.").format(
+            count=summary.unseen["grades"]) + "[/]")
+
+
 def render_summary(summary: RunSummary, console: Console | None = None) -> None:
     console = console or Console()
+    if summary.errors and not summary.counts:  # nothing was read: the reason is all there is to say
+        for error in summary.errors:
+            console.print("[red]" + _("Sync failed: {error}").format(error=error) + "[/]", highlight=False, soft_wrap=True)
+        return
     title = _("Sync run {id} ({kind}, completions read through: {road})").format(
         id=summary.run_id if summary.run_id is not None else _("dry run"), kind=translated(summary.kind), road=summary.road)
     table = Table(title=title)
@@ -41,6 +63,15 @@ def render_summary(summary: RunSummary, console: Console | None = None) -> None:
         for name, count in sorted(oddities.items()):
             odd.add_row(translated(name), str(count))
         console.print(odd)
+    render_unseen(summary, console)
+    if summary.rejected:
+        console.print(_("Rows left out ({count}); what Moodle had before is kept for them:").format(
+            count=len(summary.rejected)))
+        for line in summary.rejected[:REJECTED_SHOWN]:
+            console.print("  " + line, markup=False, highlight=False)
+        if len(summary.rejected) > REJECTED_SHOWN:
+            console.print("  " + _("... and {more} more (all are in the log)").format(
+                more=len(summary.rejected) - REJECTED_SHOWN))
     console.print(_("{requests} requests to Moodle in {seconds:.1f} s.").format(
         requests=summary.requests, seconds=summary.seconds))
     if summary.dry_run:

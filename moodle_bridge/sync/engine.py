@@ -22,11 +22,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from ..config import Settings
 from ..i18n import N_
-from ..moodle import Call, MoodleClient, MoodleError, NotFound, UserNotEnrolled
+from ..moodle import AccessDenied, Call, MissingCapability, MoodleClient, MoodleError, NotFound, UserNotEnrolled
 from ..moodle.models import CourseCompletionStatus, EnrolledUser
 from ..store import mirror
 from ..store.schema import (
@@ -43,7 +43,7 @@ from ..store.schema import (
 from . import report as report_rows
 from .diff import Changes, diff
 from .progress import Progress
-from .rows import category_row, cohort_row, course_row, grade_row, has_markup, user_row
+from .rows import category_row, cohort_row, course_row, grade_row, has_markup, looks_deleted, user_row
 
 log = structlog.get_logger("moodle_bridge.sync")
 
@@ -82,6 +82,8 @@ class RunSummary:
     dry_run: bool = False
     counts: dict[str, Counter] = field(default_factory=dict)
     oddities: Counter = field(default_factory=Counter)
+    rejected: list[str] = field(default_factory=list)  # rows not applied, each named (course, user, why)
+    unseen: Counter = field(default_factory=Counter)  # what the road cannot read, by kind
     errors: list[str] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
@@ -136,6 +138,12 @@ class Sync:
         try:
             self._steps(options)
             ended = True
+        except (MoodleError, report_rows.ReportLayoutError) as exc:
+            # Moodle down, the token refused, the road misconfigured: a failed run, said in one
+            # line by the caller; never a traceback.
+            self.summary.errors.append(str(exc))
+            log.info("sync.failed", error=str(exc))
+            ended = True
         except Exception as exc:
             self.summary.errors.append(f"{type(exc).__name__}: {exc}")
             ended = True
@@ -157,6 +165,7 @@ class Sync:
     def _steps(self, options: SyncOptions) -> None:
         site = self.client.call("core_webservice_get_site_info")
         self.road = self._choose_road(site.function_names)
+        self.grades_from_report = False  # set when the completions report has a Grade column
         self.summary.road = self.road
         for entity, step in (("categories", self.sync_categories), ("courses", self.sync_courses),
                              ("cohorts", self.sync_cohorts)):
@@ -166,10 +175,23 @@ class Sync:
             self._report_road(options)
         else:
             self._api_road(options)
-        if options.wants("grades") and self.settings.features.grades:
+        if options.wants("grades") and self.settings.features.grades and not self.grades_from_report:
             self._guard("grades", self.sync_grades)
         if options.wants("activity_completions") and self.settings.features.activity_completions:
             self._guard("activity_completions", self.sync_activity_completions)
+        self._count_unseen()
+
+    def _count_unseen(self) -> None:
+        """What this road cannot read, said with a number: Moodle's completion status and grade
+        report answer only for active enrolments (completion/classes/external.php checks
+        is_enrolled(..., onlyactive=true)); only the completions report shows the others."""
+        with self._connection() as connection:
+            inactive = connection.execute(select(func.count()).select_from(mirror_enrolments).where(
+                mirror_enrolments.c.status == "inactive", mirror_enrolments.c.gone_at.is_(None))).scalar() or 0
+        if self.road != "report":
+            self.summary.unseen["completions"] = inactive
+        if self.settings.features.grades and not self.grades_from_report:
+            self.summary.unseen["grades"] = inactive
 
     def _guard(self, entity: str, step: Callable[[], None]) -> None:
         """Run one entity's step; a Moodle failure fails the entity (and the run), not the process."""
@@ -329,22 +351,33 @@ class Sync:
     # --- road 1: the completions report ------------------------------------------------------------
 
     def _report_road(self, options: SyncOptions) -> None:
-        needs_report = options.wants("enrolments") or options.wants("completions") or options.wants("users")
+        needs_report = any(options.wants(e) for e in ("enrolments", "completions", "users", "grades"))
         staged: list[report_rows.ParticipationRow] | None = None
         if needs_report:
             try:
                 staged = self._read_report()
             except (MoodleError, ReportUnstable, report_rows.ReportLayoutError) as exc:
-                for entity in ("enrolments", "completions", "users"):
+                for entity in ("enrolments", "completions", "users", "grades"):
                     self.failed.add(entity)
-                self.summary.errors.append(f"completions report: {exc}")
+                self.summary.errors.append(self._report_failure(exc))
                 log.error("sync.report_failed", error=str(exc))
                 return
         if options.wants("users"):
             idnumbers = sorted({r.user_idnumber for r in staged or [] if r.user_idnumber})
             self._guard("users", lambda: self.sync_users(idnumbers=idnumbers))
-        if options.wants("enrolments") or options.wants("completions"):
+        if options.wants("enrolments") or options.wants("completions") or self.grades_from_report:
             self._guard("completions", lambda: self._apply_participation(staged or []))
+
+    def _report_failure(self, exc: Exception) -> str:
+        """What went wrong with the completions report, and what to check, in one line."""
+        report_id = self.settings.moodle.completions_report_id
+        if isinstance(exc, NotFound):
+            return (f"completions report {report_id}: Moodle has no report with this id "
+                    "(check moodle.completions_report_id against the report's address)")
+        if isinstance(exc, MissingCapability | AccessDenied):
+            return (f"completions report {report_id}: the integration user may not view it (give the report "
+                    f"an audience with the integration user's role; Moodle said: {exc})")
+        return f"completions report {report_id}: {exc}"
 
     def _read_report(self) -> list[report_rows.ParticipationRow]:
         """Every page, staged; re-read from the start when the row count moves while paging.
@@ -360,6 +393,9 @@ class Sync:
         for attempt in range(1, self.s.report_attempts + 1):
             first = self.client.call("core_reportbuilder_retrieve_report", reportid=report_id, page=0, perpage=size)
             where = report_rows.layout(first.data.headers)
+            # The course total in the report: no per-course grade report reads at all.
+            self.grades_from_report = (where.has("grade") and self.settings.features.grades
+                                       and self.options.wants("grades"))
             total = first.data.totalrowcount
             if self._page_size(total) > size:  # bigger than last time: fewer, bigger pages
                 size = self._page_size(total)
@@ -389,13 +425,20 @@ class Sync:
         return max(self.s.report_page_size, -(-wanted // 1000) * 1000)
 
     def _parse_report(self, rows, where) -> list[report_rows.ParticipationRow]:
+        """Every row that reads; one that does not is named in the summary and left out (its
+        enrolment and completion keep their last known values), never failing the others."""
         parsed = []
         for index, columns in enumerate(rows):
             try:
                 parsed.append(report_rows.parse_row(columns, where, self.s.report_timezone))
             except ValueError as exc:
-                raise report_rows.ReportLayoutError(f"report row {index + 1}: {exc}") from None
+                self.summary.oddities[N_("report rows that could not be read (kept as last known)")] += 1
+                self._reject(f"report row {index + 1} ({report_rows.describe(columns, where)}): {exc}")
         return parsed
+
+    def _reject(self, what: str) -> None:
+        self.summary.rejected.append(what)
+        log.warning("sync.row_rejected", row=what)
 
     def _apply_participation(self, staged: list[report_rows.ParticipationRow]) -> None:
         courses = {c["idnumber"]: c for c in self._courses() if c["idnumber"]}
@@ -487,7 +530,8 @@ class Sync:
         self.summary.oddities[N_("enrolments Moodle has that the report did not show (kept)")] += len(still_enrolled)
         enrolments, completions, resets = {}, {}, []
         existing_completions = mirror.load(connection, mirror_completions, course_id=course_id)
-        for user_id, row in merge_rows(entries):
+        merged = merge_rows(entries)
+        for user_id, row in merged:
             status = row.status or ("inactive" if user_id in inactive else "active")
             enrolments[(course_id, user_id)] = {"course_id": course_id, "user_id": user_id, "status": status,
                                                 "timestart": row.timestart, "timeend": row.timeend}
@@ -507,8 +551,19 @@ class Sync:
         unenrolled = _unenrolled(connection, existing_completions, changes["enrolments"].gone)
         completion_changes.gone += unenrolled.gone
         changes["completions"] = completion_changes
-        self._grades_due(connection, course_id, changes)
+        if self.grades_from_report:
+            changes["grades"] = self._report_grades(connection, course_id, merged)
+        else:
+            self._grades_due(connection, course_id, changes)
         return changes
+
+    def _report_grades(self, connection, course_id, merged) -> Changes:
+        """Course totals from the report's Grade column; an empty cell proves there is none."""
+        fresh = {(course_id, u): {"course_id": course_id, "user_id": u, "grade": row.grade, "grademax": None,
+                                  "graded_at": None} for u, row in merged if row.grade is not None}
+        ungraded = [(course_id, u) for u, row in merged if row.grade is None]
+        return self._write(connection, mirror_grades, fresh, "reset", scope={"course_id": course_id},
+                           gone_candidates=ungraded)
 
     def _report_completion(self, course_id, user_id, row, exact, before) -> dict:
         moment = row.time_completed
@@ -694,6 +749,9 @@ class Sync:
         return self.client.call("core_user_get_users_by_field", field=field, values=values)
 
     def _users_apply(self, connection, users, field, values) -> dict[str, Changes]:
+        known = mirror.load_keys(connection, mirror_users, [u.id for u in users])
+        deleted = [u.id for u in users if looks_deleted(u, (known.get(u.id) or {}).get("username"))]
+        users = [u for u in users if u.id not in deleted]
         fresh = {u.id: user_row(u, self.s.cadre_id_field) for u in users}
         self.summary.oddities[N_("users without a cadre id")] += sum(1 for r in fresh.values() if not r["cadre_id"])
         self.summary.oddities[N_("users with HTML in the name")] += sum(
@@ -702,12 +760,12 @@ class Sync:
             existing = mirror.load_keys(connection, mirror_users, list(values))
             # Not returned proves nothing: Moodle also leaves out users the caller may not see.
             # Users who really left drop out of every cohort and course: the leavers step finds them.
-            gone = []
+            gone = [u for u in deleted if u in existing]
             self.summary.oddities[N_("users Moodle did not show (kept as last known)")] += sum(
-                1 for v in values if v not in fresh)
+                1 for v in values if v not in fresh and v not in deleted)
         else:
-            existing = mirror.load_keys(connection, mirror_users, list(fresh))
-            gone = []
+            existing = mirror.load_keys(connection, mirror_users, list(fresh) + deleted)
+            gone = [u for u in deleted if u in existing]
             self.summary.oddities[N_("report users Moodle did not find")] += len(set(values) - {u.idnumber for u in users})
         changes = diff(existing, fresh, gone_candidates=gone)
         mirror.apply(connection, mirror_users, changes, "deleted")
@@ -722,8 +780,9 @@ class Sync:
             values = leaving[i:i + self.s.user_chunk]
 
             def apply(connection, users, v=values):
-                still = {u.id for u in users}
                 existing = mirror.load_keys(connection, mirror_users, v)
+                # Moodle still returns a deleted user by id, rewritten (see looks_deleted).
+                still = {u.id for u in users if not looks_deleted(u, (existing.get(u.id) or {}).get("username"))}
                 left = Changes(gone=[u for u in v if u in still and existing[u]["gone_at"] is None])
                 deleted = Changes(gone=[u for u in v if u not in still and existing[u]["gone_at"] is None])
                 mirror.apply(connection, mirror_users, left, "left")
@@ -753,16 +812,21 @@ class Sync:
         for cid in due:
             def apply(connection, report, cid=cid):
                 enrolled = set(mirror.load(connection, mirror_enrolments, course_id=cid, gone_at=None))
-                fresh = {}
+                fresh, ungraded = {}, []
                 for usergrades in report.usergrades:
+                    key = (cid, usergrades.userid)
+                    if key not in enrolled or usergrades.course_total is None:  # known enrolments only
+                        continue
                     row = grade_row(usergrades)
-                    if row is not None and (cid, usergrades.userid) in enrolled:  # grades of known enrolments only
-                        fresh[(cid, usergrades.userid)] = row
-                self.summary.oddities[N_("learners without a final grade yet")] += sum(
-                    1 for r in fresh.values() if r["grade"] is None)
-                # A learner missing from the list (suspended since) proves nothing: no gone here.
-                changes = self._write(connection, mirror_grades, fresh, "", scope={"course_id": cid},
-                                      gone_candidates=[])
+                    if row is None:
+                        ungraded.append(key)
+                    else:
+                        fresh[key] = row
+                self.summary.oddities[N_("learners without a final grade yet")] += len(ungraded)
+                # Listed without a grade proves there is none; a learner missing from the list
+                # (suspended since) proves nothing: last known kept.
+                changes = self._write(connection, mirror_grades, fresh, "reset", scope={"course_id": cid},
+                                      gone_candidates=ungraded)
                 mirror.set_state(connection, "grades_read", str(cid), now)
                 mirror.set_state(connection, "grades_due", str(cid), False)
                 return {"grades": changes}
@@ -796,6 +860,7 @@ def merge_rows(entries: list[tuple[int, report_rows.ParticipationRow]]) -> list[
             timeend=None if None in ends else max(ends),
             completed=before.completed or row.completed,
             time_completed=before.time_completed or row.time_completed,
+            grade=before.grade if before.grade is not None else row.grade,
         )
     return list(merged.items())
 

@@ -2,6 +2,14 @@
 
 Report builder cells are what a person would see: dates in the integration user's language and
 time zone, to the minute ("Sunday, 26 July 2026, 3:00 PM"), "Yes"/"No", "Active"/"Suspended".
+
+Cells read as Moodle 5.1 writes them (course/classes/reportbuilder/local/entities/completion.php,
+enrolment.php, recorded on a real site):
+- *Completed* is "Yes", "No", or EMPTY when the enrolment has no ``course_completions`` record
+  yet (Moodle creates one lazily: new enrolments, and many suspended or ended ones, have none);
+  empty and "No" both mean "not completed".
+- *Grade* is the course total's ``finalgrade`` through ``format_float($value, 2)`` ("70.00", or
+  "70,00" where the language's decimal separator is a comma), empty when there is none.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ HEADERS = {
     "enrol_status": ("Status",),
     "enrol_timestart": ("Time started",),  # the first "Time started": the enrolment's
     "enrol_timeend": ("Time ended",),
+    "grade": ("Grade",),  # the course total (completion entity); optional
 }
 REQUIRED = ("course_idnumber", "user_idnumber", "completed", "time_completed")
 STATUS = {"Active": "active", "Suspended": "inactive", "Not current": "inactive"}
+COMPLETED = {"Yes": True, "No": False, "": False}  # "": no completion record yet
 _MONTHS = {m: i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July", "August",
                                        "September", "October", "November", "December"], start=1)}
 _DATE = re.compile(r"^\w+, (\d{1,2}) (\w+) (\d{4}), (\d{1,2}):(\d{2}) (AM|PM)$")
@@ -99,12 +109,44 @@ class ParticipationRow:
     timeend: int | None
     completed: bool
     time_completed: TimeRange | None
+    grade: float | None = None  # None: no grade, or no Grade column
+
+
+_GRADE = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+
+
+def parse_grade(text: str) -> float | None:
+    """A *Grade* cell: "70.00", "70,00" (a comma as decimal separator), or empty for no grade."""
+    text = (text or "").strip()
+    for space in ("\u00a0", "\u202f", " "):  # thousands separators some languages use
+        text = text.replace(space, "")
+    if text in ("", "-"):
+        return None
+    if "," in text and "." in text:  # "1,234.50" or "1.234,50": the last one separates decimals
+        thousands = "," if text.rfind(".") > text.rfind(",") else "."
+        text = text.replace(thousands, "")
+    if not _GRADE.match(text):
+        raise ValueError(f"grade {text!r} is not a number")
+    return float(text.replace(",", "."))
+
+
+def describe(columns: list[str | None], where: Layout) -> str:
+    """Which enrolment a raw row is about, for a person reading the sync's summary."""
+    def cell(role: str) -> str:
+        index = where.positions.get(role)
+        value = columns[index] if index is not None and index < len(columns) else None
+        return str(value or "").strip() or "?"
+
+    return f"course {cell('course_idnumber')}, user {cell('user_idnumber')}"
 
 
 def parse_row(columns: list[str | None], where: Layout, tz: str) -> ParticipationRow:
+    if any(i >= len(columns) for i in where.positions.values()):
+        raise ValueError(f"the row has {len(columns)} cells, fewer than the report's columns")
+
     def cell(role: str) -> str:
         index = where.positions.get(role)
-        return "" if index is None else (columns[index] or "").strip()
+        return "" if index is None else str(columns[index] or "").strip()
 
     def moment(role: str) -> int | None:
         parsed = parse_display_time(cell(role), tz) if where.has(role) else None
@@ -113,11 +155,14 @@ def parse_row(columns: list[str | None], where: Layout, tz: str) -> Participatio
     status = STATUS.get(cell("enrol_status")) if where.has("enrol_status") else None
     if where.has("enrol_status") and status is None:
         raise ValueError(f"unknown enrolment status {cell('enrol_status')!r}")
-    completed = cell("completed")
-    if completed not in ("Yes", "No"):
-        raise ValueError(f"'Completed' is {completed!r}, expected Yes or No")
+    completed = COMPLETED.get(cell("completed"))
+    if completed is None:
+        raise ValueError(f"'Completed' is {cell('completed')!r}, expected Yes, No or empty")
+    time_completed = parse_display_time(cell("time_completed"), tz) if completed else None
+    if completed and time_completed is None:
+        raise ValueError("'Completed' is Yes but 'Time completed' is empty")
     return ParticipationRow(
         course_idnumber=cell("course_idnumber"), user_idnumber=cell("user_idnumber"), status=status,
-        timestart=moment("enrol_timestart"), timeend=moment("enrol_timeend"), completed=completed == "Yes",
-        time_completed=parse_display_time(cell("time_completed"), tz) if completed == "Yes" else None,
+        timestart=moment("enrol_timestart"), timeend=moment("enrol_timeend"), completed=completed,
+        time_completed=time_completed, grade=parse_grade(cell("grade")) if where.has("grade") else None,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 from ..moodle.models import Category, Cohort, Course, User
@@ -56,8 +58,9 @@ def user_row(user: User, cadre_id_field: str) -> Row:
 
 
 def grade_row(grades: UserGrades) -> Row | None:
+    """The course total as a mirror row; None when the learner has no final grade."""
     total = grades.course_total
-    if total is None:
+    if total is None or total.graderaw is None:
         return None
     return {"course_id": grades.courseid, "user_id": grades.userid, "grade": total.graderaw,
             "grademax": total.grademax, "graded_at": total.gradedategraded}
@@ -65,3 +68,21 @@ def grade_row(grades: UserGrades) -> Row | None:
 
 def has_markup(text: str | None) -> bool:
     return bool(text) and "<" in text
+
+
+_DELETED_USERNAME = re.compile(r"\.\d{9,}$")  # "<old email>.<time of deletion>"
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
+
+
+def looks_deleted(user: User, known_username: str | None = None) -> bool:
+    """Whether Moodle's answer is a deleted user's remains.
+
+    Moodle keeps a deleted user's row and still returns it by id, without a deleted flag:
+    delete_user() (lib/moodlelib.php) rewrites the username to "<email>.<time>", the email to
+    md5(<old username>) and empties the ID number. With the username we mirrored before, the
+    md5 proves it; without it, the two rewritten fields together do.
+    """
+    email, username = user.email or "", user.username or ""
+    if known_username and email == hashlib.md5(known_username.encode()).hexdigest():
+        return True
+    return bool(_MD5.match(email) and _DELETED_USERNAME.search(username) and not user.idnumber)

@@ -14,8 +14,8 @@ from moodle_bridge.sync import Sync, SyncOptions
 class Harness:
     """A simulated Moodle, a migrated store and a way to sync between them."""
 
-    def __init__(self, db_url: str, road: str, size: str = "small", report_id: int = 2) -> None:
-        self.site = generate(size)
+    def __init__(self, db_url: str, road: str, size: str = "small", report_id: int = 2, site=None) -> None:
+        self.site = site if site is not None else generate(size)
         self.moodle = SimulatedMoodle(self.site)
         self.road = road
         self.engine = connect(db_url)
@@ -41,8 +41,8 @@ class Harness:
 def harness_factory(db_url):
     made = []
 
-    def make(road: str = "report", size: str = "small", report_id: int = 2) -> Harness:
-        made.append(Harness(db_url, road, size, report_id))
+    def make(road: str = "report", size: str = "small", report_id: int = 2, site=None) -> Harness:
+        made.append(Harness(db_url, road, size, report_id, site))
         return made[-1]
 
     yield make

@@ -80,8 +80,8 @@ def expected(site: Site, road: str, enrolment_times: bool = False,
                     result["activity_completions"][(courseid, userid, activity.cmid)] = {
                         "course_id": courseid, "user_id": userid, "cmid": activity.cmid,
                         "modname": activity.modname, "state": done.state, "time_completed": done.time}
-        if active:
-            grade = progress.grade if progress else None
+        if active and progress and progress.grade is not None:  # a learner without a grade has no row
+            grade = progress.grade
             result["grades"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,
                                                     "grade": grade, "grademax": 100.0,
                                                     "graded_at": progress.graded_at if grade is not None else None}

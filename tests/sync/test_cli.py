@@ -81,3 +81,51 @@ def test_sync_refuses_to_run_beside_a_running_pipeline_but_a_dry_run_may(tmp_pat
     with responses.RequestsMock() as mock:
         moodle.mount(mock)
         assert runner.invoke(main, ["sync"]).exit_code == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # bound, then closed: nobody answers there
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_moodle_that_cannot_be_reached_is_one_line_and_exit_1(tmp_path, monkeypatch):
+    moodle = SimulatedMoodle(generate("tiny"), siteurl=f"http://127.0.0.1:{_free_port()}")
+    _config(tmp_path, monkeypatch, moodle)
+    monkeypatch.setenv("MOODLE_BRIDGE_MOODLE__RETRY__ATTEMPTS", "1")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(main, ["--log-level", "error", "--log-format", "console", "sync"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    failure = [line for line in result.output.splitlines() if line.startswith("Sync failed:")]
+    assert failure and "could not connect" in failure[0], result.output
+    assert "Traceback" not in result.output
+
+
+def _failed_sync(tmp_path, monkeypatch, **environment):
+    """Sync a tiny simulated site with these settings; the run must fail with exit 1, not crash."""
+    moodle = SimulatedMoodle(generate("tiny"))
+    _config(tmp_path, monkeypatch, moodle)
+    for name, value in environment.items():
+        monkeypatch.setenv(f"MOODLE_BRIDGE_MOODLE__{name}", value)
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    with responses.RequestsMock() as mock:
+        moodle.mount(mock)
+        result = runner.invoke(main, ["--log-level", "error", "sync"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_a_refused_token_is_one_line_and_exit_1(tmp_path, monkeypatch):
+    output = _failed_sync(tmp_path, monkeypatch, TOKEN="not-a-token")
+    assert output.splitlines()[-1].startswith("Sync failed:") and "Invalid token" in output
+    assert "not-a-token" not in output
+
+
+def test_a_missing_completions_report_says_what_to_check(tmp_path, monkeypatch):
+    output = _failed_sync(tmp_path, monkeypatch, COMPLETIONS_REPORT_ID="999")
+    assert "completions report 999: Moodle has no report with this id" in output

@@ -124,8 +124,9 @@ def test_rows_shifting_between_pages_with_the_count_unchanged_lose_nothing(harne
     summary = h.sync()
     assert summary.ok and done
     want, have = expected(h.site, "report"), mirrored(h.engine)
-    # The row that slid past the page edge belongs to someone still enrolled: not lost.
-    assert set(want["enrolments"]) - set(have["enrolments"]) == set()
+    # The row that slid past the page edge belongs to someone still enrolled: not lost. (The
+    # newcomer may or may not be seen: later pages are fetched concurrently, some before the swap.)
+    assert set(want["enrolments"]) - set(have["enrolments"]) <= {(last, newcomer)}
     assert summary.oddities["enrolments Moodle has that the report did not show (kept)"] >= 1
     # The leaver's row was read (page 0) before they left: stale for one run, then caught.
     assert h.sync().ok
@@ -192,3 +193,40 @@ def test_a_resumed_full_run_stays_full(harness_factory):
     resumed = h.sync()  # the nightly incremental run picks up the interrupted full one
     assert resumed.resumed and resumed.kind == "full"
     assert mirrored(h.engine)["grades"][(course, learner)]["grade"] == 12.5
+
+
+def test_one_unreadable_report_row_is_named_and_the_rest_applied(harness_factory):
+    h = harness_factory("report", report_id=3)
+    assert h.sync(full=True).ok
+    before = mirrored(h.engine)
+    real_call = h.client.call
+    spoiled = {}
+
+    def call(function, **arguments):  # Moodle sends one row whose Completed cell reads "Maybe"
+        answer = real_call(function, **arguments)
+        if function == "core_reportbuilder_retrieve_report" and arguments.get("page") == 0:
+            row = answer.data.rows[7].columns
+            where = answer.data.headers.index("Completed")
+            spoiled["row"] = (row[answer.data.headers.index("Course ID number")], row[answer.data.headers.index("ID number")])
+            row[where] = "Maybe"
+        return answer
+
+    h.client.call = call
+    h.site.complete(*_open_enrolment(h.site), at=h.site.now - 60)  # a change elsewhere still arrives
+    summary = h.sync()
+    assert summary.ok, summary.errors
+    course_idnumber, user_idnumber = spoiled["row"]
+    assert summary.oddities["report rows that could not be read (kept as last known)"] == 1
+    assert summary.rejected == [f"report row 8 (course {course_idnumber}, user {user_idnumber}): "
+                                "'Completed' is 'Maybe', expected Yes, No or empty"]
+    have = mirrored(h.engine)
+    course_id = next(c.id for c in h.site.courses.values() if c.idnumber == course_idnumber)
+    user_id = next(u.id for u in h.site.users.values() if u.idnumber == user_idnumber)
+    assert have["enrolments"][(course_id, user_id)] == before["enrolments"][(course_id, user_id)]  # kept
+    assert summary.counts["completions"]["added"] == 1
+
+
+def _open_enrolment(site):
+    return next(k for k, e in sorted(site.enrolments.items()) if e.role == "student" and e.active_at(site.now)
+                and site.courses[k[0]].enablecompletion and site.users[k[1]].idnumber
+                and not (site.progress.get(k) and site.progress[k].timecompleted))

@@ -11,6 +11,7 @@ from moodle_bridge.sync.report import (
     TimeRange,
     layout,
     parse_display_time,
+    parse_grade,
     parse_row,
     period_starts,
     straddles,
@@ -24,7 +25,7 @@ LAB_FULL = ["Course ID number", "Course short name", "Class hours", "Username", 
 def test_layout_of_the_lab_reports():
     full = layout(LAB_FULL)
     assert full.positions == {"course_idnumber": 0, "user_idnumber": 4, "enrol_status": 7, "enrol_timestart": 8,
-                              "enrol_timeend": 9, "completed": 10, "time_completed": 13}
+                              "enrol_timeend": 9, "completed": 10, "time_completed": 13, "grade": 15}
     lean = layout(["Course ID number", "ID number", "Completed", "Time completed"])
     assert not lean.has("enrol_status")
 
@@ -69,8 +70,37 @@ def test_rows_parse_and_odd_cells_say_what_is_wrong():
     assert parsed.timeend is None and parsed.time_completed.first == 1785049200
     with pytest.raises(ValueError, match="unknown enrolment status 'Ausgesetzt'"):
         parse_row([*row[:7], "Ausgesetzt", *row[8:]], where, "Asia/Shanghai")
-    with pytest.raises(ValueError, match="expected Yes or No"):
+    with pytest.raises(ValueError, match="expected Yes, No or empty"):
         parse_row([*row[:10], "Ja", *row[11:]], where, "Asia/Shanghai")
+    with pytest.raises(ValueError, match="'Time completed' is empty"):
+        parse_row([*row[:13], "", *row[14:]], where, "Asia/Shanghai")
+    with pytest.raises(ValueError, match="fewer than the report's columns"):
+        parse_row(row[:8], where, "Asia/Shanghai")
+
+
+def test_an_empty_completed_cell_is_an_enrolment_without_a_completion_record():
+    # Recorded on a real Moodle 5.1: course_completions rows are created lazily, so a new (or a
+    # suspended, or an ended) enrolment has none, and the report shows "" for both cells.
+    where = layout(["Course ID number", "ID number", "Completed", "Time completed", "Status", "Time started",
+                    "Time ended"])
+    row = ["CT2026-PT26-001", "CD260184", "", "", "Suspended", "Tuesday, 24 March 2026, 12:00 AM", ""]
+    parsed = parse_row(row, where, "Asia/Shanghai")
+    assert (parsed.completed, parsed.time_completed, parsed.status) == (False, None, "inactive")
+
+
+def test_grade_cells_as_moodle_formats_them():
+    assert parse_grade("70.00") == 70.0
+    assert parse_grade("70,50") == 70.5  # a language whose decimal separator is a comma
+    assert parse_grade("1,234.50") == 1234.5 and parse_grade("1.234,50") == 1234.5
+    assert parse_grade("1\u00a0234,50") == 1234.5
+    assert parse_grade("") is None and parse_grade("-") is None
+    for odd in ("A+", "70 %", "nan", "inf", "1e308"):
+        with pytest.raises(ValueError, match="not a number"):
+            parse_grade(odd)
+    where = layout([*LAB_FULL])
+    assert where.has("grade")
+    row = ["C", "S", "2.0", "u", "U", "U", "Unit", "Active", "", "", "No", "", "", "", "0.0%", ""]
+    assert parse_row(row, where, "Asia/Shanghai").grade is None
 
 
 def _row(status, start, end, completed=False):
