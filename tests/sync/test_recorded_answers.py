@@ -100,3 +100,12 @@ def test_recorded_users_and_grades_become_rows(snapshot):
     learners = [g for r in reports for g in r.usergrades]
     ungraded = [g for g in learners if grade_row(g) is None]
     assert learners and 0 < len(ungraded) < len(learners)  # null course totals: no grade row, not a crash
+
+
+def test_the_readmes_report_columns_are_the_recorded_report_4_and_give_the_sync_everything():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("9. **The completions report**"):readme.index("Then run `moodle-bridge doctor`")]
+    headers = [line.split("|")[2].strip() for line in section.splitlines() if line.strip().startswith("| *")]
+    recorded = _calls("snapshot-a", "core_reportbuilder_retrieve_report__4__perpage_5000")[0]
+    assert headers == recorded["response"]["data"]["headers"]
+    assert set(report_rows.layout(headers).positions) == set(report_rows.HEADERS)  # every role the sync reads
