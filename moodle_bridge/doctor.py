@@ -115,10 +115,10 @@ def messaging_verdict(sampled: list[int], members: list[MemberInfo]) -> tuple[St
     if gone:
         why.append(_("{n} no longer exist in Moodle (run a sync)").format(n=len(gone)))
     if not refused:  # only cadres Moodle no longer has: the mirror is behind
-        return "warn", "; ".join(why)
+        return "warn", _("; ").join(why)
     return "fail", _("the integration user may not message {refused} of {sampled} sampled cadres ({why}): allow "
                      "moodle/site:sendmessage and moodle/site:messageanyuser in its system role (README, "
-                     "Preparing Moodle, step 6)").format(refused=len(refused), sampled=len(sampled), why="; ".join(why))
+                     "Preparing Moodle, step 6)").format(refused=len(refused), sampled=len(sampled), why=_("; ").join(why))
 
 
 # --- the probes (I/O) --------------------------------------------------------------------------
@@ -148,6 +148,7 @@ def run_doctor(settings: Settings, client: MoodleClient, engine) -> DoctorReport
     prober.run()
     if settings.features.notify:
         prober.messaging(site.userid, engine)
+    _check_unseen(report, settings, prober.report_has_grades, engine)
     _check_clock(report)
     _check_store(report, engine)
     return report
@@ -158,6 +159,7 @@ class _Prober:
 
     def __init__(self, report: DoctorReport, settings: Settings, client: MoodleClient, available: set[str]):
         self.report, self.settings, self.client, self.available = report, settings, client, available
+        self.report_has_grades = False
         self.participants: list[EnrolledUser] = []  # a few learners seen in the first courses
 
     def call(self, name: str, function: str, **arguments: Any) -> Any:
@@ -262,8 +264,12 @@ class _Prober:
             return False
         status = (_("enrolment status from the report") if columns.has("enrol_status")
                   else _("enrolment status read per course (add the Status column to save those calls)"))
-        self.report.add(name, "ok", _("report {id}: {rows} rows; {status}").format(
-            id=report_id, rows=page.data.totalrowcount, status=status))
+        self.report_has_grades = columns.has("grade")
+        grades = (_("final grades from the report") if columns.has("grade")
+                  else _("final grades read per course (add the Grade column: fewer calls, and the grades of "
+                         "suspended and ended enrolments too)"))
+        self.report.add(name, "ok", _("report {id}: {rows} rows; {status}; {grades}").format(
+            id=report_id, rows=page.data.totalrowcount, status=status, grades=grades))
         return True
 
     def messaging(self, own_id: int, engine) -> None:
@@ -307,6 +313,47 @@ class _Prober:
             return False
         self.report.add(name, "ok", _("several calls per request available"))
         return True
+
+
+def _check_unseen(report: DoctorReport, settings: Settings, report_has_grades: bool, engine) -> None:
+    """What the road the sync will take cannot see: Moodle's completion status and grade report
+    answer for active enrolments only. Counted from the mirror (suspended, ended, not yet started)."""
+    blind_completions = report.completion_road not in (None, "report")
+    blind_grades = settings.features.grades and not report_has_grades
+    if not (blind_completions or blind_grades):
+        return
+    inactive = _inactive_enrolments(engine)
+    what = [w for w, blind in ((_("course completions"), blind_completions), (_("final grades"), blind_grades))
+            if blind]
+    count = (_("{n} enrolments").format(n=inactive) if inactive is not None
+             else _("the enrolments (counted after the first sync)"))
+    remedy = (_("configure the completions report (README, Preparing Moodle, step 9)") if blind_completions
+              else _("add the Grade column to the completions report"))
+    report.add(_("what this road cannot see"), "warn" if inactive != 0 else "ok",
+               _("{what} of {count} that are suspended, ended or not yet started cannot be read: Moodle answers "
+                 "only for active enrolments; {remedy}").format(what=_(" and ").join(what), count=count,
+                                                               remedy=remedy))
+
+
+def _inactive_enrolments(engine) -> int | None:
+    """Inactive student enrolments in the mirror; None before a sync or when the store is not ready."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store.schema import mirror_enrolments
+
+    status = migration_status(engine)
+    if not (status.reachable and status.up_to_date):
+        return None
+    try:
+        with engine.connect() as connection:
+            total = connection.execute(select(func.count()).select_from(mirror_enrolments)).scalar()
+            if not total:
+                return None
+            return connection.execute(select(func.count()).select_from(mirror_enrolments).where(
+                mirror_enrolments.c.status == "inactive", mirror_enrolments.c.gone_at.is_(None))).scalar()
+    except SQLAlchemyError:
+        return None
 
 
 def _cadre_sample(engine) -> list[int]:
