@@ -323,15 +323,15 @@ def _check_unseen(report: DoctorReport, settings: Settings, report_has_grades: b
     if not (blind_completions or blind_grades):
         return
     inactive = _inactive_enrolments(engine)
-    what = [w for w, blind in ((_("course completions"), blind_completions), (_("final grades"), blind_grades))
-            if blind]
+    what = (_("course completions and final grades") if blind_completions and blind_grades
+            else _("course completions") if blind_completions else _("final grades"))
     count = (_("{n} enrolments").format(n=inactive) if inactive is not None
              else _("the enrolments (counted after the first sync)"))
     remedy = (_("configure the completions report (README, Preparing Moodle, step 9)") if blind_completions
               else _("add the Grade column to the completions report"))
     report.add(_("what this road cannot see"), "warn" if inactive != 0 else "ok",
                _("{what} of {count} that are suspended, ended or not yet started cannot be read: Moodle answers "
-                 "only for active enrolments; {remedy}").format(what=_(" and ").join(what), count=count,
+                 "only for active enrolments; {remedy}").format(what=what, count=count,
                                                                remedy=remedy))
 
 
