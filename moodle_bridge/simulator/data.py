@@ -110,7 +110,7 @@ class Cohort:
 ROLE_IDS = {"student": 5, "editingteacher": 3}
 
 
-@dataclass
+@dataclass(slots=True)  # a province holds 800,000 of each of these
 class Enrolment:
     courseid: int
     userid: int
@@ -134,7 +134,7 @@ class Enrolment:
         return self.role == "student" and self.active_at(now)
 
 
-@dataclass
+@dataclass(slots=True)
 class ActivityCompletion:
     """A course_modules_completion row."""
 
@@ -143,7 +143,7 @@ class ActivityCompletion:
     overrideby: int | None = None  # who overrode it (core_completion_override_activity_completion_status)
 
 
-@dataclass
+@dataclass(slots=True)
 class CompletionRecord:
     """A course_completions row. The completion cron creates it; an enrolment may have none (new, or
     suspended/expired before the cron ran), which the report shows as empty cells, not "No"."""
@@ -157,12 +157,13 @@ class CompletionRecord:
 GRADE_CRITERION = "grade"
 
 
-@dataclass
+@dataclass(slots=True)
 class Progress:
     """One learner in one course: activity completions, the course grade, criteria met, the completion row.
 
-    ``criteria`` holds course_completion_crit_compl: criterion ("cm:<cmid>" or "grade") -> time met.
-    Moodle never un-meets a criterion nor un-completes a course, so these are kept, not recomputed.
+    ``criteria`` is course_completion_crit_compl: criterion (an activity's cmid, or GRADE_CRITERION) ->
+    time met. Moodle never un-meets a criterion nor un-completes a course, so a change that could un-meet
+    one first keeps what is met; None (most learners, to spare memory) means "what is met now".
     """
 
     activities: dict[int, ActivityCompletion] = field(default_factory=dict)
@@ -170,7 +171,7 @@ class Progress:
     graded_at: int | None = None  # its timemodified
     grade_created: int | None = None  # its timecreated (the grade report's "date submitted")
     record: CompletionRecord | None = None
-    criteria: dict[str, int] = field(default_factory=dict)
+    criteria: dict[int | str, int] | None = None
 
     @property
     def timecompleted(self) -> int | None:
@@ -270,22 +271,31 @@ class Site:
     # --- completion, as Moodle's completion code and cron keep it ---------------------------------
 
     @staticmethod
-    def criteria_of(course: Course) -> list[str]:
+    def criteria_of(course: Course) -> list[int | str]:
         """The course's completion criteria (all required)."""
-        criteria = [f"cm:{a.cmid}" for a in course.tracked_activities() if a.criterion]
+        criteria: list[int | str] = [a.cmid for a in course.activities if a.completion and a.criterion]
         return criteria + ([GRADE_CRITERION] if course.pass_grade is not None else [])
 
     @staticmethod
-    def criteria_met(course: Course, progress: Progress) -> dict[str, int]:
+    def criteria_met(course: Course, progress: Progress) -> dict[int | str, int]:
         """Criterion -> time met, read from the learner's activity completions and course grade now."""
         met = {}
-        for activity in course.tracked_activities():
+        for activity in course.activities:
             done = progress.activities.get(activity.cmid)
-            if activity.criterion and done and activity.counts_as_complete(done.state):
-                met[f"cm:{activity.cmid}"] = done.time
+            if done and activity.completion and activity.criterion and activity.counts_as_complete(done.state):
+                met[activity.cmid] = done.time
         if course.pass_grade is not None and progress.grade is not None and progress.grade >= course.pass_grade:
             met[GRADE_CRITERION] = progress.graded_at or 0
         return met
+
+    def met_criteria(self, course: Course, progress: Progress) -> dict[int | str, int]:
+        """Criterion -> time met, as Moodle keeps them."""
+        return progress.criteria if progress.criteria is not None else self.criteria_met(course, progress)
+
+    def _keep_criteria(self, courseid: int, progress: Progress) -> None:
+        """Before a change that could un-meet a criterion: what is met stays met."""
+        if progress.criteria is None:
+            progress.criteria = self.criteria_met(self.courses[courseid], progress)
 
     def aggregate(self, courseid: int, userid: int) -> None:
         """The completion cron for one learner: a completion row if none, newly met criteria kept, and
@@ -295,14 +305,18 @@ class Site:
         if progress.record is None:
             enrolment = self.enrolments.get((courseid, userid))
             progress.record = CompletionRecord(timeenrolled=enrolment.timecreated if enrolment else 0)
-        for criterion, at in self.criteria_met(course, progress).items():
-            progress.criteria.setdefault(criterion, at)
-        record, needed = progress.record, self.criteria_of(course)
-        if not record.timestarted and progress.activity_times:
-            record.timestarted = min(progress.activity_times.values())
-        if record.timecompleted is None and course.enablecompletion and needed \
-                and all(c in progress.criteria for c in needed):
-            record.timecompleted = max(progress.criteria[c] for c in needed)
+        met = self.criteria_met(course, progress)
+        if progress.criteria is not None:
+            for criterion, at in met.items():
+                progress.criteria.setdefault(criterion, at)
+            met = progress.criteria
+        record = progress.record
+        if not record.timestarted and progress.activities:
+            record.timestarted = min(done.time for done in progress.activities.values())
+        if record.timecompleted is None and course.enablecompletion:
+            needed = self.criteria_of(course)
+            if needed and all(c in met for c in needed):
+                record.timecompleted = max(met[c] for c in needed)
 
     # --- changes between syncs -------------------------------------------------------------------
 
@@ -330,7 +344,7 @@ class Site:
             return
         old = progress.timecompleted or 0
         progress.activities.clear()
-        progress.criteria.clear()
+        progress.criteria = {}
         progress.record = CompletionRecord(timeenrolled=0, timestarted=old)
         self.aggregate(courseid, userid)
 
@@ -340,6 +354,7 @@ class Site:
         self.revision += 1
         course = self.courses[courseid]
         progress = self.progress.setdefault((courseid, userid), Progress())
+        self._keep_criteria(courseid, progress)
         self._grade(progress, grade, at)
         for activity in course.tracked_activities():
             if activity.graded and grade is not None:
@@ -393,8 +408,9 @@ class Site:
         for cohort in self.cohorts.values():
             if userid in cohort.members:
                 cohort.members.remove(userid)
-        for (_courseid, learner), progress in self.progress.items():
-            if learner == userid:
+        for (courseid, learner), progress in self.progress.items():
+            if learner == userid and courseid in self.courses:
+                self._keep_criteria(courseid, progress)
                 progress.grade = progress.graded_at = progress.grade_created = None
 
     def rename_cohort(self, cohortid: int, name: str) -> None:

@@ -12,10 +12,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .data import GRADE_CRITERION, ROLE_IDS, SITE_COURSE_ID, Activity, Course, Enrolment, Progress, Site, User
+from .data import (
+    GRADE_CRITERION, ROLE_IDS, SITE_COURSE_ID, Activity, CompletionRecord, Course, Enrolment, Progress, Site, User,
+)
 
 RELEASE, VERSION = "5.1+ (Build: 20251017)", "2025100600.02"
 
@@ -359,11 +362,11 @@ def course_completion_status(ctx: Context, args: dict) -> dict:
         raise _not_enrolled()
     if not course.enablecompletion:
         raise SimError("completionnotenabled", "Completion is not enabled", module="completion")
-    completions = []
+    completions, criteria = [], ctx.site.met_criteria(course, progress)
     for activity in course.tracked_activities():
         if not activity.criterion:
             continue
-        met = progress.criteria.get(f"cm:{activity.cmid}")
+        met = criteria.get(activity.cmid)
         completions.append({
             "type": 4, "title": "Activity completion", "status": "No" if met is None else "Yes",
             "complete": met is not None, "timecompleted": met,
@@ -373,7 +376,7 @@ def course_completion_status(ctx: Context, args: dict) -> dict:
                         "requirement": _requirement(activity), "status": ""},
         })
     if course.pass_grade is not None:
-        met = progress.criteria.get(GRADE_CRITERION)
+        met = criteria.get(GRADE_CRITERION)
         shown = "" if progress.grade is None else f"{progress.grade:.2f}"
         completions.append({
             "type": 6, "title": "Course grade", "status": f"{shown or 'No grade'} ({course.pass_grade:.2f} required)",
@@ -460,9 +463,8 @@ def _activity_item(course: Course, activity: Activity, progress: Progress) -> di
             "scaleid": None, "locked": False, "cmid": activity.cmid}
     if progress.grade is not None:  # "empty grades excluded": an item without a grade has no weight
         item.update({"weightraw": 1, "weightformatted": "100.00 %"})
-    done = progress.activities.get(activity.cmid)
-    submitted = done.time if done else progress.graded_at
-    item.update(_grade_fields(progress.grade, 100.0, activity.gradepass, submitted, progress.graded_at))
+    # Submission times are not kept: a quiz attempt's grade dates from its submission, so use that.
+    item.update(_grade_fields(progress.grade, 100.0, activity.gradepass, progress.graded_at, progress.graded_at))
     return item
 
 
@@ -539,14 +541,43 @@ def _report_details(ctx: Context, report) -> dict:
     }
 
 
+@lru_cache(maxsize=1 << 16)
+def _minute(minute: int) -> str:
+    return display_date(minute * 60)
+
+
 def _date(timestamp: int | None) -> str:
-    return display_date(timestamp) if timestamp else ""
+    """A report date: local time to the minute, empty for none."""
+    return _minute(timestamp // 60) if timestamp else ""
 
 
-def _progress_percent(ctx: Context, course: Course, enrolment: Enrolment, progress: Progress) -> str:
-    """core_completion\\progress: 0 for a user completion does not track now, 100 once the course is
-    complete, else the share of activities complete or passed (a failed one does not count)."""
-    if not course.enablecompletion or not enrolment.tracked_at(ctx.site.now):
+@dataclass(frozen=True)
+class _Row:
+    """One report row: a student enrolment, with what the columns read."""
+
+    now: int
+    course: Course
+    user: User
+    enrolment: Enrolment
+    progress: Progress
+
+    def completion(self, read: Callable[[CompletionRecord], str]) -> str:
+        """No course_completions row: the completion entity's columns are empty, not "No"."""
+        return "" if self.progress.record is None else read(self.progress.record)
+
+
+def _enrolment_status(row: _Row) -> str:
+    if row.enrolment.status:
+        return "Suspended"
+    return "Active" if row.enrolment.active_at(row.now) else "Not current"
+
+
+def _progress_percent(row: _Row) -> str:
+    """core_completion\\progress, read from the activities (with or without a completion row): 0 for a
+    user completion does not track now, 100 once the course is complete, else the share of activities
+    complete or passed (a failed one does not count)."""
+    course, progress = row.course, row.progress
+    if not course.enablecompletion or not row.enrolment.tracked_at(row.now):
         return "0.0%"
     if progress.timecompleted is not None:
         return "100.0%"
@@ -555,35 +586,27 @@ def _progress_percent(ctx: Context, course: Course, enrolment: Enrolment, progre
     return f"{100.0 * done / len(activities):.1f}%" if activities else "0.0%"
 
 
-def _report_cell(ctx: Context, column: str, course: Course, user: User, enrolment: Enrolment) -> str:
-    progress = ctx.site.progress.get((course.id, user.id)) or Progress()
-    record = progress.record
-    if column == "enrol_status":
-        if enrolment.status:
-            return "Suspended"
-        return "Active" if enrolment.active_at(ctx.site.now) else "Not current"
-    if column == "progress":  # read from the activities, with or without a completion row
-        return _progress_percent(ctx, course, enrolment, progress)
-    if column in COMPLETION_COLUMNS and record is None:
-        return ""  # no course_completions row: the completion entity's columns are empty, not "No"
-    if column == "completed":
-        return "Yes" if record.timecompleted else "No"
-    values = {
-        "course_idnumber": course.idnumber, "course_shortname": course.shortname,
-        "course_hours": "" if course.hours is None else f"{course.hours:.1f}", "username": user.username,
-        "user_idnumber": user.idnumber, "cadre_id": user.profile.get("cadre_id", ""),
-        "unit": user.profile.get("unit", ""),
-        # Moodle's enrolment entity: CASE WHEN timestart = 0 THEN timecreated
-        "enrol_timestart": _date(enrolment.timestart or enrolment.timecreated), "enrol_timeend": _date(enrolment.timeend),
-        "grade": "" if progress.grade is None else f"{progress.grade:.2f}",
-    }
-    if record is not None:
-        values.update({"time_enrolled": _date(record.timeenrolled), "completion_timestarted": _date(record.timestarted),
-                       "time_completed": _date(record.timecompleted)})
-    return values[column]
+REPORT_CELLS: dict[str, Callable[[_Row], str]] = {
+    "course_idnumber": lambda row: row.course.idnumber,
+    "course_shortname": lambda row: row.course.shortname,
+    "course_hours": lambda row: "" if row.course.hours is None else f"{row.course.hours:.1f}",
+    "username": lambda row: row.user.username,
+    "user_idnumber": lambda row: row.user.idnumber,
+    "cadre_id": lambda row: row.user.profile.get("cadre_id", ""),
+    "unit": lambda row: row.user.profile.get("unit", ""),
+    "enrol_status": _enrolment_status,
+    # Moodle's enrolment entity: CASE WHEN timestart = 0 THEN timecreated
+    "enrol_timestart": lambda row: _date(row.enrolment.timestart or row.enrolment.timecreated),
+    "enrol_timeend": lambda row: _date(row.enrolment.timeend),
+    "completed": lambda row: row.completion(lambda record: "Yes" if record.timecompleted else "No"),
+    "time_enrolled": lambda row: row.completion(lambda record: _date(record.timeenrolled)),
+    "completion_timestarted": lambda row: row.completion(lambda record: _date(record.timestarted)),
+    "time_completed": lambda row: row.completion(lambda record: _date(record.timecompleted)),
+    "progress": _progress_percent,
+    "grade": lambda row: "" if row.progress.grade is None else f"{row.progress.grade:.2f}",
+}
 
 
-COMPLETION_COLUMNS = frozenset({"completed", "time_enrolled", "completion_timestarted", "time_completed"})
 _REPORT_CACHE: dict[tuple[int, int, int, int], list[list[str]]] = {}
 
 
@@ -610,8 +633,12 @@ def _report_rows(ctx: Context, report) -> list[list[str]]:
         course = ctx.site.courses[courseid]
         keyed.append(((course.idnumber, user.idnumber, userid), course, user, enrolment))
     keyed.sort(key=lambda row: row[0])
-    return [[_report_cell(ctx, col, course, user, enrolment) for col in report.columns]
-            for _key, course, user, enrolment in keyed]
+    cells = [REPORT_CELLS[column] for column in report.columns]
+    rows = []
+    for _key, course, user, enrolment in keyed:
+        row = _Row(ctx.site.now, course, user, enrolment, ctx.site.progress.get((course.id, user.id)) or Progress())
+        rows.append([cell(row) for cell in cells])
+    return rows
 
 
 def _viewable_report(ctx: Context, reportid: int):

@@ -78,6 +78,8 @@ RECOMMENDED_REPORT = ["course_idnumber", "user_idnumber", "enrol_status", "enrol
 FULL_REPORT = ["course_idnumber", "course_shortname", "course_hours", "username", "user_idnumber",
                "cadre_id", "unit", "enrol_status", "enrol_timestart", "enrol_timeend", "completed",
                "time_enrolled", "completion_timestarted", "time_completed", "progress", "grade"]
+GRADE_REPORT = [*RECOMMENDED_REPORT, "grade"]  # the recommended report plus the course grade
+ADMIN_ID = 2
 
 
 def unit_names(count: int) -> list[str]:
@@ -98,9 +100,11 @@ def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW) -> S
     _courses(site, spec, rng)
     _users(site, spec, rng)
     _enrolments_and_progress(site, spec, rng)
+    _real_shapes(site, rng)
     site.reports[1] = Report(1, "Lab: course completions (students, all courses)", FULL_REPORT, now - 86400)
     site.reports[2] = Report(2, "Lab: course completions lean", LEAN_REPORT, now - 86400)
     site.reports[3] = Report(3, "moodle_bridge: course completions", RECOMMENDED_REPORT, now - 86400)
+    site.reports[4] = Report(4, "moodle_bridge: course completions with the course grade", GRADE_REPORT, now - 86400)
     if size == "small":
         _lab_anchors(site)
     return site
@@ -236,16 +240,75 @@ def _progress(site: Site, course: Course, userid: int, enrolment: Enrolment, rng
         grade = float(rng.randrange(60, 101)) if course.pass_grade is not None else None
         for activity in activities[:-1]:  # earlier activities were done before the last
             progress.activities[activity.cmid] = ActivityCompletion(1, rng.randrange(started, done + 1))
-        progress.activities[activities[-1].cmid] = ActivityCompletion(1, done)
-        if grade is not None:
-            site.set_grade(course.id, userid, grade, done)
-        site.aggregate(course.id, userid)
-        return
-    for activity in activities[: rng.randrange(1, len(activities))]:
-        progress.activities[activity.cmid] = ActivityCompletion(1, rng.randrange(started, latest))
-    if course.pass_grade is not None and rng.random() < 0.3:
-        site.set_grade(course.id, userid, float(rng.randrange(20, 60)), latest - rng.randrange(0, 86400))
+        _graded(progress, activities[-1], grade, done)
+    else:  # part-way: some activities, perhaps a failing grade for the graded one
+        for activity in activities[: rng.randrange(1, len(activities))]:
+            progress.activities[activity.cmid] = ActivityCompletion(1, rng.randrange(started, latest))
+        if course.pass_grade is not None and rng.random() < 0.3:
+            _graded(progress, activities[-1], float(rng.randrange(20, 60)), latest - rng.randrange(0, 86400))
     site.aggregate(course.id, userid)
+
+
+def _graded(progress: Progress, activity: Activity, grade: float | None, at: int) -> None:
+    """The activity done at ``at``; graded, the course total follows its grade (pass or fail)."""
+    state = 1
+    if activity.graded and grade is not None:
+        state = 2 if grade >= activity.gradepass else 3
+        progress.grade, progress.graded_at, progress.grade_created = grade, at, at
+    progress.activities[activity.cmid] = ActivityCompletion(state, at)
+
+
+def _real_shapes(site: Site, rng: random.Random) -> None:
+    """What a real site holds besides finished and unfinished learners (rates near the recorded site's)."""
+    now = site.now
+    inactive, open_, completed = [], [], []
+    for key, enrolment in site.enrolments.items():  # in generation order: deterministic
+        progress = site.progress.get(key)
+        if enrolment.role != "student" or not site.users[key[1]].idnumber:
+            continue
+        if not enrolment.active_at(now):
+            inactive.append(key)
+        elif progress and progress.timecompleted:
+            completed.append(key)
+        elif progress:
+            open_.append(key)
+    for key in _share(rng, inactive, 0.2):  # suspended or ended before the completion cron first ran
+        site.progress.pop(key, None)
+    for key in _share(rng, open_, 0.01):  # ended lately, not completed ("Not current" now)
+        site.enrolments[key].timeend = now - rng.randrange(3600, 3 * 86400)
+    for key in _share(rng, open_, 0.01):  # an incomplete page or book overridden to complete by an admin
+        _override(site, key, rng)
+    for key in _share(rng, completed, 0.003):  # completion reset: the cron re-creates the row, timeenrolled 0
+        site.reset_completion(*key)
+    cadres = sorted(u.id for u in site.users.values() if u.idnumber and not u.suspended)
+    for userid in _share(rng, cadres, 0.01):  # enrolled since the cron last ran: no completion row yet
+        _late_enrolment(site, userid, rng, timestart=0)
+    for userid in _share(rng, cadres, 0.004):  # enrolled to start in a few days: "Not current", no row
+        _late_enrolment(site, userid, rng, timestart=now + rng.randrange(86400, 14 * 86400))
+
+
+def _share(rng: random.Random, items: list, rate: float) -> list:
+    """A deterministic share of ``items`` (at least one when there are any and the rate is not 0)."""
+    if not items:
+        return []
+    return rng.sample(items, max(1, round(len(items) * rate)))
+
+
+def _override(site: Site, key: tuple[int, int], rng: random.Random) -> None:
+    progress = site.progress[key]
+    todo = [a for a in site.courses[key[0]].tracked_activities() if a.view and a.cmid not in progress.activities]
+    if todo:
+        progress.activities[todo[0].cmid] = ActivityCompletion(1, site.now - rng.randrange(3600, 86400), ADMIN_ID)
+        site.aggregate(*key)
+
+
+def _late_enrolment(site: Site, userid: int, rng: random.Random, timestart: int) -> None:
+    courses = [c for c in sorted(site.courses) if (c, userid) not in site.enrolments]
+    if courses:
+        courseid = rng.choice(courses)
+        site.enrolments[(courseid, userid)] = Enrolment(
+            courseid, userid, timestart=timestart, timeend=YEAR_END if timestart else 0,
+            timecreated=site.now - rng.randrange(600, 86400))
 
 
 def _lab_anchors(site: Site) -> None:

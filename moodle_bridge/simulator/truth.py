@@ -168,7 +168,7 @@ def _progress(tables: dict[str, Any], courses: dict[int, Course]) -> dict[tuple[
     return progress
 
 
-def _criteria(course: Course, learner: Progress) -> dict[str, int]:
+def _criteria(course: Course, learner: Progress) -> dict[int | str, int]:
     """course_completion_crit_compl is not in truth.json; it follows from what it records. A criterion is
     met when its activity or grade says so now; a completed course had every criterion met by its
     completion time, and Moodle keeps those rows when an activity or grade changes later."""
