@@ -65,6 +65,7 @@ class Course:
     grade_category_id: int = 0  # the course's top grade category (the course item's iteminstance)
     pass_grade: float | None = 60.0  # None: the course has no grade criterion
     grademax: float = 100.0  # the course total's range
+    gradepass: float = 0.0  # the course total's own pass grade (0: none; the completion criterion is pass_grade)
     sortorder: int = 0  # Moodle's course sortorder; 0: category * 10000 + id
     numsections: int = 2
     format: str = "topics"
@@ -222,6 +223,7 @@ class Site:
     integration_user_id: int = 3
     site_course: Course | None = None  # course 1, the front page; None: made up from ``name``
     theme_revision: int = 1795241755  # in picture URLs (Moodle's themerev setting)
+    timezone: str = "Asia/Shanghai"  # the site's default, and so its users' ("99"): report dates are local
     revision: int = 0  # bumped by every change below; answers derived from the data cache on it
     _next_id: int = 100_000
 

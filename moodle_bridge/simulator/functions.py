@@ -472,7 +472,8 @@ def _course_item(course: Course, progress: Progress) -> dict:
     item = {"id": course.grade_item_id, "itemname": None, "itemtype": "course", "itemmodule": None,
             "iteminstance": course.grade_category_id, "itemnumber": None, "idnumber": None, "categoryid": None,
             "outcomeid": None, "scaleid": None, "locked": False}
-    item.update(_grade_fields(progress.grade, course.grademax, 0, progress.grade_created, progress.graded_at))
+    item.update(_grade_fields(progress.grade, course.grademax, course.gradepass, progress.grade_created,
+                              progress.graded_at))
     return item
 
 
@@ -542,13 +543,13 @@ def _report_details(ctx: Context, report) -> dict:
 
 
 @lru_cache(maxsize=1 << 16)
-def _minute(minute: int) -> str:
-    return display_date(minute * 60)
+def _minute(minute: int, tz: str) -> str:
+    return display_date(minute * 60, tz)
 
 
-def _date(timestamp: int | None) -> str:
-    """A report date: local time to the minute, empty for none."""
-    return _minute(timestamp // 60) if timestamp else ""
+def _date(timestamp: int | None, tz: str) -> str:
+    """A report date: the reader's local time to the minute, empty for none."""
+    return _minute(timestamp // 60, tz) if timestamp else ""
 
 
 @dataclass(frozen=True)
@@ -556,6 +557,7 @@ class _Row:
     """One report row: a student enrolment, with what the columns read."""
 
     now: int
+    tz: str  # the integration user's (here the site's) time zone
     course: Course
     user: User
     enrolment: Enrolment
@@ -596,12 +598,12 @@ REPORT_CELLS: dict[str, Callable[[_Row], str]] = {
     "unit": lambda row: row.user.profile.get("unit", ""),
     "enrol_status": _enrolment_status,
     # Moodle's enrolment entity: CASE WHEN timestart = 0 THEN timecreated
-    "enrol_timestart": lambda row: _date(row.enrolment.timestart or row.enrolment.timecreated),
-    "enrol_timeend": lambda row: _date(row.enrolment.timeend),
+    "enrol_timestart": lambda row: _date(row.enrolment.timestart or row.enrolment.timecreated, row.tz),
+    "enrol_timeend": lambda row: _date(row.enrolment.timeend, row.tz),
     "completed": lambda row: row.completion(lambda record: "Yes" if record.timecompleted else "No"),
-    "time_enrolled": lambda row: row.completion(lambda record: _date(record.timeenrolled)),
-    "completion_timestarted": lambda row: row.completion(lambda record: _date(record.timestarted)),
-    "time_completed": lambda row: row.completion(lambda record: _date(record.timecompleted)),
+    "time_enrolled": lambda row: row.completion(lambda record: _date(record.timeenrolled, row.tz)),
+    "completion_timestarted": lambda row: row.completion(lambda record: _date(record.timestarted, row.tz)),
+    "time_completed": lambda row: row.completion(lambda record: _date(record.timecompleted, row.tz)),
     "progress": _progress_percent,
     "grade": lambda row: "" if row.progress.grade is None else f"{row.progress.grade:.2f}",
 }
@@ -636,7 +638,8 @@ def _report_rows(ctx: Context, report) -> list[list[str]]:
     cells = [REPORT_CELLS[column] for column in report.columns]
     rows = []
     for _key, course, user, enrolment in keyed:
-        row = _Row(ctx.site.now, course, user, enrolment, ctx.site.progress.get((course.id, user.id)) or Progress())
+        progress = ctx.site.progress.get((course.id, user.id)) or Progress()
+        row = _Row(ctx.site.now, ctx.site.timezone, course, user, enrolment, progress)
         rows.append([cell(row) for cell in cells])
     return rows
 

@@ -78,7 +78,9 @@ RECOMMENDED_REPORT = ["course_idnumber", "user_idnumber", "enrol_status", "enrol
 FULL_REPORT = ["course_idnumber", "course_shortname", "course_hours", "username", "user_idnumber",
                "cadre_id", "unit", "enrol_status", "enrol_timestart", "enrol_timeend", "completed",
                "time_enrolled", "completion_timestarted", "time_completed", "progress", "grade"]
-GRADE_REPORT = [*RECOMMENDED_REPORT, "grade"]  # the recommended report plus the course grade
+# The recommended columns plus the course grade, in the recorded site's report 4 order.
+GRADE_REPORT = ["course_idnumber", "user_idnumber", "completed", "time_completed", "enrol_status", "enrol_timestart",
+                "enrol_timeend", "grade"]
 ADMIN_ID = 2
 
 

@@ -25,6 +25,7 @@ from .generator import PROFILE_FIELDS
 # grade and assignments any grade.
 PASSGRADE_MODULES = frozenset({"quiz"})
 MAX_COURSES_IN_CATEGORY = 10000  # Moodle's sortorder step between categories
+SITE_TIMEZONE = "Asia/Shanghai"  # not in truth.json; the recordings' README: the site's and its users' zone
 CRITERIA_ACTIVITY, CRITERIA_GRADE = 4, 6
 
 
@@ -32,7 +33,8 @@ def load_site(snapshot_dir: str | Path) -> Site:
     """The Site a snapshot's truth.json describes; its clock is the snapshot's ``recorded_at``."""
     tables = _tables(json.loads((Path(snapshot_dir) / "truth.json").read_text(encoding="utf-8")))
     front = next(r for r in tables["courses"] if r["id"] == SITE_COURSE_ID)
-    site = Site(name=front["fullname"], now=tables["recorded_at"], profile_field_names=dict(PROFILE_FIELDS))
+    site = Site(name=front["fullname"], now=tables["recorded_at"], profile_field_names=dict(PROFILE_FIELDS),
+                timezone=SITE_TIMEZONE)
     site.categories = _categories(tables["categories"])
     site.site_course = _course(front, [], {}, {})
     site.courses = _courses(tables, site.categories)
@@ -105,6 +107,7 @@ def _course(row: dict, activity_rows: list[dict], items: dict, criteria: dict[in
         grade_item_id=course_item["id"] if course_item else 0,
         grade_category_id=course_item["iteminstance"] if course_item else 0,
         grademax=course_item["grademax"] if course_item else 100.0,
+        gradepass=course_item["gradepass"] if course_item else 0.0,
         pass_grade=grade_criterion["gradepass"] if grade_criterion else None,
     )
     if row["id"] == SITE_COURSE_ID:
