@@ -93,10 +93,10 @@ def demo(obj: Context, size: str, folder: Path) -> None:
         config = folder / "moodle_bridge.toml"
         config.write_text(
             f"# Written by `moodle-bridge demo`: a simulated Moodle on {url} (gone when the demo ends).\n"
-            f'[moodle]\nurl = "{url}"\ntoken_file = "{token_file.resolve()}"\ncompletions_report_id = 3\n'
+            f'[moodle]\nurl = "{url}"\ntoken_file = "{token_file.resolve()}"\ncompletions_report_id = 4\n'
             f'[rules]\nfile = "{(folder / "rules.yaml").resolve()}"\n'
             f'[store]\nurl = "sqlite:///{(folder / "store.db").resolve()}"\n', encoding="utf-8")
-        settings = Settings(moodle={"url": url, "token_file": str(token_file.resolve()), "completions_report_id": 3},
+        settings = Settings(moodle={"url": url, "token_file": str(token_file.resolve()), "completions_report_id": 4},
                             store={"url": f"sqlite:///{(folder / 'store.db').resolve()}"})
         engine = connect(settings.store.url)
         upgrade(engine)

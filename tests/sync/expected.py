@@ -30,9 +30,10 @@ def _minute(timestamp: int) -> int | None:
 
 
 def expected(site: Site, road: str, enrolment_times: bool = False,
-             activities: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
+             activities: bool = False, report_grades: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
     """``enrolment_times``: the road reads enrolment start and end (the recommended report);
-    ``activities``: activity completions are synced (features.activity_completions)."""
+    ``activities``: activity completions are synced (features.activity_completions);
+    ``report_grades``: grades come from the report's Grade column (every enrolment, no range or date)."""
     students = list(_students(site, road))
     members = {(c.id, u) for c in site.cohorts.values() for u in c.members if not site.users[u].deleted}
     in_scope = {u for _c, u in members} | {u for _c, u, _e in students}
@@ -80,11 +81,12 @@ def expected(site: Site, road: str, enrolment_times: bool = False,
                     result["activity_completions"][(courseid, userid, activity.cmid)] = {
                         "course_id": courseid, "user_id": userid, "cmid": activity.cmid,
                         "modname": activity.modname, "state": done.state, "time_completed": done.time}
-        if active and progress and progress.grade is not None:  # a learner without a grade has no row
+        if (active or report_grades) and progress and progress.grade is not None:  # no grade: no row
             grade = progress.grade
-            result["grades"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,
-                                                    "grade": grade, "grademax": 100.0,
-                                                    "graded_at": progress.graded_at if grade is not None else None}
+            result["grades"][(courseid, userid)] = {
+                "course_id": courseid, "user_id": userid, "grade": grade,
+                "grademax": None if report_grades else 100.0,
+                "graded_at": None if report_grades else progress.graded_at}
     return result
 
 

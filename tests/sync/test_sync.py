@@ -30,6 +30,22 @@ def test_recommended_report_gives_status_and_times_without_per_course_calls(harn
     assert differences(want, have, tables=[t for t in want if t != "grades"]) == []
 
 
+def test_grades_from_the_reports_grade_column_need_no_grade_reads_and_include_inactive_learners(harness_factory):
+    h = harness_factory("report", report_id=4)
+    summary = h.sync(full=True)
+    assert summary.ok, summary.errors
+    assert h.moodle.requests_made("gradereport_user_get_grade_items") == 0
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    assert differences(want, mirrored(h.engine)) == []
+    inactive = {k for k, r in want["enrolments"].items() if r["status"] == "inactive"}
+    assert inactive & set(want["grades"]), "the report shows grades the grade report hides"
+    assert summary.unseen == {}
+    scripted_changes(h.site)
+    assert h.sync().ok
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    assert differences(want, mirrored(h.engine)) == []  # the regrade arrives at once, no max age
+
+
 def scripted_changes(site) -> None:
     """What happens on a real site between two nightly syncs."""
     now = site.now
