@@ -402,7 +402,7 @@ class Site:
         self.revision += 1
         user = self.users[userid]
         old_username = user.username
-        user.username = f"{user.email or f'{old_username}.{userid}@unknownemail.invalid'}.{self.now}"
+        user.username = f"{user.email or f'{old_username}.{userid}@unknownemail.invalid'}.{self.now}".lower()
         user.email = hashlib.md5(old_username.encode()).hexdigest()
         user.idnumber, user.profile, user.deleted = "", {}, True
         for key in [k for k in self.enrolments if k[1] == userid]:

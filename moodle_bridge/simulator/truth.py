@@ -1,10 +1,12 @@
 """A site recorded from a real Moodle: ``load_site(snapshot_dir)`` builds the simulator's Site from the
 snapshot's ``truth.json`` (its database tables, read with SQL; see the recordings' README).
 
-Only truth.json is read. What it lacks (category and cohort descriptions, course summaries, the times a
-course or report was created, users' city and time zone, the names of ungraded activities, the submission
-times of activity grades) is left empty here; the replay contract test lists those values. A few things
-are derived the way Moodle derives them, each said where it is done.
+Only truth.json is read. What it lacks (category and cohort descriptions, course summaries and section
+counts, when a course, category or report was made, users' city, country, time zone and last access, the
+names of ungraded activities, when grades were first given) is left empty here, and the replay contract
+test (tests/simulator/test_recorded_site.py) lists those values. Site settings it lacks come from the
+lab's documented set-up (profile field names, completion rules per module, the time zone). The rest is
+derived the way Moodle derives it, each said where it is done.
 """
 
 from __future__ import annotations
