@@ -6,17 +6,18 @@ of independent calls made by ``k`` concurrent clients then takes about
 ``max(sum(demand) / min(k, CAPACITY), max(demand))`` (:func:`phase_seconds`), and a sync is the sum
 of its phases in the order it runs them (:func:`sync_seconds`).
 
-Two sources, kept apart (the figures themselves are listed in BENCHMARKS.md, "Real sites against
-the model", and checked by ``tests/simulator/test_latency.py``):
+Two sources, kept apart (the figures themselves are listed in BENCHMARKS.md, "The latency model
+against the real sites", and checked by ``tests/simulator/test_latency.py``):
 
 - **the lab** (``tests/fixtures/moodle/measurements.md``, 2026-11-21): one call at a time, medians
   of 20 identical calls in a row with caches warm, on a 2-core / 24 GiB machine running the small
   (300 cadres) and county (5,600 cadres) sites. It gives the SHAPE of every cost: what is fixed per
   request, what grows with the items returned, what a batch saves, how many requests the server
   serves at once. The ``LAB_*`` constants are those figures, unchanged.
-- **the real sites**, end to end (the same two sites, measured later): the county's batched sync
-  took 555 s (full) and 322 s (no change, 1,181 requests) where the lab-only model said 143 s and
-  77 s; report pages took 24 s where the lab-only model said 2 s. They give the LEVEL.
+- **the real sites**, end to end (a county and a small site with the lab sites' very counts): the
+  county's batched sync took 555 s (full) and 322 s (no change, 1,181 requests) where the lab-only
+  model said 143 s and 77 s; the recommended report in one page took 24 s where it said 4.1 s.
+  They give the LEVEL.
 
 Where the lab's shape and the real level disagree, the model follows the real sites:
 
@@ -24,9 +25,10 @@ Where the lab's shape and the real level disagree, the model follows the real si
 the county batched sync (555 / 143.3 = 3.87, 322 / 77.2 = 4.17 with the lab-only model: geometric
 mean 4.02, rounded). Why one factor on every call and not something end to end:
 
-- it is not per-request overhead: the full sync's extra 110 requests (whole-course grade reads)
-  cost 233 s real against 66 s lab-only (3.5 times), the other 1,181 requests 322 s against 77 s
-  (4.2 times). A fixed cost per request would have to be 3 s a request in the first group and
+- it is not per-request overhead: a full sync is a no-change sync plus the whole-course grade
+  reads (110 requests in the simulator). Those cost 555 - 322 = 233 s real against 143 - 77 = 66 s
+  lab-only (3.5 times); the no-change sync's 1,181 requests 322 s against 77 s (4.2 times). A
+  fixed cost per request (2 served at once) would have to be 3 s a request in the first group and
   0.4 s in the second: the gap is proportional to the work, not to the number of requests.
 - it is not the server's capacity under the sync's load (4 clients, ``CAPACITY`` 2): calls made
   one at a time show the same factor. The small site's full report (report 1, one page) took
@@ -72,7 +74,7 @@ fitted to the county (44,869 rows; one client, pages read one after another):
   Grade is NOT an expensive column (the small site: 1.1-1.6 s with Grade, 0.7-1.5 s without).
 - ``REPORT_CELL_PROGRESS`` 2.76 ms a row (*Student progress*, completion of every activity
   computed per row): the small site's full report (16 columns: the recommended 7, Grade, Student
-  progress and 7 cheap ones) took 7.8-8.0 s for 2,098 rows, of which 2.0 s the other 15 columns
+  progress and 7 cheap ones) took 7.8-8.0 s for 2,098 rows, of which 2.1 s the other 15 columns
   and the query. It is the one expensive column.
 
 Other constants (lab scale, before ``SITE_FACTOR``), from measurements.md:

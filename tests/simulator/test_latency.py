@@ -1,7 +1,7 @@
 """The simulator's latency model against every real-site figure it was calibrated on.
 
 No wall clock anywhere: the model prices calls in SIMULATED seconds. Each real figure (BENCHMARKS.md,
-"Real sites against the model") must be reproduced within ``TOLERANCE`` (a range measured twice:
+"The latency model against the real sites") must be reproduced within ``TOLERANCE`` (a range measured twice:
 its ends widened by ``TOLERANCE``), so that a change to ``moodle_bridge/simulator/latency.py``
 cannot drift from them silently.
 
