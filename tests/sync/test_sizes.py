@@ -19,8 +19,10 @@ def _full_then_incremental(tmp_path, size: str) -> None:
         want, have = expected(h.site, "report", enrolment_times=True), mirrored(h.engine)
         assert differences(want, have, tables=[t for t in want if t != "grades"]) == []
         inactive = {k for k, r in have["enrolments"].items() if r["status"] == "inactive"}
-        assert {k: v for k, v in have["grades"].items() if k not in inactive} == {
-            k: v for k, v in want["grades"].items() if k not in inactive}
+        active_only = {name: {k: v for k, v in rows.items() if k not in inactive} for name, rows in
+                       (("want", want["grades"]), ("have", have["grades"]))}
+        # differences() says what differs in a line; a bare == on 40,000 rows makes pytest diff for an hour
+        assert differences({"grades": active_only["want"]}, {"grades": active_only["have"]}) == []
     finally:
         h.close()
 
