@@ -528,9 +528,11 @@ class Sync:
             mirror.set_state(connection, "report", str(self._report_total[0]), self._report_total[1])
         self.summary.oddities[N_("completion times left to the minute at a period boundary")] += unrefined
         self.summary.oddities[N_("enrolments Moodle has that the report did not show (kept)")] += len(still_enrolled)
+        merged = merge_rows(entries)
+        if not (self.options.wants("enrolments") or self.options.wants("completions")):  # --only grades
+            return {"grades": self._report_grades(connection, course_id, merged)}
         enrolments, completions, resets = {}, {}, []
         existing_completions = mirror.load(connection, mirror_completions, course_id=course_id)
-        merged = merge_rows(entries)
         for user_id, row in merged:
             status = row.status or ("inactive" if user_id in inactive else "active")
             enrolments[(course_id, user_id)] = {"course_id": course_id, "user_id": user_id, "status": status,

@@ -153,3 +153,17 @@ def test_activity_completions_when_switched_on(harness_factory, road):
     inactive = {k for k, r in have["enrolments"].items() if r["status"] == "inactive"}
     keep = {k: v for k, v in have["activity_completions"].items() if k[:2] not in inactive}
     assert keep == {k: v for k, v in want["activity_completions"].items() if k[:2] not in inactive}
+
+
+def test_only_grades_from_the_report_touches_grades_alone(harness_factory):
+    h = harness_factory("report", report_id=4)
+    assert h.sync(full=True).ok
+    before = mirrored(h.engine)
+    key = next(k for k, row in sorted(before["grades"].items()))
+    h.site.set_grade(*key, before["grades"][key]["grade"] - 1, h.site.now - 60)
+    h.site.unenrol(*next(k for k in sorted(before["enrolments"]) if k != key))  # not applied by --only grades
+    summary = h.sync(only=frozenset({"grades"}))
+    assert summary.ok, summary.errors
+    after = mirrored(h.engine)
+    assert after["grades"][key]["grade"] == before["grades"][key]["grade"] - 1
+    assert after["enrolments"] == before["enrolments"] and set(summary.counts) == {"grades"}
