@@ -53,6 +53,8 @@ STUDENT = "student"
 # Answers that leave a learner's state unknown (keep the last known): an enrolment no longer
 # active (suspended, expired) or a user deleted while the run reads.
 UNKNOWN = (UserNotEnrolled, NotFound)
+# Unreadable report rows left out, named, and the rest applied: up to this many, or 1% of the rows.
+REJECTED_ROWS_TOLERATED = 10
 
 
 class StopRequested(BaseException):
@@ -165,7 +167,9 @@ class Sync:
     def _steps(self, options: SyncOptions) -> None:
         site = self.client.call("core_webservice_get_site_info")
         self.road = self._choose_road(site.function_names)
-        self.grades_from_report = False  # set when the completions report has a Grade column
+        self.grades_from_report = False  # grades are taken from the report in this run
+        self.report_has_grade = False  # the completions report has a Grade column (known once read)
+        self.rejected_idnumbers: set[str] = set()  # users of report rows that could not be read
         self.summary.road = self.road
         for entity, step in (("categories", self.sync_categories), ("courses", self.sync_courses),
                              ("cohorts", self.sync_cohorts)):
@@ -179,19 +183,28 @@ class Sync:
             self._guard("grades", self.sync_grades)
         if options.wants("activity_completions") and self.settings.features.activity_completions:
             self._guard("activity_completions", self.sync_activity_completions)
-        self._count_unseen()
+        self._count_unseen(options)
 
-    def _count_unseen(self) -> None:
+    def _count_unseen(self, options: SyncOptions) -> None:
         """What this road cannot read, said with a number: Moodle's completion status and grade
         report answer only for active enrolments (completion/classes/external.php checks
-        is_enrolled(..., onlyactive=true)); only the completions report shows the others."""
+        is_enrolled(..., onlyactive=true)); only the completions report shows the others.
+        Counted for what this run set out to read, in courses the mirror holds."""
+        blind_completions = self.road != "report" and options.wants("completions")
+        blind_grades = (self.settings.features.grades and options.wants("grades")
+                        and not (self.road == "report" and self.report_has_grade))
+        if not (blind_completions or blind_grades):
+            return
         with self._connection() as connection:
-            inactive = connection.execute(select(func.count()).select_from(mirror_enrolments).where(
-                mirror_enrolments.c.status == "inactive", mirror_enrolments.c.gone_at.is_(None))).scalar() or 0
-        if self.road != "report":
-            self.summary.unseen["completions"] = inactive
-        if self.settings.features.grades and not self.grades_from_report:
-            self.summary.unseen["grades"] = inactive
+            inactive = (select(func.count()).select_from(mirror_enrolments.join(
+                mirror_courses, mirror_courses.c.id == mirror_enrolments.c.course_id)).where(
+                mirror_enrolments.c.status == "inactive", mirror_enrolments.c.gone_at.is_(None),
+                mirror_courses.c.gone_at.is_(None)))
+            if blind_completions:
+                self.summary.unseen["completions"] = connection.execute(
+                    inactive.where(mirror_courses.c.completion_enabled.is_(True))).scalar() or 0
+            if blind_grades:
+                self.summary.unseen["grades"] = connection.execute(inactive).scalar() or 0
 
     def _guard(self, entity: str, step: Callable[[], None]) -> None:
         """Run one entity's step; a Moodle failure fails the entity (and the run), not the process."""
@@ -363,7 +376,8 @@ class Sync:
                 log.error("sync.report_failed", error=str(exc))
                 return
         if options.wants("users"):
-            idnumbers = sorted({r.user_idnumber for r in staged or [] if r.user_idnumber})
+            # Users of unreadable rows are looked up too: left out of the report is not "left".
+            idnumbers = sorted({r.user_idnumber for r in staged or [] if r.user_idnumber} | self.rejected_idnumbers)
             self._guard("users", lambda: self.sync_users(idnumbers=idnumbers))
         if options.wants("enrolments") or options.wants("completions") or self.grades_from_report:
             self._guard("completions", lambda: self._apply_participation(staged or []))
@@ -394,7 +408,8 @@ class Sync:
             first = self.client.call("core_reportbuilder_retrieve_report", reportid=report_id, page=0, perpage=size)
             where = report_rows.layout(first.data.headers)
             # The course total in the report: no per-course grade report reads at all.
-            self.grades_from_report = (where.has("grade") and self.settings.features.grades
+            self.report_has_grade = where.has("grade")
+            self.grades_from_report = (self.report_has_grade and self.settings.features.grades
                                        and self.options.wants("grades"))
             total = first.data.totalrowcount
             if self._page_size(total) > size:  # bigger than last time: fewer, bigger pages
@@ -427,13 +442,24 @@ class Sync:
     def _parse_report(self, rows, where) -> list[report_rows.ParticipationRow]:
         """Every row that reads; one that does not is named in the summary and left out (its
         enrolment and completion keep their last known values), never failing the others."""
-        parsed = []
+        parsed, failures = [], []
         for index, columns in enumerate(rows):
             try:
                 parsed.append(report_rows.parse_row(columns, where, self.s.report_timezone))
             except ValueError as exc:
-                self.summary.oddities[N_("report rows that could not be read (kept as last known)")] += 1
-                self._reject(f"report row {index + 1} ({report_rows.describe(columns, where)}): {exc}")
+                failures.append(f"report row {index + 1} ({report_rows.describe(columns, where)}): {exc}")
+                user = report_rows.cell(columns, where, "user_idnumber")
+                if user:
+                    self.rejected_idnumbers.add(user)
+        if len(failures) > max(REJECTED_ROWS_TOLERATED, len(rows) // 100):
+            # Not odd rows but a format the sync does not read (a language, a Moodle upgrade):
+            # applying the rest would present a stale mirror as fresh.
+            raise report_rows.ReportLayoutError(
+                f"{len(failures)} of {len(rows)} report rows could not be read, e.g. {failures[0]}; "
+                "nothing from the report was applied")
+        for failure in failures:
+            self.summary.oddities[N_("report rows that could not be read (kept as last known)")] += 1
+            self._reject(failure)
         return parsed
 
     def _reject(self, what: str) -> None:
@@ -465,9 +491,12 @@ class Sync:
         needs_status = not staged or staged[0].status is None
         boundaries = self._boundaries()
         self._check_report_times(by_course)
-        self.progress.start("completions", len(by_course))
-        self._partitions("completions", [
-            (f"course:{course_id}",
+        # A grades-only run (--only grades) bookmarks apart, so a later full run's resume redoes
+        # the courses' enrolments and completions.
+        entity = "completions" if self.options.wants("enrolments") or self.options.wants("completions") else "grades"
+        self.progress.start(entity, len(by_course))
+        self._partitions(entity, [
+            (f"course:{course_id}" if entity == "completions" else f"report:course:{course_id}",
              lambda cid=course_id, e=entries: self._participation_fetch(cid, e, needs_status, boundaries),
              lambda connection, data, cid=course_id: self._participation_apply(connection, cid, data))
             for course_id, entries in sorted(by_course.items())])

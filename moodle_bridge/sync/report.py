@@ -130,14 +130,17 @@ def parse_grade(text: str) -> float | None:
     return float(text.replace(",", "."))
 
 
+def cell(columns: list[str | None], where: Layout, role: str) -> str:
+    """One raw cell by role, "" when the row lacks it (for rows that did not parse)."""
+    index = where.positions.get(role)
+    value = columns[index] if index is not None and index < len(columns) else None
+    return str(value or "").strip()
+
+
 def describe(columns: list[str | None], where: Layout) -> str:
     """Which enrolment a raw row is about, for a person reading the sync's summary."""
-    def cell(role: str) -> str:
-        index = where.positions.get(role)
-        value = columns[index] if index is not None and index < len(columns) else None
-        return str(value or "").strip() or "?"
-
-    return f"course {cell('course_idnumber')}, user {cell('user_idnumber')}"
+    course, user = cell(columns, where, "course_idnumber"), cell(columns, where, "user_idnumber")
+    return f"course {course or '?'}, user {user or '?'}"
 
 
 def parse_row(columns: list[str | None], where: Layout, tz: str) -> ParticipationRow:

@@ -232,3 +232,52 @@ def _open_enrolment(site):
     return next(k for k, e in sorted(site.enrolments.items()) if e.role == "student" and e.active_at(site.now)
                 and site.courses[k[0]].enablecompletion and site.users[k[1]].idnumber
                 and not (site.progress.get(k) and site.progress[k].timecompleted))
+
+
+def _spoil_report_rows(h, spoil) -> None:
+    """Moodle's report answers with each row's Completed cell replaced where ``spoil(columns, headers)``."""
+    real_call = h.client.call
+
+    def call(function, **arguments):
+        answer = real_call(function, **arguments)
+        if function == "core_reportbuilder_retrieve_report":
+            headers = answer.data.headers
+            for row in answer.data.rows:
+                if spoil(row.columns, headers):
+                    row.columns[headers.index("Completed")] = "Maybe"
+        return answer
+
+    h.client.call = call
+
+
+def test_a_learner_whose_every_row_is_unreadable_is_not_taken_for_a_leaver(harness_factory):
+    h = harness_factory("report", report_id=3)
+    assert h.sync(full=True).ok
+    user = next(u for u in sorted(h.site.users.values(), key=lambda u: u.id) if u.idnumber
+                and sum(1 for (_c, v) in h.site.enrolments if v == u.id) >= 2)
+    for cohort in h.site.cohorts.values():  # in no unit: only the report puts them in scope
+        if user.id in cohort.members:
+            cohort.members.remove(user.id)
+    h.site.revision += 1
+    _spoil_report_rows(h, lambda columns, headers: columns[headers.index("ID number")] == user.idnumber)
+    summary = h.sync()
+    assert summary.ok, summary.errors
+    assert len(summary.rejected) >= 2
+    assert user.id in mirrored(h.engine)["users"]  # kept as last known, not "left"
+
+
+def test_a_report_the_sync_cannot_read_fails_and_applies_nothing(harness_factory):
+    h = harness_factory("report", report_id=3)
+    assert h.sync(full=True).ok
+    before = mirrored(h.engine)
+    _spoil_report_rows(h, lambda columns, headers: True)  # e.g. another language after an upgrade
+    summary = h.sync()
+    assert not summary.ok and "report rows could not be read" in summary.errors[0]
+    assert mirrored(h.engine) == before
+
+
+def test_a_report_with_grades_is_never_told_to_add_the_grade_column(harness_factory):
+    h = harness_factory("report", report_id=4)
+    for only in ({"completions"}, {"users"}, {"courses"}, None):
+        summary = h.sync(only=frozenset(only) if only else None)
+        assert summary.ok and summary.unseen == {}, (only, summary.unseen)
