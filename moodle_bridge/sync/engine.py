@@ -448,7 +448,7 @@ class Sync:
                 parsed.append(report_rows.parse_row(columns, where, self.s.report_timezone))
             except ValueError as exc:
                 failures.append(f"report row {index + 1} ({report_rows.describe(columns, where)}): {exc}")
-                user = report_rows.cell(columns, where, "user_idnumber")
+                user = report_rows.raw_cell(columns, where, "user_idnumber")
                 if user:
                     self.rejected_idnumbers.add(user)
         if len(failures) > max(REJECTED_ROWS_TOLERATED, len(rows) // 100):
@@ -780,23 +780,22 @@ class Sync:
         return self.client.call("core_user_get_users_by_field", field=field, values=values)
 
     def _users_apply(self, connection, users, field, values) -> dict[str, Changes]:
-        known = mirror.load_keys(connection, mirror_users, [u.id for u in users])
-        deleted = [u.id for u in users if looks_deleted(u, (known.get(u.id) or {}).get("username"))]
+        # One read of the mirror's rows: the ones asked about and the ones Moodle answered.
+        asked = list(values) if field == "id" else []
+        existing = mirror.load_keys(connection, mirror_users, sorted({*asked, *(u.id for u in users)}))
+        deleted = [u.id for u in users if looks_deleted(u, (existing.get(u.id) or {}).get("username"))]
         users = [u for u in users if u.id not in deleted]
         fresh = {u.id: user_row(u, self.s.cadre_id_field) for u in users}
         self.summary.oddities[N_("users without a cadre id")] += sum(1 for r in fresh.values() if not r["cadre_id"])
         self.summary.oddities[N_("users with HTML in the name")] += sum(
             1 for u in users if has_markup(u.firstname) or has_markup(u.lastname))
+        # Not returned proves nothing: Moodle also leaves out users the caller may not see. Users
+        # who really left drop out of every cohort and course: the leavers step finds them.
+        gone = [u for u in deleted if u in existing]
         if field == "id":
-            existing = mirror.load_keys(connection, mirror_users, list(values))
-            # Not returned proves nothing: Moodle also leaves out users the caller may not see.
-            # Users who really left drop out of every cohort and course: the leavers step finds them.
-            gone = [u for u in deleted if u in existing]
             self.summary.oddities[N_("users Moodle did not show (kept as last known)")] += sum(
                 1 for v in values if v not in fresh and v not in deleted)
         else:
-            existing = mirror.load_keys(connection, mirror_users, list(fresh) + deleted)
-            gone = [u for u in deleted if u in existing]
             self.summary.oddities[N_("report users Moodle did not find")] += len(set(values) - {u.idnumber for u in users})
         changes = diff(existing, fresh, gone_candidates=gone)
         mirror.apply(connection, mirror_users, changes, "deleted")

@@ -130,7 +130,7 @@ def parse_grade(text: str) -> float | None:
     return float(text.replace(",", "."))
 
 
-def cell(columns: list[str | None], where: Layout, role: str) -> str:
+def raw_cell(columns: list[str | None], where: Layout, role: str) -> str:
     """One raw cell by role, "" when the row lacks it (for rows that did not parse)."""
     index = where.positions.get(role)
     value = columns[index] if index is not None and index < len(columns) else None
@@ -139,7 +139,7 @@ def cell(columns: list[str | None], where: Layout, role: str) -> str:
 
 def describe(columns: list[str | None], where: Layout) -> str:
     """Which enrolment a raw row is about, for a person reading the sync's summary."""
-    course, user = cell(columns, where, "course_idnumber"), cell(columns, where, "user_idnumber")
+    course, user = raw_cell(columns, where, "course_idnumber"), raw_cell(columns, where, "user_idnumber")
     return f"course {course or '?'}, user {user or '?'}"
 
 
@@ -148,8 +148,7 @@ def parse_row(columns: list[str | None], where: Layout, tz: str) -> Participatio
         raise ValueError(f"the row has {len(columns)} cells, fewer than the report's columns")
 
     def cell(role: str) -> str:
-        index = where.positions.get(role)
-        return "" if index is None else str(columns[index] or "").strip()
+        return raw_cell(columns, where, role)
 
     def moment(role: str) -> int | None:
         parsed = parse_display_time(cell(role), tz) if where.has(role) else None
