@@ -39,7 +39,7 @@ def serve(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else delayed ACKs add 40 ms to small answers
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             form = self.rfile.read(int(self.headers["Content-Length"])).decode()
             function = next(p.split("=", 1)[1] for p in form.split("&") if p.startswith("wsfunction="))
             body = bodies[function]

@@ -82,7 +82,7 @@ def lab_figures() -> list[tuple[str, float, float]]:
             if marker in line and line.startswith("| `"):
                 cells = [c.strip() for c in line.strip("|").split("|")]
                 courses = re.findall(r"course (\w\w\d\d-\d{3})", cells[1])  # one per site: small / county
-                for course, cell in zip(courses, (cells[2], cells[4])):
+                for course, cell in zip(courses, (cells[2], cells[4]), strict=False):
                     count = students[course]
                     measured = float(cell.split()[0]) / 1000
                     checks.append((f"{label}, {count} users: s", measured, latency.LAB_FIXED + count * per_user))

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -71,7 +71,7 @@ def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path
     from zoneinfo import ZoneInfo
 
     day = as_of.date() if as_of else datetime.now(ZoneInfo(loaded.rules.organisation.timezone)).date()
-    label = label or period_of(int(datetime.now(timezone.utc).timestamp()), loaded.rules.organisation).label
+    label = label or period_of(int(datetime.now(UTC).timestamp()), loaded.rules.organisation).label
     summary = run_evaluation(engine, loaded, label, day)
     console = Console()
     console.print(_("Evaluation {id}: period {period}, as of {day}").format(
@@ -282,7 +282,7 @@ def credits_adjust(obj: Context, cadre_id: str, hours: float, reason: str, label
         connection.execute(insert(credit_entries).values(
             cadre_id=cadre_id, source=f"adjustment:{number}", period=label, hours=hours, online=online,
             earned_at=period(label, loaded.rules.organisation).start, kind="adjustment", reason=reason,
-            rules_hash=None, detail={}, created_at=datetime.now(timezone.utc)))
+            rules_hash=None, detail={}, created_at=datetime.now(UTC)))
     click.echo(_("Adjustment recorded: {hours:+.2f} hours for {cadre} in {period}.").format(
         hours=hours, cadre=cadre_id, period=label))
 
@@ -299,7 +299,7 @@ def credits_withdraw(obj: Context, row_id: int, reason: str) -> None:
     with engine.begin() as connection:
         done = connection.execute(update(offline_records).where(
             offline_records.c.id == row_id, offline_records.c.withdrawn_at.is_(None)).values(
-            withdrawn_at=datetime.now(timezone.utc), withdraw_reason=reason)).rowcount
+            withdrawn_at=datetime.now(UTC), withdraw_reason=reason)).rowcount
     if not done:
         raise click.ClickException(_("No imported row {id} (or it is already withdrawn).").format(id=row_id))
     click.echo(_("Row {id} withdrawn; run `moodle-bridge evaluate` to reverse its credit.").format(id=row_id))
@@ -327,7 +327,7 @@ def exemptions_import(obj: Context, path: Path) -> None:
     body = read_table(path)
     header = [str(c or "").strip().lower() for c in body[0][1]] if body else []
     for line, cells in body[1:]:
-        item = dict(zip(header, cells))
+        item = dict(zip(header, cells, strict=False))
         try:
             start, end = date.fromisoformat(str(item["from"])), date.fromisoformat(str(item["to"]))
             effect = str(item.get("effect") or "prorate")
@@ -345,7 +345,7 @@ def exemptions_import(obj: Context, path: Path) -> None:
     engine = _store(obj.settings())
     with engine.begin() as connection:
         known = {r.key for r in connection.execute(select(table.c.key))}
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         fresh = []
         for cadre_id, reason, start, end, effect in rows:
             key = hashlib.sha256(f"{cadre_id}|{reason}|{start}|{end}|{effect}".encode()).hexdigest()
@@ -378,7 +378,7 @@ def period_close(obj: Context, label: str) -> None:
                                     .order_by(evaluations.c.id.desc())).scalar()
         if latest is None:
             raise click.ClickException(_("Evaluate period {period} before closing it.").format(period=label))
-        connection.execute(insert(period_closures).values(period=label, closed_at=datetime.now(timezone.utc),
+        connection.execute(insert(period_closures).values(period=label, closed_at=datetime.now(UTC),
                                                           evaluation_id=latest))
     click.echo(_("Period {period} closed with evaluation {id}.").format(period=label, id=latest))
 
@@ -419,7 +419,7 @@ def period_decide(obj: Context, difference_id: int, decision: str) -> None:
     from .store.schema import closing_differences, credit_entries
 
     engine = _store(obj.settings())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as connection:
         row = connection.execute(select(closing_differences).where(
             closing_differences.c.id == difference_id, closing_differences.c.state == "pending")).first()

@@ -8,7 +8,7 @@ minimal real call and fails when an answer that must hold data comes back empty.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from .config import Settings
@@ -132,7 +132,7 @@ def run_doctor(settings: Settings, client: MoodleClient, engine) -> DoctorReport
         report.add(_("connection"), "fail", str(exc))
         _check_store(report, engine)
         return report
-    report.clock_skew_s = clock_skew(client.last_server_date, datetime.now(timezone.utc))
+    report.clock_skew_s = clock_skew(client.last_server_date, datetime.now(UTC))
     report.site = {
         "sitename": site.sitename, "url": site.siteurl, "release": site.release,
         "version": site.version, "token_user": site.username, "token_user_id": site.userid,

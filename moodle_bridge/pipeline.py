@@ -8,7 +8,7 @@ whole, the sync run stays resumable, and the pipeline run is recorded as interru
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
@@ -28,7 +28,7 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
     from .sync.engine import StopRequested
 
     stop = stop or threading.Event()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     lock = StoreLock(engine)
     try:
         lock.acquire()
@@ -47,16 +47,16 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
             if stop.is_set():
                 status = "interrupted"
                 break
-            record = {"step": name, "started": datetime.now(timezone.utc).isoformat()}
+            record = {"step": name, "started": datetime.now(UTC).isoformat()}
             try:
                 record["counts"] = step()
                 record["status"] = "succeeded"
             except StopRequested:
                 record["status"], status = "interrupted", "interrupted"
-            except Exception as exc:  # noqa: BLE001 - recorded, alerted, and the run marked failed
+            except Exception as exc:
                 record["status"], record["error"] = "failed", f"{type(exc).__name__}: {exc}"
                 status, error = "failed", f"{name}: {record['error']}"
-            record["finished"] = datetime.now(timezone.utc).isoformat()
+            record["finished"] = datetime.now(UTC).isoformat()
             steps.append(record)
             _save(engine, run_id, steps=steps)
             if status != "succeeded":
@@ -64,7 +64,7 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
     finally:
         try:
             if run_id is not None:
-                _save(engine, run_id, status=status, error=error, finished_at=datetime.now(timezone.utc),
+                _save(engine, run_id, status=status, error=error, finished_at=datetime.now(UTC),
                       steps=steps)
         finally:
             lock.release()  # whatever happened above
@@ -90,7 +90,7 @@ def _steps(settings: Settings, engine: Engine, stop: threading.Event):
 
         loaded = load_rules(settings.rules.file)
         today = datetime.now(ZoneInfo(loaded.rules.organisation.timezone)).date()
-        label = period_of(int(datetime.now(timezone.utc).timestamp()), loaded.rules.organisation).label
+        label = period_of(int(datetime.now(UTC).timestamp()), loaded.rules.organisation).label
         result = run(engine, loaded, label, today)
         return {"evaluation": result.evaluation_id, "flags": result.flags, "posted": result.posted, **result.statuses}
 
@@ -131,6 +131,6 @@ def _alerts(settings: Settings, engine: Engine, run_id: int, status: str, error:
         last_ok = connection.execute(select(sync_runs.c.finished_at).where(sync_runs.c.status == "succeeded")
                                      .order_by(sync_runs.c.id.desc())).scalar()
     limit = timedelta(hours=settings.alerts.mirror_max_age_hours)
-    if last_ok is None or datetime.now(timezone.utc) - last_ok.replace(tzinfo=last_ok.tzinfo or timezone.utc) > limit:
+    if last_ok is None or datetime.now(UTC) - last_ok.replace(tzinfo=last_ok.tzinfo or UTC) > limit:
         alert(settings, "moodle_bridge: the mirror is old",
               f"last successful sync: {last_ok or 'never'} (more than {settings.alerts.mirror_max_age_hours:g} h ago)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from urllib.parse import parse_qsl
 
 import pytest
@@ -135,13 +136,13 @@ def test_unmigrated_store_fails(tmp_path):
 
 
 def test_pure_helpers():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     assert choose_completion_road(True, True) == "report"
     assert choose_completion_road(False, True) == "batch"
     assert choose_completion_road(False, False) == "per_enrolment"
-    now = datetime(2026, 11, 21, 6, 0, 0, tzinfo=timezone.utc)
-    assert clock_skew(datetime(2026, 11, 21, 6, 2, 0, tzinfo=timezone.utc), now) == 120.0
+    now = datetime(2026, 11, 21, 6, 0, 0, tzinfo=UTC)
+    assert clock_skew(datetime(2026, 11, 21, 6, 2, 0, tzinfo=UTC), now) == 120.0
     assert clock_skew(None, now) is None
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
-from . import record
 from ..moodle import Call, MoodleClient, MoodleError
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations, mirror_enrolments
+from . import record
 
 KINDS = ("missing_required_course", "overdue_required_course", "required_reading_missing")
 STUDENT_ROLE = 5
@@ -83,9 +83,9 @@ def apply(engine: Engine, client: MoodleClient, plans: list[Planned], dry_run: b
             by_course[p.course_id].append(p)
         reads = client.call_many([Call("core_enrol_get_enrolled_users", {"courseid": c, "options": [
             {"name": "userfields", "value": "id"}]}) for c in by_course])
-        for course_id, answer in zip(by_course, reads):
+        for course_id, answer in zip(by_course, reads, strict=False):
             confirmed[course_id] = set() if isinstance(answer, MoodleError) else {u.id for u in answer}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for p in plans:
         if p.status == "skipped":
             status, detail = "skipped", {"why": p.why}

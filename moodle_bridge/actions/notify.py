@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, select
 
 from ..i18n import _
-from . import record
 from ..moodle import MoodleClient, MoodleError
 from ..reports.plain import explain, flag_label
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations
+from . import record
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Moodle's usercantbemessaged ("You can't message NAME due to their message preferences. ..."), in
@@ -40,7 +40,7 @@ def _message(name: str, flags: list) -> str:
 
 def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> list[dict]:
     """One message a cadre, for the flags not messaged within the interval."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with engine.connect() as connection:
         latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
         if latest is None:
@@ -62,7 +62,7 @@ def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> l
 def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: bool, batch: int = 20,
           pause: float = 1.0, sleep=time.sleep) -> list[dict]:
     outcomes = []
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for start in range(0, len(messages), batch):
         chunk = messages[start:start + batch]
         answers: list = []
@@ -96,7 +96,7 @@ def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> li
     with engine.connect() as connection:
         queued = connection.execute(select(message_queue).where(message_queue.c.sent_at.is_(None))
                                     .order_by(message_queue.c.id)).fetchall()
-    outcomes, now = [], datetime.now(timezone.utc)
+    outcomes, now = [], datetime.now(UTC)
     for row in queued:
         status, detail = "planned", {"text": row.text}
         if not dry_run:

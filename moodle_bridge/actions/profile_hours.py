@@ -6,13 +6,13 @@ Moodle answers an empty warnings list even for a profile field the site does not
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
-from . import record
 from ..moodle import MoodleClient, MoodleError
 from ..store.schema import evaluation_results, evaluations
+from . import record
 
 
 def plan(engine: Engine) -> list[dict]:
@@ -41,7 +41,7 @@ def apply(engine: Engine, client: MoodleClient | None, plans: list[dict], field:
                     seen[user.id] = user.profile_field(field)
             except MoodleError as exc:
                 failed.update({p["user_id"]: str(exc) for p in chunk})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     outcomes = []
     for p in plans:
         if dry_run:

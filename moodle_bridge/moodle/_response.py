@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -36,7 +36,7 @@ def _kind_of(body: bytes) -> str:
     head = body.lstrip()[:200].lower()
     if head.startswith(b"<?xml"):
         return "an XML document (is moodlewsrestformat forced to xml by a proxy?)"
-    if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
+    if head.startswith((b"<!doctype html", b"<html")):
         return "an HTML page (is the URL the Moodle site's root?)"
     if not head:
         return "an empty body"

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -258,10 +259,8 @@ class MoodleClient:
 
     def _note_server_date(self, header: str | None) -> None:
         if header:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 self.last_server_date = parsedate_to_datetime(header)
-            except (TypeError, ValueError):
-                pass
 
     @staticmethod
     def _surface_warnings(function: str, data: Any) -> None:
@@ -337,7 +336,7 @@ class MoodleClient:
                     f"{len(pending)} batched calls got {len(answers)} answers", function=BATCH_FUNCTION
                 )
                 return results + [mismatch] * len(pending)
-            results.extend(_unpack_batch_item(c.function, a) for c, a in zip(pending, answers))
+            results.extend(_unpack_batch_item(c.function, a) for c, a in zip(pending, answers, strict=False))
             pending = pending[len(answers):]
         return results
 

@@ -49,7 +49,7 @@ def units(connection: Connection, period: str | None = None, unit: str | None = 
 
 
 def _unit_rows(connection: Connection, evaluation_id: int) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {**{s: 0 for s in STATUS_ORDER}, "hours": 0.0})
+    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {**dict.fromkeys(STATUS_ORDER, 0), "hours": 0.0})
     for r in connection.execute(select(evaluation_results).where(evaluation_results.c.evaluation_id == evaluation_id)):
         row = rows[r.unit_code]
         row["name"] = r.unit_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ def _change(delta: float | None) -> str:
 def _meta(evaluation: dict) -> str:
     return _("Period {period}, evaluated as of {day} (evaluation {id}); generated {now}").format(
         period=evaluation["period"], day=evaluation["as_of"], id=evaluation["id"],
-        now=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        now=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 # --- each report: its tables (for CSV and Excel) and its HTML -------------------------------------
@@ -74,7 +74,7 @@ def ledger_headers() -> list[str]:
 
 def ledger_rows(entries: list[dict]) -> list[list[Any]]:
     return [[e["id"], e["period"], e["source"], e["kind"], f"{e['hours']:+.2f}", _("yes") if e["online"] else _("no"),
-             datetime.fromtimestamp(e["earned_at"], timezone.utc).strftime("%Y-%m-%d"), e["reason"] or ""]
+             datetime.fromtimestamp(e["earned_at"], UTC).strftime("%Y-%m-%d"), e["reason"] or ""]
             for e in entries]
 
 
@@ -82,7 +82,7 @@ def html(kind: str, data: dict) -> str:
     env = _environment()
     common = {"lang": current_language().replace("_", "-"), "meta": _meta(data["evaluation"])}
     if kind == "units":
-        title, headers, rows = units_tables(data)[0]
+        _title, headers, rows = units_tables(data)[0]
         chart = bar_chart([(u["name"], u["completion_rate"]) for u in data["units"]])
         return env.get_template("units.html.j2").render(title=_("Unit completion rates"), headers=headers,
                                                         rows=rows, chart=chart, **common)

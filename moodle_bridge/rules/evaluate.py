@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,9 +99,7 @@ def matches(condition: Condition, cadre: CadreFacts) -> bool:
             return False
     if condition.all is not None and not all(matches(c, cadre) for c in condition.all):
         return False
-    if condition.any is not None and not any(matches(c, cadre) for c in condition.any):
-        return False
-    return True
+    return not (condition.any is not None and not any(matches(c, cadre) for c in condition.any))
 
 
 def groups_of(cadre: CadreFacts, rules: Rules) -> list[str]:

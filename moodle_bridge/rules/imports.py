@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import math
 import io
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ COLUMNS = {
 REQUIRED = ("cadre_id", "training", "start", "end")
 
 
-class ImportError_(Exception):  # noqa: N801 - "ImportError" is a builtin
+class ImportError_(Exception):
     """The file cannot be imported; ``problems`` lists every reason with its line."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -87,7 +87,7 @@ def load_rules(path: Path | str) -> LoadedRules:
         raise RulesError([f"{path}: cannot read ({exc.strerror})"]) from None
     try:
         node = yaml.compose(raw.decode("utf-8"), Loader=_TextDates)
-        data = yaml.load(raw.decode("utf-8"), Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(raw.decode("utf-8"), Loader=_TextDates)
     except UnicodeDecodeError:
         raise RulesError([f"{path}: not UTF-8 text"]) from None
     except yaml.YAMLError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select
 
@@ -16,7 +16,7 @@ def store_offline(engine: Engine, rows: list[OfflineRow], source_name: str) -> t
         known = {r.row_key for r in connection.execute(select(offline_records.c.row_key))}
         fresh = [r for r in rows if r.key not in known]
         if fresh:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             connection.execute(insert(offline_records), [
                 {"row_key": r.key, "cadre_id": r.cadre_id, "training": r.training, "organiser": r.organiser,
                  "start": r.start, "end": r.end, "days": r.days, "hours": r.hours, "leave_hours": r.leave_hours,

@@ -13,7 +13,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import structlog
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -42,7 +42,6 @@ from .ledger import Entry, postings, standing_of
 from .loader import LoadedRules
 from .model import Exemption, Rules
 from .periods import day_end, period
-
 
 log = structlog.get_logger("moodle_bridge.evaluate")
 
@@ -137,7 +136,7 @@ def exemption_key(e: Exemption) -> str:
 def store_rules_exemptions(connection: Connection, rules: Rules) -> None:
     """The rules file's exemptions go into the one exemption table (source "rules"); those removed
     from the file are withdrawn there. Imports and the review page feed the same table."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     in_file = {exemption_key(e): e for e in rules.exemptions}
     every_key = {r.key for r in connection.execute(select(exemptions.c.key))}  # imports share the key space
     stored = {r.key: r for r in connection.execute(select(exemptions).where(exemptions.c.source == "rules"))}
@@ -272,7 +271,7 @@ def _shortfalls(connection: Connection, label: str) -> dict[str, float]:
 def _post(connection: Connection, entries: list[Entry], rules_hash: str) -> None:
     if not entries:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     connection.execute(insert(credit_entries), [
         {"cadre_id": e.cadre_id, "source": e.source, "period": e.period, "hours": e.hours, "online": e.online,
          "earned_at": e.earned_at, "kind": e.kind, "reason": e.reason, "rules_hash": rules_hash,
@@ -286,7 +285,7 @@ def _report_differences(connection: Connection, differences) -> int:
         select(closing_differences).where(closing_differences.c.state.in_(("pending", "rejected"))))}
     fresh = [d for d in differences if (d.period, d.cadre_id, d.source, d.new_hours) not in known]
     if fresh:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for d in fresh:
             connection.execute(update(closing_differences).where(
                 closing_differences.c.period == d.period, closing_differences.c.cadre_id == d.cadre_id,
@@ -312,7 +311,7 @@ def _create_evaluation(connection: Connection, label: str, as_of: date, rules_ha
                        exemptions_hash: str) -> int:
     return connection.execute(insert(evaluations).values(
         period=label, as_of=as_of, rules_hash=rules_hash, exemptions_hash=exemptions_hash,
-        created_at=datetime.now(timezone.utc), counts={})).inserted_primary_key[0]
+        created_at=datetime.now(UTC), counts={})).inserted_primary_key[0]
 
 
 def _store_results(connection: Connection, evaluation_id: int, results: list[CadreResult]) -> None:

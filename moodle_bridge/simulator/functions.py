@@ -17,7 +17,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .data import (
-    GRADE_CRITERION, ROLE_IDS, SITE_COURSE_ID, Activity, CompletionRecord, Course, Enrolment, Progress, Site, User,
+    GRADE_CRITERION,
+    ROLE_IDS,
+    SITE_COURSE_ID,
+    Activity,
+    CompletionRecord,
+    Course,
+    Enrolment,
+    Progress,
+    Site,
+    User,
 )
 
 RELEASE, VERSION = "5.1+ (Build: 20251017)", "2025100600.02"

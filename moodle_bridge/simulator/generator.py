@@ -17,7 +17,17 @@ import random
 from dataclasses import dataclass
 
 from .data import (
-    Activity, ActivityCompletion, Category, Cohort, CompletionRecord, Course, Enrolment, Progress, Report, Site, User,
+    Activity,
+    ActivityCompletion,
+    Category,
+    Cohort,
+    CompletionRecord,
+    Course,
+    Enrolment,
+    Progress,
+    Report,
+    Site,
+    User,
 )
 
 YEAR_START = 1767196800  # 2026-01-01 00:00 Asia/Shanghai
@@ -133,7 +143,7 @@ def _courses(site: Site, spec: Size, rng: random.Random) -> None:
     online = spec.courses - reading
     per_category = [online // 6 + (1 if i < online % 6 else 0) for i in range(6)] + [reading]
     course_id, cmid, instance = 2, 10, 1
-    for (cat_index, (cat_name, code)), count in zip(enumerate(CATEGORIES, start=2), per_category):
+    for (cat_index, (_cat_name, code)), count in zip(enumerate(CATEGORIES, start=2), per_category, strict=False):
         for n in range(1, count + 1):
             shortname = f"{code}26-{n:03d}"
             is_reading = code == "RR"

@@ -126,7 +126,7 @@ class ReplayMoodle:
         class Handler(BaseHTTPRequestHandler):
             disable_nagle_algorithm = True  # else delayed ACKs add 40 ms to small answers
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
                 if self.path.split("?")[0] != "/webservice/rest/server.php":

@@ -16,8 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from .data import (
-    SITE_COURSE_ID, Activity, ActivityCompletion, Category, Cohort, CompletionRecord, Course,
-    Enrolment, Progress, Report, Site, User,
+    SITE_COURSE_ID,
+    Activity,
+    ActivityCompletion,
+    Category,
+    Cohort,
+    CompletionRecord,
+    Course,
+    Enrolment,
+    Progress,
+    Report,
+    Site,
+    User,
 )
 from .functions import MOODLE_COLUMNS
 from .generator import PROFILE_FIELDS
@@ -56,7 +66,7 @@ def _tables(truth: dict[str, Any]) -> dict[str, Any]:
     tables: dict[str, Any] = {"recorded_at": truth["recorded_at"]}
     for name, table in truth.items():
         if isinstance(table, dict) and "header" in table:
-            tables[name] = [dict(zip(table["header"], row)) for row in table["rows"]]
+            tables[name] = [dict(zip(table["header"], row, strict=False)) for row in table["rows"]]
     return tables
 
 

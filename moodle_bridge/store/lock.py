@@ -12,7 +12,7 @@ import os
 import secrets
 import socket
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import Engine, and_, delete, insert, select, update
@@ -48,7 +48,7 @@ class StoreLock:
         self._beat: threading.Thread | None = None
 
     def acquire(self) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         row = {"name": self.name, "holder": self.holder, "host": self.host, "pid": self.pid,
                "acquired_at": now, "heartbeat_at": now}
         try:
@@ -68,7 +68,7 @@ class StoreLock:
                 return
             here = current.host == self.host
             dead_here = here and not _alive(current.pid)
-            stale = current.heartbeat_at.replace(tzinfo=current.heartbeat_at.tzinfo or timezone.utc) < (
+            stale = current.heartbeat_at.replace(tzinfo=current.heartbeat_at.tzinfo or UTC) < (
                 row["acquired_at"] - timedelta(seconds=self.stale_after))
             # A live process on this host keeps its lock, heartbeat or not (a busy store can delay it).
             if not (dead_here or (stale and not here)):
@@ -84,8 +84,8 @@ class StoreLock:
                 with self.engine.begin() as connection:
                     connection.execute(update(locks).where(and_(locks.c.name == self.name,
                                                                 locks.c.holder == self.holder))
-                                       .values(heartbeat_at=datetime.now(timezone.utc)))
-            except Exception as exc:  # noqa: BLE001 - e.g. "database is locked": try again next beat
+                                       .values(heartbeat_at=datetime.now(UTC)))
+            except Exception as exc:
                 log.warning("lock.heartbeat_failed", lock=self.name, error=type(exc).__name__)
 
     def release(self) -> None:

@@ -4,7 +4,7 @@ transaction, so a partition's rows, its bookmark and the run's counts commit tog
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, insert, select, tuple_, update
@@ -54,7 +54,7 @@ def load_pairs(connection: Connection, table: Table, keys: list[tuple]) -> dict[
 
 
 def apply(connection: Connection, table: Table, changes: Changes, reason: str, now: datetime | None = None) -> None:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     keys = key_columns(table)
     if changes.added:
         connection.execute(insert(table), [{**row, "gone_at": None, "gone_reason": None} for row in changes.added])
@@ -95,7 +95,7 @@ def running_run(connection: Connection) -> Row | None:
 
 def start_run(connection: Connection, kind: str) -> int:
     return connection.execute(
-        insert(sync_runs).values(kind=kind, started_at=datetime.now(timezone.utc), status="running", counts={})
+        insert(sync_runs).values(kind=kind, started_at=datetime.now(UTC), status="running", counts={})
     ).inserted_primary_key[0]
 
 
@@ -111,7 +111,7 @@ def add_counts(connection: Connection, run_id: int, entity: str, counts: dict[st
 
 def finish_run(connection: Connection, run_id: int, status: str, error: str | None = None) -> None:
     connection.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
-        status=status, finished_at=datetime.now(timezone.utc), error=error))
+        status=status, finished_at=datetime.now(UTC), error=error))
 
 
 def done_partitions(connection: Connection, run_id: int) -> set[tuple[str, str]]:
@@ -122,7 +122,7 @@ def done_partitions(connection: Connection, run_id: int) -> set[tuple[str, str]]
 
 def mark_done(connection: Connection, run_id: int, entity: str, partition: str) -> None:
     connection.execute(insert(sync_partitions).values(run_id=run_id, entity=entity, partition=partition,
-                                                      done_at=datetime.now(timezone.utc)))
+                                                      done_at=datetime.now(UTC)))
 
 
 def get_state(connection: Connection, entity: str, key: str) -> Any:

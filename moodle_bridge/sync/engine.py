@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -119,7 +119,7 @@ class Sync:
     def run(self, options: SyncOptions | None = None) -> RunSummary:
         options = options or SyncOptions()
         self.options = options
-        started, requests_before = datetime.now(timezone.utc), self.client.requests_sent
+        started, requests_before = datetime.now(UTC), self.client.requests_sent
         kind = "full" if options.full else "incremental"
         self.summary = RunSummary(None, kind, dry_run=options.dry_run)
         if not options.dry_run:
@@ -156,7 +156,7 @@ class Sync:
                 self._dry_owner.close()
                 self._dry = None
             self.summary.requests = self.client.requests_sent - requests_before
-            self.summary.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+            self.summary.seconds = (datetime.now(UTC) - started).total_seconds()
             if ended and not options.dry_run:
                 with self.engine.begin() as connection:
                     mirror.finish_run(connection, self.summary.run_id, "succeeded" if self.summary.ok else "failed",
@@ -510,7 +510,7 @@ class Sync:
             return
         answers = self.client.call_many([Call("core_completion_get_course_completion_status",
                                               {"courseid": cid, "userid": uid}) for cid, uid, _ in sample])
-        checked = [(row.time_completed, a.completionstatus.time_completed) for (_, _, row), a in zip(sample, answers)
+        checked = [(row.time_completed, a.completionstatus.time_completed) for (_, _, row), a in zip(sample, answers, strict=False)
                    if isinstance(a, CourseCompletionStatus) and a.completionstatus.time_completed]
         if checked and not any(shown.first <= exact <= shown.last for shown, exact in checked):
             shown, exact = checked[0]
@@ -530,7 +530,7 @@ class Sync:
         if ambiguous:
             active = [(u, r) for u, r in ambiguous if (r.status or ("inactive" if u in inactive else "active")) == "active"]
             answers = self._completion_calls(course_id, [u for u, _ in active])
-            for (user_id, _), answer in zip(active, answers):
+            for (user_id, _), answer in zip(active, answers, strict=False):
                 if isinstance(answer, CourseCompletionStatus):
                     exact[user_id] = answer.completionstatus.time_completed
         return entries, inactive, exact, len(ambiguous) - len(exact), still_enrolled
@@ -610,7 +610,7 @@ class Sync:
                 "road": road}
 
     def _boundaries(self) -> list[int]:
-        year = datetime.now(timezone.utc).year
+        year = datetime.now(UTC).year
         return report_rows.period_starts(year - 6, year + 1, self.s.organisation_timezone, self.s.period_start)
 
     # --- roads 2 and 3: per-enrolment completion calls, batched or not ---------------------------
@@ -691,7 +691,7 @@ class Sync:
     def _completions_apply(self, connection, course_id, data) -> dict[str, Changes]:
         learners, answers = data
         fresh, resets = {}, []
-        for user_id, answer in zip(learners, answers):
+        for user_id, answer in zip(learners, answers, strict=False):
             if isinstance(answer, UNKNOWN):
                 self.summary.oddities[N_("completions unknown (enrolment no longer active)")] += 1
             elif isinstance(answer, MoodleError):
@@ -723,7 +723,7 @@ class Sync:
     def _activities_apply(self, connection, course_id, data) -> dict[str, Changes]:
         learners, answers = data
         fresh, resets = {}, []
-        for user_id, answer in zip(learners, answers):
+        for user_id, answer in zip(learners, answers, strict=False):
             if isinstance(answer, UNKNOWN):
                 continue  # keep the last known
             if isinstance(answer, MoodleError):
@@ -831,7 +831,7 @@ class Sync:
 
     def sync_grades(self) -> None:
         courses = self._courses()
-        now = datetime.now(timezone.utc).timestamp()
+        now = datetime.now(UTC).timestamp()
         max_age = self.s.grades_max_age_days * 86400
         with self._connection() as connection:
             due = [c["id"] for c in courses if self.options.full

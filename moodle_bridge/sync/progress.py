@@ -31,7 +31,8 @@ class LogProgress(Progress):
 
 class RichProgress(Progress):
     def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bars
 
         self._bars = Bars(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), transient=False)

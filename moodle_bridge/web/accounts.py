@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -53,7 +53,7 @@ def add(engine: Engine, username: str, password: str, role: str, units: list[str
             raise AccountError(f"{username} exists already")
         connection.execute(insert(staff_accounts).values(
             username=username, password_hash=HASHER.hash(password), role=role, units=sorted(set(units)),
-            language=language, disabled=False, failed_logins=0, created_at=datetime.now(timezone.utc)))
+            language=language, disabled=False, failed_logins=0, created_at=datetime.now(UTC)))
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
@@ -81,13 +81,13 @@ def listing(engine: Engine) -> list[dict]:
 
 def authenticate(engine: Engine, username: str, password: str) -> Staff | None:
     """The account, or None (wrong name or password, disabled, or locked after repeated failures)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as connection:
         row = connection.execute(select(staff_accounts).where(staff_accounts.c.username == username)).first()
         if row is None:
             HASHER.hash(password)  # same time as a real check: do not reveal which names exist
             return None
-        locked = row.locked_until and row.locked_until.replace(tzinfo=row.locked_until.tzinfo or timezone.utc) > now
+        locked = row.locked_until and row.locked_until.replace(tzinfo=row.locked_until.tzinfo or UTC) > now
         if row.disabled or locked:
             return None
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ class ReviewApp:
     def audit(self, staff: str, action: str, target: str | None = None, **detail: Any) -> None:
         with self.engine.begin() as connection:
             connection.execute(insert(audit_log).values(staff=staff, action=action, target=target, detail=detail,
-                                                        at=datetime.now(timezone.utc)))
+                                                        at=datetime.now(UTC)))
 
     def latest(self) -> dict | None:
         with self.engine.connect() as connection:
@@ -166,11 +166,11 @@ class ReviewApp:
         with self.engine.connect() as connection:
             last_sync = connection.execute(select(sync_runs.c.finished_at).where(sync_runs.c.status == "succeeded")
                                            .order_by(sync_runs.c.id.desc())).scalar()
-        now = datetime.now(timezone.utc)
-        stale_sync = last_sync is None or (now - last_sync.replace(tzinfo=last_sync.tzinfo or timezone.utc)
+        now = datetime.now(UTC)
+        stale_sync = last_sync is None or (now - last_sync.replace(tzinfo=last_sync.tzinfo or UTC)
                                           ).total_seconds() > self.stale_hours * 3600
         stale_evaluation = evaluation is None or (now - evaluation["created_at"].replace(
-            tzinfo=evaluation["created_at"].tzinfo or timezone.utc)).total_seconds() > self.stale_hours * 3600
+            tzinfo=evaluation["created_at"].tzinfo or UTC)).total_seconds() > self.stale_hours * 3600
         chart = bar_chart([(u["name"], u["rate"]) for u in units]) if units else ""
         return self.render(request, "dashboard.html.j2", staff, evaluation=evaluation, units=units, kinds=kinds,
                            chart=chart, last_sync=last_sync, stale_sync=stale_sync, stale_evaluation=stale_evaluation)
@@ -264,7 +264,7 @@ class ReviewApp:
         staff = self.staff(request)
         cadre = self._cadre(staff, request.path_params["cadre_id"], self.latest())
         kind = form.get("action", "")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         detail: dict[str, Any] = {}
         with self.engine.begin() as connection:
             if kind == "excuse":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import responses
 
 from moodle_bridge.cli import main
@@ -15,7 +17,7 @@ def _required_course_id(moodle) -> int:
 
 
 def test_enrol_required_dry_run_then_apply_then_nothing(site_dir):  # noqa: F811
-    path, moodle, runner = site_dir
+    _path, moodle, runner = site_dir
     course = _required_course_id(moodle)
     lacking = [u.id for u in moodle.site.users.values() if u.idnumber.startswith("CD26")
                and (course, u.id) not in moodle.site.enrolments and not u.suspended][:1]
@@ -49,7 +51,7 @@ def test_enrol_required_dry_run_then_apply_then_nothing(site_dir):  # noqa: F811
 def test_an_enrolment_moodle_does_not_show_is_unconfirmed(site_dir, monkeypatch):  # noqa: F811
     from moodle_bridge.simulator import functions
 
-    path, moodle, runner = site_dir
+    _path, moodle, runner = site_dir
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     monkeypatch.setitem(functions.HANDLERS, "enrol_manual_enrol_users", lambda ctx, args: None)  # accepted, not done
     with responses.RequestsMock() as mock:
@@ -59,7 +61,7 @@ def test_an_enrolment_moodle_does_not_show_is_unconfirmed(site_dir, monkeypatch)
 
 
 def test_notify_dry_run_then_apply_never_twice_within_the_interval(site_dir):  # noqa: F811
-    path, moodle, runner = site_dir
+    _path, moodle, runner = site_dir
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     dry = invoke(runner, "notify")
     assert "planned (dry run)" in dry and not moodle.site.messages
@@ -76,7 +78,7 @@ def test_notify_dry_run_then_apply_never_twice_within_the_interval(site_dir):  #
 
 
 def test_profile_hours_confirmed_by_reading_back_and_unconfirmed_for_a_missing_field(site_dir):  # noqa: F811
-    path, moodle, runner = site_dir
+    _path, moodle, runner = site_dir
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     moodle.site.profile_field_names["credited_hours"] = "Credited hours"  # the site has this field
     with responses.RequestsMock() as mock:
@@ -110,7 +112,7 @@ def test_the_demo_writes_reports_and_a_dry_run_of_the_actions(tmp_path, monkeypa
 
 
 def test_messages_queued_on_the_review_page_are_sent_by_notify(site_dir):  # noqa: F811
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import sqlalchemy as sa
 
@@ -121,7 +123,7 @@ def test_messages_queued_on_the_review_page_are_sent_by_notify(site_dir):  # noq
     engine = sa.create_engine(f"sqlite:///{path}/store.db")
     with engine.begin() as c:
         c.execute(sa.insert(message_queue).values(cadre_id="CD260001", user_id=6, text="Please see me about the course",
-                                                  queued_by="wang", queued_at=datetime.now(timezone.utc)))
+                                                  queued_by="wang", queued_at=datetime.now(UTC)))
     with responses.RequestsMock() as mock:
         moodle.mount(mock)
         invoke(runner, "notify", "--apply")

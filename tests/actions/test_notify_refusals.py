@@ -3,8 +3,8 @@ says how many and what to configure; once the role is fixed, the refused cadres 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import responses
+import sqlalchemy as sa
 
 from moodle_bridge.actions.notify import summary
 from moodle_bridge.simulator.messaging import SENDMESSAGE, messaging

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from moodle_bridge.reports import data, render
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
 
-NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
 # (cadre, unit code, unit name, status, online, offline) -- the previous evaluation had B compliant too
 CURRENT = [("A", "U1", "Datang Town", "non_compliant", 74, 15), ("B", "U1", "Datang Town", "compliant", 60, 40),
            ("C", "U2", "=HYPERLINK(\"x\")", "at_risk", 60, 0), ("D", "U2", "=HYPERLINK(\"x\")", "exempt", 0, 0),
@@ -77,7 +77,7 @@ def test_csv_has_a_bom_and_neutralises_formulas(engine, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Unit code", "Unit", "Cadres"]
-    assert ["U2", "'=HYPERLINK(\"x\")", "3"] == rows[2][:3] or ["U2", "'=HYPERLINK(\"x\")", "3"] in [r[:3] for r in rows]
+    assert rows[2][:3] == ["U2", "'=HYPERLINK(\"x\")", "3"] or ["U2", "'=HYPERLINK(\"x\")", "3"] in [r[:3] for r in rows]
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 

@@ -110,7 +110,7 @@ def test_a_bad_import_imports_nothing(site_dir):
 
 
 def test_a_closed_period_reports_differences_instead_of_changing(site_dir):
-    path, moodle, runner = site_dir
+    _path, moodle, runner = site_dir
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     invoke(runner, "period", "close", "2026")
     completed = sorted(k for k, p in moodle.site.progress.items() if p.timecompleted
@@ -196,7 +196,7 @@ def test_evaluating_in_chunks_gives_what_one_chunk_gives(site_dir):
 
 
 def test_make_up_after_a_shortfall_needs_the_previous_period_evaluated(site_dir):
-    path, _moodle, runner = site_dir
+    _path, _moodle, runner = site_dir
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     first = json.loads(invoke(runner, "flags", "--format", "json", "--kind", "makeup_due"))
     assert first == []  # nobody evaluated 2025: no shortfall is known

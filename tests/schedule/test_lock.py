@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,7 @@ def test_a_second_process_cannot_take_the_lock_until_the_holder_dies(db_url):
 def test_a_holder_on_another_host_is_taken_over_only_when_its_heartbeat_is_stale(db_url):
     engine = connect(db_url)
     upgrade(engine)
-    fresh = datetime.now(timezone.utc)
+    fresh = datetime.now(UTC)
     with engine.begin() as c:
         c.execute(sa.insert(locks).values(name="pipeline", holder="elsewhere:1:x", host="elsewhere", pid=1,
                                           acquired_at=fresh, heartbeat_at=fresh))
@@ -60,7 +60,7 @@ def test_a_live_holder_on_this_host_keeps_the_lock_even_with_a_stale_heartbeat(d
 
     engine = connect(db_url)
     upgrade(engine)
-    old = datetime.now(timezone.utc) - timedelta(hours=2)
+    old = datetime.now(UTC) - timedelta(hours=2)
     with engine.begin() as c:  # this very process is alive: its lock is not abandoned
         c.execute(sa.insert(locks).values(name="pipeline", holder="busy", host=socket.gethostname(),
                                           pid=os.getpid(), acquired_at=old, heartbeat_at=old))

@@ -35,7 +35,7 @@ def test_invalid_parameters_are_refused_like_moodle(fields, debuginfo):
 def test_unknown_record_and_missing_capability():
     sim = SimulatedMoodle(generate("small"))
     assert ask(sim, "core_enrol_get_enrolled_users", courseid="999999")["errorcode"] == "invalidrecordunknown"
-    status, _h, body = sim.handle([("wstoken", "nocap-token"), ("moodlewsrestformat", "json"),
+    _status, _h, body = sim.handle([("wstoken", "nocap-token"), ("moodlewsrestformat", "json"),
                                    ("wsfunction", "core_user_get_users_by_field"), ("field", "id"), ("values[0]", "6")])
     assert json.loads(body) == []  # hidden, not refused: only doctor's probes notice
 

@@ -95,7 +95,7 @@ def differences(recorded: Any, simulated: Any, excuses: Excuses, path: str = "",
     if isinstance(recorded, list) and isinstance(simulated, list):
         problems = [] if len(recorded) == len(simulated) else [
             f"{where}: {len(recorded)} items recorded, {len(simulated)} simulated"]
-        for index, (mine, theirs) in enumerate(zip(recorded, simulated)):
+        for index, (mine, theirs) in enumerate(zip(recorded, simulated, strict=False)):
             problems += differences(mine, theirs, excuses, path + "[]", f"{where}[{index}]")
         return problems
     if how not in (None, UNORDERED) and isinstance(recorded, str) and isinstance(simulated, str):
@@ -127,7 +127,7 @@ def batch_differences(params: dict[str, str], recorded: Any, simulated: Any) -> 
     mine, theirs = recorded["responses"], simulated["responses"]
     if len(mine) != len(theirs):
         problems.append(f"$.responses: {len(mine)} answers recorded, {len(theirs)} simulated")
-    for index, (one, other) in enumerate(zip(mine, theirs)):
+    for index, (one, other) in enumerate(zip(mine, theirs, strict=False)):
         function = params[f"requests[{index}][function]"]
         for key in sorted(set(one) | set(other)):
             left, right = one.get(key), other.get(key)

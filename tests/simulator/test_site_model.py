@@ -66,7 +66,7 @@ def test_generated_reports_and_completion_status_show_the_shapes_as_moodle_does(
     report = _ask(moodle, "core_reportbuilder_retrieve_report", reportid=4, page=0, perpage=5000)
     assert report["data"]["headers"] == ["Course ID number", "ID number", "Completed", "Time completed", "Status",
                                          "Time started", "Time ended", "Grade"]
-    assert GRADE_REPORT == site.reports[4].columns
+    assert site.reports[4].columns == GRADE_REPORT
     rows = {(r["columns"][0], r["columns"][1]): r["columns"] for r in report["data"]["rows"]}
     for (courseid, userid), enrolment in site.enrolments.items():
         course, user = site.courses[courseid], site.users[userid]

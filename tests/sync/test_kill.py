@@ -3,7 +3,6 @@ one clean full sync ends: no duplicates, nothing lost."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess

@@ -47,7 +47,7 @@ def tables(snapshot: str) -> dict[str, Any]:
     result: dict[str, Any] = {"recorded_at": truth["recorded_at"], "counts": truth["counts"]}
     for name, table in truth.items():
         if isinstance(table, dict) and "header" in table:
-            result[name] = [dict(zip(table["header"], row)) for row in table["rows"]]
+            result[name] = [dict(zip(table["header"], row, strict=False)) for row in table["rows"]]
     return result
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from moodle_bridge.store import connect, upgrade
@@ -24,7 +23,7 @@ from moodle_bridge.web import accounts
 from moodle_bridge.web.app import create_app
 
 PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
 CADRES = [("A1", "U1", "Unit One", "Alice <b>Wang</b>"), ("A2", "U1", "Unit One", "<script>alert(1)</script>"),
           ("B1", "U2", "Unit Two", "Bob Li"), ("B2", "U2", "Unit Two", "=cmd|' /C calc'!A0")]
 
@@ -105,7 +104,7 @@ def test_every_route_has_an_anonymous_an_other_unit_and_an_admin_case(app_engine
 @pytest.mark.parametrize("route", sorted(CASES))
 @pytest.mark.parametrize("caller", sorted(CALLERS))
 def test_route_access(app_engine, route, caller):
-    app, engine = app_engine
+    app, _engine = app_engine
     method, path, expected = CASES[route][caller]
     client = client_for(app, CALLERS[caller])
     if method == "GET":
