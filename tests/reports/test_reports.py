@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from moodle_bridge.cli_reports import write_report
+from moodle_bridge.services.report_files import write_report
 from moodle_bridge.i18n import set_language
 from moodle_bridge.reports import data, render
 from moodle_bridge.store import connect, upgrade

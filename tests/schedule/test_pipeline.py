@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from moodle_bridge.cli import main
 from moodle_bridge.config import Settings
-from moodle_bridge.pipeline import run_pipeline
+from moodle_bridge.services.pipeline import run_pipeline
 from moodle_bridge.simulator.generator import generate
 from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store import connect, upgrade

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
 
-from .config import Settings
-from .store.lock import Locked, StoreLock
-from .store.schema import pipeline_runs, sync_runs
+from ..config import Settings
+from ..store.lock import Locked, StoreLock
+from ..store.schema import pipeline_runs, sync_runs
 
 
 def _save(engine: Engine, run_id: int, **values) -> None:
@@ -25,7 +25,7 @@ def _save(engine: Engine, run_id: int, **values) -> None:
 
 def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
                  stop: threading.Event | None = None) -> dict:
-    from .sync.engine import StopRequested
+    from ..sync.engine import StopRequested
 
     stop = stop or threading.Event()
     now = datetime.now(UTC)
@@ -74,7 +74,7 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
 
 def _steps(settings: Settings, engine: Engine, stop: threading.Event):
     def sync():
-        from .sync import Sync
+        from ..sync import Sync
         from .wiring import make_client
 
         with make_client(settings) as client:
@@ -84,9 +84,9 @@ def _steps(settings: Settings, engine: Engine, stop: threading.Event):
         return {"requests": summary.requests, **{k: dict(v) for k, v in summary.counts.items()}}
 
     def evaluate():
-        from .rules.loader import load_rules
-        from .rules.periods import period_of
-        from .rules.run import evaluate as run
+        from ..rules.loader import load_rules
+        from ..rules.periods import period_of
+        from ..rules.run import evaluate as run
 
         loaded = load_rules(settings.rules.file)
         today = datetime.now(ZoneInfo(loaded.rules.organisation.timezone)).date()
@@ -95,7 +95,7 @@ def _steps(settings: Settings, engine: Engine, stop: threading.Event):
         return {"evaluation": result.evaluation_id, "flags": result.flags, "posted": result.posted, **result.statuses}
 
     def reports():
-        from .cli_reports import write_report
+        from .report_files import write_report
 
         folder = settings.schedule.reports_folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,7 @@ def _steps(settings: Settings, engine: Engine, stop: threading.Event):
         return {"files": len(written)}
 
     def actions():
-        from .actions import enrol, notify
+        from ..actions import enrol, notify
         from .wiring import make_client
 
         with make_client(settings) as client:

@@ -10,9 +10,10 @@ import structlog
 from rich.console import Console
 from rich.table import Table
 
-from .cli import EXIT_USAGE, Context, _store, main
-from .config import ConfigError
-from .i18n import _
+from ..config import ConfigError
+from ..i18n import _
+from .context import Context, config_error
+from .root import main
 
 log = structlog.get_logger("moodle_bridge.web")
 
@@ -25,15 +26,14 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     """Serve the review page for organisation staff."""
     import uvicorn
 
-    from .web.app import create_app
+    from ..web.app import create_app
 
     settings = obj.settings()
-    engine = _store(settings)
+    engine = obj.store()
     try:
         secret = settings.web.resolve_secret()
     except ConfigError as exc:
-        click.echo(_("Configuration error: {error}").format(error=exc), err=True)
-        sys.exit(EXIT_USAGE)
+        raise config_error(exc)
     if secret is None:
         log.warning("web.ephemeral_session_key", advice="set MOODLE_BRIDGE_WEB__SECRET_KEY or web.secret_key_file")
         secret = secrets.token_urlsafe(48)
@@ -62,11 +62,11 @@ def _password(value: str | None) -> str:
 def staff_add(obj: Context, username: str, role: str, units: tuple[str, ...], language: str | None,
               password_stdin: bool) -> None:
     """Add an account: admin (every unit) or reviewer (the units given)."""
-    from .web import accounts
+    from ..web import accounts
 
     password = _password(sys.stdin.readline().rstrip("\n") if password_stdin else None)
     try:
-        accounts.add(_store(obj.settings()), username, password, role, list(units), language)
+        accounts.add(obj.store(), username, password, role, list(units), language)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(_("Account {name} added ({role}).").format(name=username, role=role))
@@ -76,12 +76,12 @@ def staff_add(obj: Context, username: str, role: str, units: tuple[str, ...], la
 @click.pass_obj
 def staff_list(obj: Context) -> None:
     """The accounts."""
-    from .web import accounts
+    from ..web import accounts
 
     table = Table()
     for header in (_("Name"), _("Role"), _("Units"), _("Language"), _("Disabled"), _("Locked until")):
         table.add_column(header)
-    for a in accounts.listing(_store(obj.settings())):
+    for a in accounts.listing(obj.store()):
         table.add_row(a["username"], a["role"], ", ".join(a["units"]) or "*", a["language"] or "-",
                       _("yes") if a["disabled"] else _("no"), str(a["locked_until"] or "-"))
     Console().print(table)
@@ -92,10 +92,10 @@ def staff_list(obj: Context) -> None:
 @click.pass_obj
 def staff_disable(obj: Context, username: str) -> None:
     """Disable an account (it can no longer sign in)."""
-    from .web import accounts
+    from ..web import accounts
 
     try:
-        accounts.disable(_store(obj.settings()), username)
+        accounts.disable(obj.store(), username)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(_("Account {name} disabled.").format(name=username))
@@ -107,11 +107,11 @@ def staff_disable(obj: Context, username: str) -> None:
 @click.pass_obj
 def staff_set_password(obj: Context, username: str, password_stdin: bool) -> None:
     """Set a new password (and lift a lock-out)."""
-    from .web import accounts
+    from ..web import accounts
 
     password = _password(sys.stdin.readline().rstrip("\n") if password_stdin else None)
     try:
-        accounts.set_password(_store(obj.settings()), username, password)
+        accounts.set_password(obj.store(), username, password)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(_("Password of {name} set.").format(name=username))

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 
-from .i18n import N_, _, translated
-from .store.schema import MIRROR_TABLES, sync_runs
-from .sync.engine import RunSummary, summary_lines
+from ..i18n import N_, _, translated
+from ..store.schema import MIRROR_TABLES, sync_runs
+from ..sync.engine import RunSummary, summary_lines
 
 # Words stored in runs, shown translated.
 WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed")]

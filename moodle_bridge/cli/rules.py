@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,13 +11,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, insert, select, update
 
-from .cli import EXIT_NOT_READY, EXIT_USAGE, Context, _store, main
-from .i18n import N_, _, translated
-from .reports.cells import WORKBOOK_OPTIONS, safe_cell
+from ..i18n import N_, _, translated
+from ..reports.cells import WORKBOOK_OPTIONS
+from .context import EXIT_USAGE, Context
+from .root import main
 
 
 def _rules(obj: Context, path: Path | None):
-    from .rules.loader import RulesError, load_rules
+    from ..rules.loader import RulesError, load_rules
 
     target = path or obj.settings().rules.file
     try:
@@ -45,7 +43,7 @@ def rules() -> None:
 @click.pass_obj
 def rules_check(obj: Context, path: Path) -> None:
     """Validate a rules file and say, in plain words, what it will do."""
-    from .rules.describe import describe
+    from ..rules.describe import describe
 
     loaded = _rules(obj, path)
     for line in describe(loaded.rules):
@@ -63,11 +61,11 @@ def rules_check(obj: Context, path: Path) -> None:
 @click.pass_obj
 def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None) -> None:
     """Post credits to the ledger and evaluate every cadre against the rules."""
-    from .rules.periods import period_of
-    from .rules.run import evaluate as run_evaluation
+    from ..rules.periods import period_of
+    from ..rules.run import evaluate as run_evaluation
 
     loaded = _rules(obj, rules_path)
-    engine = _store(obj.settings())
+    engine = obj.store()
     from zoneinfo import ZoneInfo
 
     day = as_of.date() if as_of else datetime.now(ZoneInfo(loaded.rules.organisation.timezone)).date()
@@ -91,106 +89,6 @@ STATUS_LABELS = {"compliant": N_("compliant"), "on_track": N_("on track"), "at_r
                  "non_compliant": N_("non-compliant"), "exempt": N_("exempt"), "suspended": N_("suspended")}
 
 
-# --- flags ---------------------------------------------------------------------------------------
-
-
-def _latest_evaluations(connection, count: int = 2):
-    from .store.schema import evaluations
-
-    return [r.id for r in connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc()).limit(count))]
-
-
-def flag_rows(connection, evaluation_id: int, unit=None, group=None, kind=None) -> list[dict]:
-    from .rules.evaluate import FLAG_KINDS
-    from .store.schema import evaluation_flags, evaluation_results
-
-    results = {r.cadre_id: r for r in connection.execute(
-        select(evaluation_results).where(evaluation_results.c.evaluation_id == evaluation_id))}
-    rows = []
-    for f in connection.execute(select(evaluation_flags).where(evaluation_flags.c.evaluation_id == evaluation_id)
-                                .order_by(evaluation_flags.c.id)):
-        cadre = results[f.cadre_id]
-        if (unit and unit not in (cadre.unit_code, cadre.unit_name)) or (group and f.group_name != group) or (
-                kind and f.kind != kind):
-            continue
-        rows.append({"cadre_id": f.cadre_id, "name": cadre.name, "unit": cadre.unit_name, "unit_code": cadre.unit_code,
-                     "status": cadre.status, "flag": translated(FLAG_KINDS[f.kind]), "kind": f.kind,
-                     "group": f.group_name, "rule": f.rule, "evidence": f.evidence})
-    return rows
-
-
-def _evidence_text(evidence: dict) -> str:
-    return "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in evidence.items())
-
-
-@main.command()
-@click.option("--unit", help="Only this unit (code or name).")
-@click.option("--group", help="Only this group of the rules.")
-@click.option("--kind", help="Only this kind of flag, e.g. insufficient_hours.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table")
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file.")
-@click.option("--diff", is_flag=True, help="Flags new and resolved since the previous evaluation.")
-@click.pass_obj
-def flags(obj: Context, unit, group, kind, fmt, output, diff) -> None:
-    """The flagged cadres of the latest evaluation."""
-    engine = _store(obj.settings())
-    with engine.connect() as connection:
-        latest = _latest_evaluations(connection)
-        if not latest:
-            click.echo(_("No evaluation yet: run `moodle-bridge evaluate`."), err=True)
-            sys.exit(EXIT_NOT_READY)
-        rows = flag_rows(connection, latest[0], unit, group, kind)
-        if diff:
-            before = flag_rows(connection, latest[1], unit, group, kind) if len(latest) > 1 else []
-            key = lambda r: (r["cadre_id"], r["kind"], r["rule"])  # noqa: E731
-            now_keys, old_keys = {key(r) for r in rows}, {key(r) for r in before}
-            rows = ([{**r, "change": "new"} for r in rows if key(r) not in old_keys]
-                    + [{**r, "change": "resolved"} for r in before if key(r) not in now_keys])
-    columns = (["change"] if diff else []) + ["cadre_id", "name", "unit", "status", "flag", "rule", "evidence"]
-    headers = {"change": _("Change"), "cadre_id": _("Cadre ID"), "name": _("Name"), "unit": _("Unit"),
-               "status": _("Status"), "flag": _("Flag"), "rule": _("Rule"), "evidence": _("Evidence")}
-    table_rows = [[translated(STATUS_LABELS[r["status"]]) if c == "status" else
-                   _evidence_text(r["evidence"]) if c == "evidence" else r.get(c, "") for c in columns] for r in rows]
-    if fmt == "json":
-        text = json.dumps(rows, ensure_ascii=False, indent=2)
-        _emit(text.encode(), output)
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([headers[c] for c in columns])
-        writer.writerows([[safe_cell(v) for v in row] for row in table_rows])
-        _emit(buffer.getvalue().encode("utf-8-sig"), output)  # the BOM: spreadsheet programs then read Chinese right
-    elif fmt == "xlsx":
-        if output is None:
-            raise click.UsageError(_("--format xlsx needs --output FILE"))
-        import xlsxwriter
-
-        book = xlsxwriter.Workbook(str(output), WORKBOOK_OPTIONS)
-        sheet = book.add_worksheet(_("Flags")[:31])
-        sheet.write_row(0, 0, [headers[c] for c in columns], book.add_format({"bold": True}))
-        for n, row in enumerate(table_rows, start=1):
-            sheet.write_row(n, 0, [safe_cell(v) for v in row])
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(1, len(table_rows)), len(columns) - 1)
-        book.close()
-    else:
-        table = Table(title=_("Flagged cadres ({n})").format(n=len(rows)))
-        for c in columns:
-            table.add_column(headers[c], overflow="fold")
-        for row in table_rows:
-            table.add_row(*[str(v) for v in row])
-        console = Console(file=output.open("w", encoding="utf-8") if output else None)
-        console.print(table)
-
-
-def _emit(data: bytes, output: Path | None) -> None:
-    if output:
-        output.write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-
-
 # --- credits -------------------------------------------------------------------------------------
 
 
@@ -204,7 +102,7 @@ def credits() -> None:
 @click.option("--lang", "language", type=click.Choice(["en", "zh_CN"]), default="en", help="Header language.")
 def credits_template(output: Path, language: str) -> None:
     """Write an empty offline-training file (CSV or .xlsx) with the columns the import reads."""
-    from .rules.imports import template_header
+    from ..rules.imports import template_header
 
     header = template_header(language)
     if output.suffix.lower() == ".xlsx":
@@ -223,8 +121,8 @@ def credits_template(output: Path, language: str) -> None:
 @click.pass_obj
 def credits_import(obj: Context, path: Path) -> None:
     """Import offline training (CSV or Excel). Any bad row: nothing is imported."""
-    from .rules.imports import ImportError_, parse_offline
-    from .rules.records import store_offline
+    from ..rules.imports import ImportError_, parse_offline
+    from ..rules.records import store_offline
 
     try:
         rows = parse_offline(path)
@@ -233,7 +131,7 @@ def credits_import(obj: Context, path: Path) -> None:
         for problem in exc.problems:
             click.echo("  " + problem, err=True)
         sys.exit(EXIT_USAGE)
-    new, known = store_offline(_store(obj.settings()), rows, path.name)
+    new, known = store_offline(obj.store(), rows, path.name)
     click.echo(_("{new} rows imported, {known} already imported before.").format(new=new, known=known))
 
 
@@ -242,9 +140,9 @@ def credits_import(obj: Context, path: Path) -> None:
 @click.pass_obj
 def credits_show(obj: Context, cadre_id: str) -> None:
     """A cadre's ledger: every entry with its source."""
-    from .store.schema import credit_entries
+    from ..store.schema import credit_entries
 
-    engine = _store(obj.settings())
+    engine = obj.store()
     with engine.connect() as connection:
         entries = connection.execute(select(credit_entries).where(credit_entries.c.cadre_id == cadre_id)
                                      .order_by(credit_entries.c.id)).fetchall()
@@ -271,11 +169,11 @@ def credits_show(obj: Context, cadre_id: str) -> None:
 @click.pass_obj
 def credits_adjust(obj: Context, cadre_id: str, hours: float, reason: str, label: str, online: bool) -> None:
     """Add (or, negative, remove) hours by hand, with a reason."""
-    from .rules.periods import period
-    from .store.schema import credit_entries
+    from ..rules.periods import period
+    from ..store.schema import credit_entries
 
     loaded = _rules(obj, None)
-    engine = _store(obj.settings())
+    engine = obj.store()
     with engine.begin() as connection:
         number = (connection.execute(select(func.count()).select_from(credit_entries)
                                      .where(credit_entries.c.kind == "adjustment")).scalar() or 0) + 1
@@ -293,9 +191,9 @@ def credits_adjust(obj: Context, cadre_id: str, hours: float, reason: str, label
 @click.pass_obj
 def credits_withdraw(obj: Context, row_id: int, reason: str) -> None:
     """Withdraw an imported offline row; the next evaluation reverses what it earned."""
-    from .store.schema import offline_records
+    from ..store.schema import offline_records
 
-    engine = _store(obj.settings())
+    engine = obj.store()
     with engine.begin() as connection:
         done = connection.execute(update(offline_records).where(
             offline_records.c.id == row_id, offline_records.c.withdrawn_at.is_(None)).values(
@@ -320,8 +218,8 @@ def exemptions_import(obj: Context, path: Path) -> None:
     """Import exemptions: CSV with cadre id, reason, from, to, effect (full or prorate)."""
     import hashlib
 
-    from .rules.imports import read_table
-    from .store.schema import exemptions as table
+    from ..rules.imports import read_table
+    from ..store.schema import exemptions as table
 
     rows, problems = [], []
     body = read_table(path)
@@ -342,7 +240,7 @@ def exemptions_import(obj: Context, path: Path) -> None:
         for problem in problems or [f"{path}: empty"]:
             click.echo("  " + problem, err=True)
         sys.exit(EXIT_USAGE)
-    engine = _store(obj.settings())
+    engine = obj.store()
     with engine.begin() as connection:
         known = {r.key for r in connection.execute(select(table.c.key))}
         now = datetime.now(UTC)
@@ -368,9 +266,9 @@ def period() -> None:
 @click.pass_obj
 def period_close(obj: Context, label: str) -> None:
     """Certify a period's results: later changes are reported, not applied."""
-    from .store.schema import evaluations, period_closures
+    from ..store.schema import evaluations, period_closures
 
-    engine = _store(obj.settings())
+    engine = obj.store()
     with engine.begin() as connection:
         if connection.execute(select(period_closures).where(period_closures.c.period == label)).first():
             raise click.ClickException(_("Period {period} is already closed.").format(period=label))
@@ -390,9 +288,9 @@ def period_close(obj: Context, label: str) -> None:
 @click.pass_obj
 def period_differences(obj: Context, label: str | None) -> None:
     """Changes found after closing (a Moodle reset, a rules edit), waiting for a decision."""
-    from .store.schema import closing_differences
+    from ..store.schema import closing_differences
 
-    engine = _store(obj.settings())
+    engine = obj.store()
     query = select(closing_differences).order_by(closing_differences.c.id)
     if label:
         query = query.where(closing_differences.c.period == label)
@@ -416,9 +314,9 @@ DIFFERENCE_STATES = {"pending": N_("waiting"), "accepted": N_("accepted"), "reje
 @click.pass_obj
 def period_decide(obj: Context, difference_id: int, decision: str) -> None:
     """Accept a difference (the ledger of the closed period changes) or reject it (it stays certified)."""
-    from .store.schema import closing_differences, credit_entries
+    from ..store.schema import closing_differences, credit_entries
 
-    engine = _store(obj.settings())
+    engine = obj.store()
     now = datetime.now(UTC)
     with engine.begin() as connection:
         row = connection.execute(select(closing_differences).where(

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import click
 from rich.console import Console
 
-from .cli import Context, main
-from .i18n import _
+from ..i18n import _
+from .context import Context
+from .root import main
 
-EXAMPLE_RULES = Path(__file__).resolve().parent / "templates" / "rules.example.yaml"
+EXAMPLE_RULES = Path(__file__).resolve().parent.parent / "templates" / "rules.example.yaml"
 
 
 DEMO_FIGURES = {"{kind: min_hours, hours: 90}": "{kind: min_hours, hours: 40}",
@@ -36,7 +37,7 @@ def _demo_rules(path: Path) -> None:
 
 def _offline_training(site, path: Path) -> int:
     """A realistic offline-training file for about a tenth of the cadres (deterministic)."""
-    from .rules.imports import template_header
+    from ..rules.imports import template_header
 
     rng = random.Random(7)
     cadres = sorted(u.idnumber for u in site.users.values() if u.idnumber.startswith("CD") and not u.deleted)
@@ -63,19 +64,19 @@ def _offline_training(site, path: Path) -> int:
 @click.pass_obj
 def demo(obj: Context, size: str, folder: Path) -> None:
     """Run everything against a simulated county Moodle on 127.0.0.1 and write the results."""
-    from .cli_reports import write_report
-    from .config import Settings
-    from .rules.imports import parse_offline
-    from .rules.loader import load_rules
-    from .rules.records import store_offline
-    from .rules.run import evaluate
-    from .simulator.generator import generate
-    from .simulator.server import SimulatedMoodle
-    from .store import connect, upgrade
-    from .sync import Sync, SyncOptions
-    from .sync.progress import for_terminal
+    from ..config import Settings
+    from ..rules.imports import parse_offline
+    from ..rules.loader import load_rules
+    from ..rules.records import store_offline
+    from ..rules.run import evaluate
+    from ..services.report_files import write_report
+    from ..services.wiring import make_client
+    from ..simulator.generator import generate
+    from ..simulator.server import SimulatedMoodle
+    from ..store import connect, upgrade
+    from ..sync import Sync, SyncOptions
+    from ..sync.progress import for_terminal
     from .sync_render import render_summary
-    from .wiring import make_client
 
     console = Console()
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,7 +116,7 @@ def demo(obj: Context, size: str, folder: Path) -> None:
     for kind in ("units", "flagged"):
         for fmt in ("html", "csv", "xlsx"):
             written.append(write_report(engine, kind, fmt, folder / f"{kind}.{fmt}"))
-    from .reports.plain import status_label
+    from ..reports.plain import status_label
 
     example = _first_flagged(engine)
     if example:
@@ -135,7 +136,7 @@ def demo(obj: Context, size: str, folder: Path) -> None:
 def _first_flagged(engine) -> str | None:
     from sqlalchemy import select
 
-    from .store.schema import evaluation_flags
+    from ..store.schema import evaluation_flags
 
     with engine.connect() as connection:
         return connection.execute(select(evaluation_flags.c.cadre_id).order_by(evaluation_flags.c.id)).scalar()
@@ -145,7 +146,7 @@ def _dry_run_actions(engine, path: Path) -> Path:
     """What enrol-required and notify would do, written down; nothing is sent (a dry run)."""
     import json
 
-    from .actions import enrol, notify
+    from ..actions import enrol, notify
 
     enrolments = enrol.apply(engine, None, enrol.plan(engine), dry_run=True)
     messages = notify.plan(engine, 7)

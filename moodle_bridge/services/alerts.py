@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 import structlog
 
-from .config import Settings
+from ..config import Settings
 
 log = structlog.get_logger("moodle_bridge.alerts")
 

@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from .cli import EXIT_NOT_READY, Context, _store, main
-from .i18n import _
+from ..i18n import _
+from .context import EXIT_NOT_READY, Context
+from .root import main
 
 log = structlog.get_logger("moodle_bridge.scheduler")
 
@@ -36,10 +37,10 @@ def _stop_on_signals(stop: threading.Event, also=None) -> None:
 @click.pass_obj
 def pipeline(obj: Context) -> None:
     """Run the pipeline once now: sync, evaluate, reports (and actions, if configured)."""
-    from .pipeline import run_pipeline
+    from ..services.pipeline import run_pipeline
 
     settings = obj.settings()
-    engine = _store(settings)
+    engine = obj.store()
     stop = threading.Event()
     _stop_on_signals(stop)
     result = run_pipeline(settings, engine, "manual", stop)
@@ -54,10 +55,10 @@ def scheduler(obj: Context) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    from .pipeline import run_pipeline
+    from ..services.pipeline import run_pipeline
 
     settings = obj.settings()
-    engine = _store(settings)
+    engine = obj.store()
     zone = settings.sync.organisation_timezone
     # coalesce: runs missed while down collapse into one; max_instances=1: never two at once here
     # (the store lock keeps other processes out); misfire_grace_time: run a missed run if within 1 h.
@@ -79,9 +80,9 @@ def scheduler(obj: Context) -> None:
 @click.pass_obj
 def runs(obj: Context, as_json: bool, last: int) -> None:
     """Past pipeline runs: each step, its duration, counts and errors."""
-    from .store.schema import pipeline_runs
+    from ..store.schema import pipeline_runs
 
-    engine = _store(obj.settings())
+    engine = obj.store()
     with engine.connect() as connection:
         rows = [dict(r._mapping) for r in connection.execute(
             select(pipeline_runs).order_by(pipeline_runs.c.id.desc()).limit(last))]

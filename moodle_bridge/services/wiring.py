@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .config import Settings
-from .moodle import MoodleClient, RetryPolicy
+from ..config import Settings
+from ..moodle import MoodleClient, RetryPolicy
 
 
 def make_client(settings: Settings) -> MoodleClient:

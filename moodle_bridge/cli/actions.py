@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import nullcontext
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from .cli import Context, _client, _exclusive, _store, main
-
-
-def _writing(engine, do_it: bool):
-    """When acting, plan and act under the pipeline's lock, so a scheduled run cannot act on the same plan."""
-    return _exclusive(engine) if do_it else nullcontext()
-
-
-def _moodle(settings, do_it: bool):
-    """The Moodle client when acting; none for a dry run, which never needs a token."""
-    return _client(settings) if do_it else nullcontext(None)
-from .i18n import N_, _, translated
+from ..i18n import N_, _, translated
+from .context import Context, exclusive_if
+from .root import main
 
 OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "unconfirmed": N_("unconfirmed"),
             "failed": N_("failed"), "skipped": N_("skipped")}
@@ -45,14 +35,14 @@ def _show(title: str, outcomes: list[dict], dry_run: bool) -> None:
 @click.pass_obj
 def enrol_required(obj: Context, dry_run: bool) -> None:
     """Enrol cadres in the required courses the rules say they lack."""
-    from .actions import enrol
+    from ..actions import enrol
 
     do_it = not dry_run
-    settings = obj.settings()
-    engine = _store(settings)
-    with _writing(engine, do_it):
+    engine = obj.store()
+    # When acting, plan and act under the pipeline's lock, so a scheduled run cannot act on the same plan.
+    with exclusive_if(engine, do_it):
         plans = enrol.plan(engine)
-        with _moodle(settings, do_it) as client:
+        with obj.client_if(do_it) as client:
             outcomes = enrol.apply(engine, client, plans, dry_run=not do_it)
     _show(_("Enrolments in required courses"), outcomes, not do_it)
 
@@ -63,14 +53,14 @@ def enrol_required(obj: Context, dry_run: bool) -> None:
 @click.pass_obj
 def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
     """Send each flagged cadre a Moodle message listing what is missing and by when."""
-    from .actions import notify as messages
+    from ..actions import notify as messages
 
     do_it = not dry_run
-    settings = obj.settings()
-    engine = _store(settings)
-    with _writing(engine, do_it):
+    engine = obj.store()
+    # When acting, plan and act under the pipeline's lock, so a scheduled run cannot act on the same plan.
+    with exclusive_if(engine, do_it):
         planned = messages.plan(engine, interval_days)
-        with _moodle(settings, do_it) as client:
+        with obj.client_if(do_it) as client:
             outcomes = messages.apply(engine, client, planned, dry_run=not do_it)
             outcomes += messages.send_queue(engine, client, dry_run=not do_it)
     _show(_("Messages to flagged cadres ({n} cadres)").format(n=len(planned)), outcomes, not do_it)
@@ -84,13 +74,13 @@ def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
 @click.pass_obj
 def profile_hours(obj: Context, field: str, dry_run: bool) -> None:
     """Write each cadre's credited hours of the latest evaluation into a Moodle profile field."""
-    from .actions import profile_hours as writer
+    from ..actions import profile_hours as writer
 
     do_it = not dry_run
-    settings = obj.settings()
-    engine = _store(settings)
-    with _writing(engine, do_it):
+    engine = obj.store()
+    # When acting, plan and act under the pipeline's lock, so a scheduled run cannot act on the same plan.
+    with exclusive_if(engine, do_it):
         plans = writer.plan(engine)
-        with _moodle(settings, do_it) as client:
+        with obj.client_if(do_it) as client:
             outcomes = writer.apply(engine, client, plans, field, dry_run=not do_it)
     _show(_("Credited hours into the profile field {field}").format(field=field), outcomes, not do_it)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .doctor import DoctorReport
-from .i18n import _
+from ..doctor import DoctorReport
+from ..i18n import _
 
 _MARK = {"ok": "[green]OK[/]", "warn": "[yellow]WARN[/]", "fail": "[red]FAIL[/]"}
 

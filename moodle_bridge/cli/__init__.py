@@ -1,0 +1,15 @@
+"""The ``moodle-bridge`` command line (click): one module per command group, no business logic.
+
+Each command parses its options, asks a service (``moodle_bridge.services``) or a room below, and renders the answer.
+What commands share (settings, store, client, lock, exit codes, the one error type) is in ``context.py``; the root
+group and its global options in ``root.py``.
+"""
+
+from __future__ import annotations
+
+from . import actions, demo, doctor, flags, reports, rules, schedule, setup, sync, web  # register the commands
+from .context import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, CommandError, Context
+from .root import main
+
+__all__ = ["EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "CommandError", "Context", "actions", "demo", "doctor",
+           "flags", "main", "reports", "rules", "schedule", "setup", "sync", "web"]

@@ -1,0 +1,108 @@
+"""What every command shares: settings, the store, the Moodle client, the pipeline's lock, and exit codes.
+
+Commands never call ``sys.exit`` or print errors themselves: they raise :class:`CommandError` (or let one of the
+known errors below rise) and click turns it into one line on stderr and the exit code, here, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from sqlalchemy import Engine
+
+from ..config import ConfigError, Settings, load_settings
+from ..i18n import _, set_language
+from ..log import configure_logging
+from ..moodle import MoodleClient
+
+EXIT_READY, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(click.ClickException):
+    """A command cannot go on: one line for the user, and the exit code that says why."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_NOT_READY) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True, file=file)
+
+
+def config_error(exc: ConfigError) -> CommandError:
+    return CommandError(_("Configuration error: {error}").format(error=exc), EXIT_USAGE)
+
+
+class Context:
+    """The object click passes to every command (``@click.pass_obj``)."""
+
+    def __init__(self, config: Path | None, log_format: str | None, log_level: str | None,
+                 lang: str | None) -> None:
+        self.config_path = config
+        self.lang = lang
+        self.log_format = log_format
+        self.log_level = log_level
+        self._settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                raise config_error(exc)
+            self.apply(self._settings)
+        return self._settings
+
+    def apply(self, settings: Settings) -> None:
+        configure_logging(self.log_level or settings.logging.level, self.log_format or settings.logging.format)
+        set_language(self.lang or settings.language)
+
+    def store(self) -> Engine:
+        """The configured store, migrated; a store not migrated is 'not ready' (exit 1)."""
+        from ..store import NotMigrated, connect, require_migrated
+
+        engine = connect(self.settings().store.url)
+        try:
+            require_migrated(engine)
+        except NotMigrated as exc:
+            raise CommandError(_("The store is not ready: {error}").format(error=exc))
+        return engine
+
+    def client(self) -> MoodleClient:
+        """The configured Moodle client; a missing token is a usage error (exit 2)."""
+        from ..services.wiring import make_client
+
+        try:
+            return make_client(self.settings())
+        except ConfigError as exc:
+            raise config_error(exc)
+
+    def client_if(self, acting: bool) -> AbstractContextManager[MoodleClient | None]:
+        """The client when acting; none for a dry run, which never needs a token."""
+        return self.client() if acting else nullcontext(None)
+
+
+@contextmanager
+def exclusive(engine: Engine) -> Iterator[None]:
+    """Hold the scheduled pipeline's store lock while a manual command writes, so the two never overlap."""
+    from ..store.lock import Locked, StoreLock
+
+    lock = StoreLock(engine)
+    try:
+        lock.acquire()
+    except Locked as exc:
+        raise CommandError(_("Another run is using the store ({detail}). Try again when it has finished.").format(
+            detail=exc))
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def exclusive_if(engine: Engine, writing: bool) -> AbstractContextManager[None]:
+    """The lock when the command writes; a dry run reads beside a running pipeline."""
+    return exclusive(engine) if writing else nullcontext()

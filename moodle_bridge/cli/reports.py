@@ -1,0 +1,38 @@
+"""`moodle-bridge report` (registered on the main group)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..i18n import _
+from .context import CommandError, Context
+from .root import main
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["flagged", "units", "cadre"]))
+@click.argument("cadre_id", required=False)
+@click.option("--period", help="The period (default: the latest evaluation's).")
+@click.option("--unit", help="Only this unit (code or name).")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "xlsx", "json"]), default="html")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="The file to write.")
+@click.pass_obj
+def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, unit: str | None, fmt: str,
+           output: Path | None) -> None:
+    """Flagged cadres by unit, unit completion rates, or one cadre's training file."""
+    from ..reports.data import NoEvaluation
+    from ..services.report_files import write_report
+
+    if kind == "cadre" and not cadre_id:
+        raise click.UsageError(_("report cadre needs a CADRE_ID"))
+    engine = obj.store()
+    output = output or Path(f"{kind}{'-' + cadre_id if cadre_id else ''}.{fmt}")
+    try:
+        written = write_report(engine, kind, fmt, output, period, unit, cadre_id)
+    except NoEvaluation:
+        raise CommandError(_("No evaluation yet: run `moodle-bridge evaluate`."))
+    except KeyError:
+        raise CommandError(_("No cadre {cadre} in the latest evaluation.").format(cadre=cadre_id))
+    click.echo(_("Wrote {path}").format(path=written))
