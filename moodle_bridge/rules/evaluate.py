@@ -28,8 +28,8 @@ from .model import (
     Window,
 )
 from .periods import Period, add_months, day_end, day_start, elapsed_share, period
+from .rates import STATUSES  # noqa: F401 - re-exported where the evaluation names it
 
-STATUSES = ("compliant", "on_track", "at_risk", "non_compliant", "exempt", "suspended")
 _SEVERITY = {"compliant": 0, "on_track": 1, "at_risk": 2, "non_compliant": 3}
 FLAG_KINDS = {
     "missing_required_course": N_("missing required course"),
