@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from . import models as m
-from ._encoding import encode_batch_arguments, encode_call
+from ._encoding import FormFields, encode_batch_arguments, encode_call
 from ._response import interpret
 from .errors import (
     MoodleConnectionError,
@@ -85,7 +85,7 @@ class _RetryBudget:
 
 
 @cache
-def _adapter(function: str) -> TypeAdapter | None:
+def _adapter(function: str) -> TypeAdapter[Any] | None:
     spec = FUNCTIONS.get(function)
     return None if spec is None or spec.returns is None else TypeAdapter(spec.returns)
 
@@ -209,7 +209,7 @@ class MoodleClient:
                 "moodle.retry",
                 function=function,
                 attempt=state.attempt_number,
-                error=type(state.outcome.exception()).__name__,
+                error=type(state.outcome.exception() if state.outcome else None).__name__,
                 wait_s=round(state.upcoming_sleep, 2),
             ),
         )
@@ -222,17 +222,7 @@ class MoodleClient:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            response, failure = None, None
-            try:
-                # Never follow a redirect: a 307/308 would re-send the token to another host.
-                response = self.session.post(
-                    self.endpoint, data=fields, timeout=self.timeout, verify=self.verify_tls,
-                    headers={"Accept": "application/json"}, allow_redirects=False,
-                )
-            except requests.RequestException as exc:
-                failure = self._transport_error(function, exc)
-            if failure is not None:
-                raise failure  # outside the except block: the requests error (holding the body) is not chained
+            response = self._post(function, fields)
             self._note_server_date(response.headers.get("Date"))
             data = interpret(function, response.status_code, response.headers, response.content, response.reason)
             self._surface_warnings(function, data)
@@ -246,6 +236,17 @@ class MoodleClient:
                 "moodle.call", function=function, outcome=outcome,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
+
+    def _post(self, function: str, fields: FormFields) -> requests.Response:
+        try:
+            # Never follow a redirect: a 307/308 would re-send the token to another host.
+            return self.session.post(
+                self.endpoint, data=fields, timeout=self.timeout, verify=self.verify_tls,
+                headers={"Accept": "application/json"}, allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            failure = self._transport_error(function, exc)
+        raise failure  # outside the except block: the requests error (holding the body) is not chained
 
     def _transport_error(self, function: str, exc: requests.RequestException) -> MoodleError:
         if isinstance(exc, requests.Timeout):

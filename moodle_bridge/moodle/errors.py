@@ -175,9 +175,11 @@ def api_error(function: str | None, payload: dict[str, Any]) -> MoodleError:
     """The typed error for Moodle's JSON error answer (also the inner errors of a batch)."""
     errorcode = str(payload.get("errorcode") or "")
     message = str(payload.get("message") or "Moodle reported an error")
-    kwargs = {"function": function, "errorcode": errorcode, "debuginfo": payload.get("debuginfo")}
+    debuginfo = payload.get("debuginfo")
     if errorcode == "sitemaintenance":
-        return SiteMaintenance(message, **kwargs)
+        return SiteMaintenance(message, function=function, errorcode=errorcode, debuginfo=debuginfo)
+    hint = None  # None: the error class's own hint
     if errorcode.startswith("wsaccessuser"):
-        kwargs["hint"] = "The integration user is suspended, deleted, expired or cannot log in."
-    return _BY_ERRORCODE.get(errorcode, MoodleAPIError)(message, **kwargs)
+        hint = "The integration user is suspended, deleted, expired or cannot log in."
+    error_class = _BY_ERRORCODE.get(errorcode, MoodleAPIError)
+    return error_class(message, function=function, errorcode=errorcode, debuginfo=debuginfo, hint=hint)
