@@ -137,7 +137,7 @@ def test_cli_config_error_exits_2_with_the_message(tmp_path):
 
 
 def test_the_packaged_example_rules_are_the_documented_ones():
-    from moodle_bridge.cli.demo import EXAMPLE_RULES
+    from moodle_bridge.services.demo import EXAMPLE_RULES
 
     assert EXAMPLE_RULES.read_text(encoding="utf-8") == (REPO / "config" / "rules.example.yaml").read_text(
         encoding="utf-8")

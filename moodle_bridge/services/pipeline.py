@@ -8,23 +8,35 @@ whole, the sync run stays resumable, and the pipeline run is recorded as interru
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
 
 from ..config import Settings
+from ..moodle import MoodleClient
 from ..store.lock import Locked, StoreLock
 from ..store.schema import pipeline_runs, sync_runs
+from .wiring import make_client
+
+if TYPE_CHECKING:
+    from ..rules.run import EvaluationSummary
+    from ..sync import RunSummary
+    from ..sync.progress import Progress
+
+Counts = dict[str, Any]
 
 
-def _save(engine: Engine, run_id: int, **values) -> None:
+def _save(engine: Engine, run_id: int, **values: Any) -> None:
     with engine.begin() as connection:
         connection.execute(update(pipeline_runs).where(pipeline_runs.c.id == run_id).values(**values))
 
 
 def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
-                 stop: threading.Event | None = None) -> dict:
+                 stop: threading.Event | None = None) -> dict[str, Any]:
     from ..sync.engine import StopRequested
 
     stop = stop or threading.Event()
@@ -37,17 +49,19 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
             connection.execute(insert(pipeline_runs).values(trigger=trigger, started_at=now, finished_at=now,
                                                             status="skipped", steps=[], error=str(exc)))
         return {"status": "skipped", "error": str(exc)}
-    steps: list[dict] = []
-    status, error, run_id = "succeeded", None, None
+    steps: list[dict[str, Any]] = []
+    status: str = "succeeded"
+    error: str | None = None
+    run_id: int | None = None
     try:
         with engine.begin() as connection:
             run_id = connection.execute(insert(pipeline_runs).values(
-                trigger=trigger, started_at=now, status="running", steps=[])).inserted_primary_key[0]
+                trigger=trigger, started_at=now, status="running", steps=[]).returning(pipeline_runs.c.id)).scalar_one()
         for name, step in _steps(settings, engine, stop):
             if stop.is_set():
                 status = "interrupted"
                 break
-            record = {"step": name, "started": datetime.now(UTC).isoformat()}
+            record: dict[str, Any] = {"step": name, "started": datetime.now(UTC).isoformat()}
             try:
                 record["counts"] = step()
                 record["status"] = "succeeded"
@@ -72,48 +86,75 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
     return {"id": run_id, "status": status, "steps": steps, "error": error}
 
 
-def _steps(settings: Settings, engine: Engine, stop: threading.Event):
-    def sync():
-        from ..sync import Sync
-        from .wiring import make_client
+# --- the steps: the scheduler's pipeline and the demo run these same functions -------------------------------------
 
-        with make_client(settings) as client:
-            summary = Sync(settings, client, engine, should_stop=stop.is_set).run()
+
+def sync_mirror(settings: Settings, engine: Engine, *, stop: threading.Event | None = None,
+                progress: Progress | None = None, full: bool = False) -> RunSummary:
+    """One sync run (resumes an interrupted one); the summary says whether it succeeded."""
+    from ..sync import Sync, SyncOptions
+
+    with make_client(settings) as client:
+        return Sync(settings, client, engine, progress=progress,
+                    should_stop=stop.is_set if stop else lambda: False).run(SyncOptions(full=full))
+
+
+def evaluate_rules(settings: Settings, engine: Engine, today: date | None = None) -> EvaluationSummary:
+    """Post credits and evaluate every cadre, as of today in the organisation's zone, in today's period."""
+    from ..rules.loader import load_rules
+    from ..rules.periods import day_start, period_of
+    from ..rules.run import evaluate as run
+
+    loaded = load_rules(settings.rules.file)
+    organisation = loaded.rules.organisation
+    today = today or datetime.now(ZoneInfo(organisation.timezone)).date()
+    return run(engine, loaded, period_of(day_start(today, organisation), organisation).label, today)
+
+
+REPORTS = [(kind, fmt) for kind in ("units", "flagged") for fmt in ("html", "csv", "xlsx")]
+
+
+def write_reports(engine: Engine, folder: Path, stamp: str | None = None) -> list[Path]:
+    """The unit table and the flagged list, each as HTML, CSV and Excel, in ``folder`` (names carry ``stamp``)."""
+    from .report_files import write_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = f"-{stamp}" if stamp else ""
+    return [write_report(engine, kind, fmt, folder / f"{kind}{suffix}.{fmt}") for kind, fmt in REPORTS]
+
+
+def act(engine: Engine, client: MoodleClient | None, *, enrol_required: bool, notify_flagged: bool,
+        dry_run: bool) -> dict[str, list[Any]]:
+    """Enrol cadres in the required courses they lack and message the flagged; a dry run only plans."""
+    from ..actions import enrol, notify
+
+    done: dict[str, list[Any]] = {}
+    if enrol_required:
+        done["enrol"] = enrol.apply(engine, client, enrol.plan(engine), dry_run=dry_run)
+    if notify_flagged:
+        done["notify"] = notify.apply(engine, client, notify.plan(engine, 7), dry_run=dry_run)
+    return done
+
+
+def _steps(settings: Settings, engine: Engine, stop: threading.Event) -> Iterator[tuple[str, Callable[[], Counts]]]:
+    def sync() -> Counts:
+        summary = sync_mirror(settings, engine, stop=stop)
         if not summary.ok:
             raise RuntimeError("; ".join(summary.errors))
         return {"requests": summary.requests, **{k: dict(v) for k, v in summary.counts.items()}}
 
-    def evaluate():
-        from ..rules.loader import load_rules
-        from ..rules.periods import period_of
-        from ..rules.run import evaluate as run
-
-        loaded = load_rules(settings.rules.file)
-        today = datetime.now(ZoneInfo(loaded.rules.organisation.timezone)).date()
-        label = period_of(int(datetime.now(UTC).timestamp()), loaded.rules.organisation).label
-        result = run(engine, loaded, label, today)
+    def evaluate() -> Counts:
+        result = evaluate_rules(settings, engine)
         return {"evaluation": result.evaluation_id, "flags": result.flags, "posted": result.posted, **result.statuses}
 
-    def reports():
-        from .report_files import write_report
+    def reports() -> Counts:
+        return {"files": len(write_reports(engine, settings.schedule.reports_folder, date.today().isoformat()))}
 
-        folder = settings.schedule.reports_folder
-        folder.mkdir(parents=True, exist_ok=True)
-        written = [str(write_report(engine, kind, fmt, folder / f"{kind}-{date.today()}.{fmt}"))
-                   for kind in ("units", "flagged") for fmt in ("html", "csv", "xlsx")]
-        return {"files": len(written)}
-
-    def actions():
-        from ..actions import enrol, notify
-        from .wiring import make_client
-
+    def actions() -> Counts:
         with make_client(settings) as client:
-            done = {}
-            if settings.features.enrol:
-                done["enrol"] = len(enrol.apply(engine, client, enrol.plan(engine), dry_run=False))
-            if settings.features.notify:
-                done["notify"] = len(notify.apply(engine, client, notify.plan(engine, 7), dry_run=False))
-        return done
+            done = act(engine, client, enrol_required=settings.features.enrol,
+                       notify_flagged=settings.features.notify, dry_run=False)
+        return {name: len(outcomes) for name, outcomes in done.items()}
 
     yield "sync", sync
     yield "evaluate", evaluate
@@ -122,7 +163,7 @@ def _steps(settings: Settings, engine: Engine, stop: threading.Event):
         yield "actions", actions
 
 
-def _alerts(settings: Settings, engine: Engine, run_id: int, status: str, error: str | None) -> None:
+def _alerts(settings: Settings, engine: Engine, run_id: int | None, status: str, error: str | None) -> None:
     from .alerts import alert
 
     if status == "failed":
