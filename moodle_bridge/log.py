@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
+from typing import Literal, TextIO
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 SECRET_KEYS = frozenset({"token", "wstoken", "password", "secret", "session_key"})
 
 
-def _drop_secrets(_logger: object, _method: str, event: dict) -> dict:
+def _drop_secrets(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
     """Last line of defence: a secret-named key never reaches a log line."""
     for key in SECRET_KEYS & event.keys():
         event[key] = "[hidden]"
@@ -20,7 +21,7 @@ def _drop_secrets(_logger: object, _method: str, event: dict) -> dict:
 
 
 def configure_logging(
-    level: str = "info", fmt: Literal["auto", "console", "json"] = "auto", stream=None
+    level: str = "info", fmt: Literal["auto", "console", "json"] = "auto", stream: TextIO | None = None
 ) -> None:
     stream = stream or sys.stderr
     if fmt == "auto":
