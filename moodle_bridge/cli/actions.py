@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import click
 from rich.console import Console
@@ -16,7 +18,7 @@ OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "unconfirmed
             "failed": N_("failed"), "skipped": N_("skipped")}
 
 
-def _show(title: str, outcomes: list[dict], dry_run: bool) -> None:
+def _show(title: str, outcomes: Sequence[Mapping[str, Any]], dry_run: bool) -> None:
     console = Console()
     counts = Counter(o["status"] for o in outcomes)
     table = Table(title=title)

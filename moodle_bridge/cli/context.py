@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import click
 from sqlalchemy import Engine
@@ -22,12 +22,19 @@ from ..moodle import MoodleClient
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
 
 
+LogFormat = Literal["auto", "console", "json"]
+
+
 class CommandError(click.ClickException):
     """A command cannot go on: one line for the user, and the exit code that says why."""
 
     def __init__(self, message: str, exit_code: int = EXIT_NOT_READY) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.code = exit_code
+
+    @property  # click reads ``exit_code`` when it exits
+    def exit_code(self) -> int:  # type: ignore[override]  # click declares it a class attribute
+        return self.code
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True, file=file)
@@ -40,7 +47,7 @@ def config_error(exc: ConfigError) -> CommandError:
 class Context:
     """The object click passes to every command (``@click.pass_obj``)."""
 
-    def __init__(self, config: Path | None, log_format: str | None, log_level: str | None,
+    def __init__(self, config: Path | None, log_format: LogFormat | None, log_level: str | None,
                  lang: str | None) -> None:
         self.config_path = config
         self.lang = lang

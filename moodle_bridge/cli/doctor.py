@@ -32,8 +32,8 @@ def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
 
         token = "replay-" + Path(tempfile.mkdtemp()).name
         with ReplayMoodle(token) as moodle, tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(moodle={"url": moodle.url, "completions_report_id": 2},
-                                store={"url": f"sqlite:///{tmp}/store.db"})
+            settings = Settings.model_validate({"moodle": {"url": moodle.url, "completions_report_id": 2},
+                                                "store": {"url": f"sqlite:///{tmp}/store.db"}})
             obj.apply(settings)
             engine = connect(settings.store.url)
             upgrade(engine)

@@ -9,7 +9,7 @@ import click
 from .. import __version__
 from ..i18n import available_languages, set_language
 from ..log import configure_logging
-from .context import Context
+from .context import Context, LogFormat
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +22,7 @@ from .context import Context
 @click.option("--lang", type=click.Choice(available_languages()), default=None,
               help="Language of the output (default: the configuration's, else the system's).")
 @click.pass_context
-def main(ctx: click.Context, config: Path | None, log_format: str | None, log_level: str | None,
+def main(ctx: click.Context, config: Path | None, log_format: LogFormat | None, log_level: str | None,
          lang: str | None) -> None:
     """moodle_bridge: cadre training compliance on top of Moodle."""
     ctx.obj = Context(config, log_format, log_level, lang)

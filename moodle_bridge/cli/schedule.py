@@ -6,6 +6,8 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from types import FrameType
 
 import click
 import structlog
@@ -20,10 +22,10 @@ from .root import main
 log = structlog.get_logger("moodle_bridge.scheduler")
 
 
-def _stop_on_signals(stop: threading.Event, also=None) -> None:
+def _stop_on_signals(stop: threading.Event, also: Callable[[], None] | None = None) -> None:
     """SIGTERM and SIGINT ask for a graceful stop: the current step finishes or stops cleanly."""
 
-    def handle(signum, _frame):
+    def handle(signum: int, _frame: FrameType | None) -> None:
         log.warning("scheduler.stopping", signal=signal.Signals(signum).name)
         stop.set()
         if also:
