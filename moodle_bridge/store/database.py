@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -24,7 +25,7 @@ def connect(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         # SQLite ignores foreign keys and waits for no lock unless told to.
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # the driver's own objects
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -62,7 +63,7 @@ def migration_status(engine: Engine) -> MigrationStatus:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        return MigrationStatus(False, None, head, error=str(exc.orig or exc).splitlines()[0])
+        return MigrationStatus(False, None, head, error=str(getattr(exc, "orig", None) or exc).splitlines()[0])
     return MigrationStatus(True, current, head)
 
 

@@ -13,6 +13,7 @@ import secrets
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import Engine, and_, delete, insert, select, update
@@ -60,7 +61,7 @@ class StoreLock:
         self._beat = threading.Thread(target=self._heartbeat, daemon=True, name="lock-heartbeat")
         self._beat.start()
 
-    def _take_over_if_abandoned(self, row: dict) -> None:
+    def _take_over_if_abandoned(self, row: dict[str, Any]) -> None:
         with self.engine.begin() as connection:
             current = connection.execute(select(locks).where(locks.c.name == self.name)).first()
             if current is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -66,7 +68,7 @@ sync_state = Table(  # cursors kept between runs, e.g. when a course's grades we
 # marked gone (gone_at), never deleted, so the ledger can reverse what they earned. ----------------
 
 
-def _gone() -> list[Column]:
+def _gone() -> list[Column[Any]]:
     return [Column("gone_at", DateTime(timezone=True)), Column("gone_reason", String(32))]
 
 
