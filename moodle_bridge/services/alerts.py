@@ -21,8 +21,9 @@ def alert(settings: Settings, subject: str, text: str) -> bool:
             from .wiring import make_client
 
             with make_client(settings) as client:
-                client.call("core_message_send_instant_messages", messages=[
-                    {"touserid": uid, "text": f"{subject}\n\n{text}", "textformat": 2} for uid in channel.moodle_user_ids])
+                messages = [{"touserid": uid, "text": f"{subject}\n\n{text}", "textformat": 2}
+                            for uid in channel.moodle_user_ids]
+                client.call("core_message_send_instant_messages", messages=messages)
     except Exception as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
         # Not str(exc): requests puts the webhook URL, often a secret, in its messages.
