@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from ..moodle import Call, MoodleClient, MoodleError
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations, mirror_enrolments
-from . import record
+from . import ActionRow, acting_client, record
 
 KINDS = ("missing_required_course", "overdue_required_course", "required_reading_missing")
 STUDENT_ROLE = 5
@@ -64,24 +64,28 @@ def plan(engine: Engine) -> list[Planned]:
     return plans
 
 
-def apply(engine: Engine, client: MoodleClient, plans: list[Planned], dry_run: bool, batch: int = 50) -> list[dict]:
-    """Log every plan; with dry_run False, enrol, read back and log what Moodle confirms."""
-    outcomes = []
+def apply(engine: Engine, client: MoodleClient | None, plans: list[Planned], dry_run: bool,
+          batch: int = 50) -> list[ActionRow]:
+    """Log every plan; with dry_run False, enrol, read back and log what Moodle confirms.
+
+    ``client`` may be None for a dry run only."""
+    outcomes: list[ActionRow] = []
     todo = [p for p in plans if p.status == "planned"]
     confirmed: dict[int, set[int]] = {}
     errors: dict[tuple[int, int], str] = {}
     if not dry_run and todo:
+        moodle = acting_client(client)
         for start in range(0, len(todo), batch):
             chunk = todo[start:start + batch]
             try:
-                client.call("enrol_manual_enrol_users", enrolments=[
+                moodle.call("enrol_manual_enrol_users", enrolments=[
                     {"roleid": STUDENT_ROLE, "userid": p.user_id, "courseid": p.course_id} for p in chunk])
             except MoodleError as exc:
                 errors.update({(p.course_id, p.user_id): str(exc) for p in chunk})
         by_course = defaultdict(list)
         for p in todo:
             by_course[p.course_id].append(p)
-        reads = client.call_many([Call("core_enrol_get_enrolled_users", {"courseid": c, "options": [
+        reads = moodle.call_many([Call("core_enrol_get_enrolled_users", {"courseid": c, "options": [
             {"name": "userfields", "value": "id"}]}) for c in by_course])
         for course_id, answer in zip(by_course, reads, strict=False):
             confirmed[course_id] = set() if isinstance(answer, MoodleError) else {u.id for u in answer}

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypedDict
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 
 from ..i18n import _
 from ..moodle import MoodleClient, MoodleError
+from ..moodle.models import SentMessage
 from ..reports.plain import explain, flag_label
 from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations
-from . import record
+from . import ActionRow, acting_client, record
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Moodle's usercantbemessaged ("You can't message NAME due to their message preferences. ..."), in
@@ -30,7 +33,16 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PREFERENCES_REFUSAL = "due to their message preferences"
 
 
-def _message(name: str, flags: list) -> str:
+class PlannedMessage(TypedDict):
+    """One cadre's message: the flags it tells of (evaluation_flags rows) and its text."""
+
+    cadre_id: str
+    user_id: int
+    flags: list[Row[Any]]
+    text: str
+
+
+def _message(name: str, flags: list[Row[Any]]) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     items = [f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in flags]
     return env.get_template("notify_message.html.j2").render(
@@ -38,7 +50,7 @@ def _message(name: str, flags: list) -> str:
         closing=_("Please complete what is missing in time. Questions: your organisation department."))
 
 
-def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> list[dict]:
+def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> list[PlannedMessage]:
     """One message a cadre, for the flags not messaged within the interval."""
     now = now or datetime.now(UTC)
     with engine.connect() as connection:
@@ -50,7 +62,7 @@ def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> l
         recent = {(r.cadre_id, r.target) for r in connection.execute(select(action_log).where(
             action_log.c.action == "notify", action_log.c.status == "done",
             action_log.c.created_at >= now - timedelta(days=interval_days)))}
-        flags = defaultdict(list)
+        flags: defaultdict[str, list[Row[Any]]] = defaultdict(list)
         for f in connection.execute(select(evaluation_flags).where(evaluation_flags.c.evaluation_id == latest)
                                     .order_by(evaluation_flags.c.id)):
             if (f.cadre_id, f"flag:{f.kind}:{f.rule}") not in recent:
@@ -59,18 +71,22 @@ def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> l
              "text": _message(people[cadre_id].name, items)} for cadre_id, items in sorted(flags.items())]
 
 
-def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: bool, batch: int = 20,
-          pause: float = 1.0, sleep=time.sleep) -> list[dict]:
-    outcomes = []
+def apply(engine: Engine, client: MoodleClient | None, messages: list[PlannedMessage], dry_run: bool,
+          batch: int = 20, pause: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> list[ActionRow]:
+    """Log every message; with dry_run False, send them and log Moodle's answer to each.
+
+    ``client`` may be None for a dry run only."""
+    outcomes: list[ActionRow] = []
     now = datetime.now(UTC)
     for start in range(0, len(messages), batch):
         chunk = messages[start:start + batch]
-        answers: list = []
+        answers: list[SentMessage | MoodleError] = []
         if not dry_run:
+            moodle = acting_client(client)
             if start:
                 sleep(pause)  # rate limit: a pause between batches
             try:
-                answers = client.call("core_message_send_instant_messages", messages=[
+                answers = moodle.call("core_message_send_instant_messages", messages=[
                     {"touserid": m["user_id"], "text": m["text"], "textformat": 1,
                      "clientmsgid": f"mb-{m['cadre_id']}-{int(now.timestamp())}"[:100]} for m in chunk])
             except MoodleError as exc:
@@ -87,8 +103,10 @@ def apply(engine: Engine, client: MoodleClient, messages: list[dict], dry_run: b
     return record(engine, outcomes)
 
 
-def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> list[dict]:
-    """Messages staff queued on the review page: sent (and marked sent) with --apply."""
+def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> list[ActionRow]:
+    """Messages staff queued on the review page: sent (and marked sent) with --apply.
+
+    ``client`` may be None for a dry run only."""
     from sqlalchemy import update
 
     from ..store.schema import message_queue
@@ -96,12 +114,14 @@ def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> li
     with engine.connect() as connection:
         queued = connection.execute(select(message_queue).where(message_queue.c.sent_at.is_(None))
                                     .order_by(message_queue.c.id)).fetchall()
-    outcomes, now = [], datetime.now(UTC)
+    outcomes: list[ActionRow] = []
+    now = datetime.now(UTC)
     for row in queued:
         status, detail = "planned", {"text": row.text}
         if not dry_run:
+            answer: SentMessage | MoodleError
             try:
-                (answer,) = client.call("core_message_send_instant_messages", messages=[
+                (answer,) = acting_client(client).call("core_message_send_instant_messages", messages=[
                     {"touserid": row.user_id, "text": row.text, "textformat": 2, "clientmsgid": f"mb-queue-{row.id}"}])
             except MoodleError as exc:
                 answer = exc
@@ -115,7 +135,7 @@ def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> li
     return record(engine, outcomes)
 
 
-def _outcome(answer) -> tuple[str, dict]:
+def _outcome(answer: SentMessage | MoodleError | None) -> tuple[str, dict[str, Any]]:
     """The action log's status and detail for Moodle's answer about one message."""
     if answer is None:  # Moodle answered fewer results than messages sent
         return "failed", {"error": "Moodle's answer held no result for this message"}
@@ -126,7 +146,7 @@ def _outcome(answer) -> tuple[str, dict]:
     return "failed", {"error": answer.errormessage, "refused": True}  # Moodle's reason, word for word
 
 
-def summary(outcomes: list[dict]) -> list[str]:
+def summary(outcomes: list[ActionRow]) -> list[str]:
     """Lines for the person who ran notify: how many cadres Moodle refused, and what to configure."""
     failed = [o for o in outcomes if o["status"] == "failed" and not o["dry_run"]]
     refused = {o["cadre_id"] for o in failed if o["detail"].get("refused")}

@@ -7,15 +7,25 @@ Moodle answers an empty warnings list even for a profile field the site does not
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from sqlalchemy import Engine, select
 
 from ..moodle import MoodleClient, MoodleError
 from ..store.schema import evaluation_results, evaluations
-from . import record
+from . import ActionRow, acting_client, record
 
 
-def plan(engine: Engine) -> list[dict]:
+class HoursPlan(TypedDict):
+    """One cadre's credited hours of the latest evaluation, as the profile field's text."""
+
+    cadre_id: str
+    user_id: int
+    value: str
+    period: str
+
+
+def plan(engine: Engine) -> list[HoursPlan]:
     with engine.connect() as connection:
         latest = connection.execute(select(evaluations).order_by(evaluations.c.id.desc())).first()
         if latest is None:
@@ -26,24 +36,29 @@ def plan(engine: Engine) -> list[dict]:
                     evaluation_results.c.evaluation_id == latest.id, evaluation_results.c.status != "suspended"))]
 
 
-def apply(engine: Engine, client: MoodleClient | None, plans: list[dict], field: str, dry_run: bool,
-          batch: int = 50) -> list[dict]:
+def apply(engine: Engine, client: MoodleClient | None, plans: list[HoursPlan], field: str, dry_run: bool,
+          batch: int = 50) -> list[ActionRow]:
+    """Log every plan; with dry_run False, write, read back and log what Moodle shows.
+
+    ``client`` may be None for a dry run only."""
     seen: dict[int, str | None] = {}
     failed: dict[int, str] = {}
     if not dry_run:
+        moodle = acting_client(client)
         for start in range(0, len(plans), batch):
             chunk = plans[start:start + batch]
             try:
-                client.call("core_user_update_users", users=[
+                moodle.call("core_user_update_users", users=[
                     {"id": p["user_id"], "customfields": [{"type": field, "value": p["value"]}]} for p in chunk])
-                for user in client.call("core_user_get_users_by_field", field="id",
+                for user in moodle.call("core_user_get_users_by_field", field="id",
                                         values=[p["user_id"] for p in chunk]):
                     seen[user.id] = user.profile_field(field)
             except MoodleError as exc:
                 failed.update({p["user_id"]: str(exc) for p in chunk})
     now = datetime.now(UTC)
-    outcomes = []
+    outcomes: list[ActionRow] = []
     for p in plans:
+        detail: dict[str, str | None]
         if dry_run:
             status, detail = "planned", {"value": p["value"]}
         elif p["user_id"] in failed:
