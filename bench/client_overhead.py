@@ -90,11 +90,12 @@ def main() -> None:
         arguments = {k: v for k, v in recording["params"].items()
                      if k not in ("wstoken", "wsfunction", "moodlewsrestformat")}
         fields = encode_call(function, {}, token) + list(arguments.items())
-        bare = median_us(lambda: session.post(endpoint, data=fields).json(), args.calls)
-        raw = median_us(lambda: client.call_raw(function, arguments), args.calls)
-        typed = median_us(lambda: client.call(function, **arguments), args.calls)
         body = bodies[function]
-        parse = median_us(lambda: parse_response(function, interpret(function, 200, {}, body)), args.calls)
+        # Each lambda binds this case's values (defaults), not the loop's variables.
+        bare = median_us(lambda fields=fields: session.post(endpoint, data=fields).json(), args.calls)
+        raw = median_us(lambda f=function, a=arguments: client.call_raw(f, a), args.calls)
+        typed = median_us(lambda f=function, a=arguments: client.call(f, **a), args.calls)
+        parse = median_us(lambda f=function, b=body: parse_response(f, interpret(f, 200, {}, b)), args.calls)
         print(f"{function:48} {len(body):>9,} {bare:>8.0f}us {raw:>9.0f}us {typed:>11.0f}us "
               f"{typed - bare:>7.0f}us {parse:>15.0f}us")
     server.shutdown()

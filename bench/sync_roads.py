@@ -100,7 +100,8 @@ def batch_figures() -> list[tuple[str, float, float]]:
     text = MEASUREMENTS.read_text()
     checks = []
     inner = latency.inner_demand(latency.SITE_FACTOR * latency.LAB_COMPLETION_STATUS) / latency.SITE_FACTOR
-    for size, one, four in re.findall(r"^\| batches of (\d+), 1 client / 4 clients \| ([\d.]+) / ([\d.]+) \|", text, re.M):
+    batches = r"^\| batches of (\d+), 1 client / 4 clients \| ([\d.]+) / ([\d.]+) \|"
+    for size, one, four in re.findall(batches, text, re.M):
         per_batch = latency.LAB_BATCH_REQUEST + int(size) * inner
         checks.append((f"batches of {size}, 1 client: completions/s", float(one), int(size) / per_batch))
         checks.append((f"batches of {size}, 4 clients: completions/s", float(four),
@@ -357,8 +358,9 @@ def main() -> None:
     print(f"{'size':9} {'road':14} {'full requests':>14} {'full s':>8} {'wall s':>7} {'no-change requests':>19} "
           f"{'no-change s':>12} {'wall s':>7}")
     for size, road, r in summary:
-        print(f"{size:9} {road:14} {r['full']['requests']:>14,} {r['full']['simulated']:>8.1f} {r['full']['wall']:>7.1f} "
-              f"{r['no-change']['requests']:>19,} {r['no-change']['simulated']:>12.1f} {r['no-change']['wall']:>7.1f}")
+        full, same = r["full"], r["no-change"]
+        print(f"{size:9} {road:14} {full['requests']:>14,} {full['simulated']:>8.1f} {full['wall']:>7.1f} "
+              f"{same['requests']:>19,} {same['simulated']:>12.1f} {same['wall']:>7.1f}")
 
 
 if __name__ == "__main__":
