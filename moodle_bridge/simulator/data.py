@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 SITE_COURSE_ID = 1
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -233,8 +237,8 @@ class Site:
 
     # --- reads used by the handlers and by tests (indexed per revision: a province is large) ----
 
-    def _index(self, name: str, build):
-        cached = self.__dict__.get("_indexes", {}).get(name)
+    def _index(self, name: str, build: Callable[[], _T]) -> _T:
+        cached: tuple[int, _T] | None = self.__dict__.get("_indexes", {}).get(name)
         if cached is None or cached[0] != self.revision:
             self.__dict__.setdefault("_indexes", {})[name] = cached = (self.revision, build())
         return cached[1]
@@ -281,7 +285,7 @@ class Site:
     @staticmethod
     def criteria_met(course: Course, progress: Progress) -> dict[int | str, int]:
         """Criterion -> time met, read from the learner's activity completions and course grade now."""
-        met = {}
+        met: dict[int | str, int] = {}
         for activity in course.activities:
             done = progress.activities.get(activity.cmid)
             if done and activity.completion and activity.criterion and activity.counts_as_complete(done.state):

@@ -25,6 +25,7 @@ from .data import (
     Course,
     Enrolment,
     Progress,
+    Report,
     Site,
     User,
 )
@@ -64,7 +65,9 @@ class Context:
     service: frozenset[str]
 
 
-Handler = Callable[[Context, dict[str, Any]], Any]
+Args = dict[str, Any]  # a call's arguments, validated against Moodle's declarations
+JsonObject = dict[str, Any]  # one JSON object of an answer, keys in the order Moodle writes them
+Handler = Callable[[Context, Args], Any]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -102,7 +105,7 @@ def display_date(timestamp: int, tz: str = "Asia/Shanghai") -> str:
 
 
 @handler("core_webservice_get_site_info")
-def site_info(ctx: Context, args: dict) -> dict:
+def site_info(ctx: Context, args: Args) -> JsonObject:
     user = ctx.site.users[ctx.caller.userid]
     return {
         "sitename": ctx.site.name, "username": user.username, "firstname": user.firstname,
@@ -119,7 +122,7 @@ def site_info(ctx: Context, args: dict) -> dict:
 
 
 @handler("core_course_get_categories")
-def categories(ctx: Context, args: dict) -> list:
+def categories(ctx: Context, args: Args) -> list[JsonObject]:
     counts: dict[int, int] = {}
     for course in ctx.site.courses.values():
         counts[course.categoryid] = counts.get(course.categoryid, 0) + 1
@@ -134,7 +137,7 @@ def categories(ctx: Context, args: dict) -> list:
     return answer
 
 
-def _customfields(course: Course) -> list[dict]:
+def _customfields(course: Course) -> list[JsonObject]:
     """A number field shows one decimal ("6.0", raw 6); a course without a value shows null."""
     hours, front = course.hours, course.id == SITE_COURSE_ID
     return [
@@ -145,7 +148,7 @@ def _customfields(course: Course) -> list[dict]:
     ]
 
 
-def _course(course: Course) -> dict:
+def _course(course: Course) -> JsonObject:
     front = course.id == SITE_COURSE_ID
     answer = {
         "id": course.id, "shortname": course.shortname, "categoryid": course.categoryid,
@@ -174,7 +177,7 @@ def _site_course(site: Site) -> Course:
 
 
 @handler("core_course_get_courses")
-def courses(ctx: Context, args: dict) -> list:
+def courses(ctx: Context, args: Args) -> list[JsonObject]:
     ids = (args.get("options") or {}).get("ids") or []
     wanted = [int(i) for i in ids] if ids else [SITE_COURSE_ID, *sorted(ctx.site.courses)]
     answer = []
@@ -192,9 +195,10 @@ def courses(ctx: Context, args: dict) -> list:
 
 
 @handler("core_cohort_get_cohorts")
-def cohorts(ctx: Context, args: dict) -> list:
+def cohorts(ctx: Context, args: Args) -> list[JsonObject]:
     if not ctx.caller.capable:
-        raise SimError("nopermissions", "Sorry, but you do not currently have permissions to do that (View site-wide cohorts).",
+        raise SimError("nopermissions",
+                       "Sorry, but you do not currently have permissions to do that (View site-wide cohorts).",
                        "core\\exception\\required_capability_exception")
     ids = [int(i) for i in args.get("cohortids") or []] or sorted(ctx.site.cohorts)
     answer = []
@@ -209,7 +213,7 @@ def cohorts(ctx: Context, args: dict) -> list:
 
 
 @handler("core_cohort_get_cohort_members")
-def cohort_members(ctx: Context, args: dict) -> list:
+def cohort_members(ctx: Context, args: Args) -> list[JsonObject]:
     answer = []
     for cohortid in (int(i) for i in args["cohortids"]):
         cohort = ctx.site.cohorts.get(cohortid)
@@ -224,7 +228,7 @@ def cohort_members(ctx: Context, args: dict) -> list:
 # --- people --------------------------------------------------------------------------------------
 
 
-def _custom_fields(site: Site, user: User, display: bool) -> list[dict]:
+def _custom_fields(site: Site, user: User, display: bool) -> list[JsonObject]:
     fields = []
     for shortname, value in user.profile.items():
         if value == "":
@@ -237,12 +241,12 @@ def _custom_fields(site: Site, user: User, display: bool) -> list[dict]:
     return fields
 
 
-def _place(user: User) -> dict:
+def _place(user: User) -> JsonObject:
     """Moodle leaves out an empty city or country."""
     return {k: v for k, v in (("city", user.city), ("country", user.country)) if v}
 
 
-def _user_common(ctx: Context, user: User) -> dict:
+def _user_common(ctx: Context, user: User) -> JsonObject:
     answer = {"id": user.id, "username": user.username, "firstname": user.firstname, "lastname": user.lastname,
               "fullname": user.fullname, "email": user.email, "department": user.department}
     if user.idnumber:
@@ -252,7 +256,7 @@ def _user_common(ctx: Context, user: User) -> dict:
 
 
 def _enrolled_user(ctx: Context, user: User, courseid: int, enrolment: Enrolment,
-                   wanted: set[str] | None = None) -> dict:
+                   wanted: set[str] | None = None) -> JsonObject:
     if wanted is not None and wanted <= {"id", "fullname", "roles"}:  # the sync's lean read: skip the rest
         lean = {"id": user.id, "fullname": user.fullname}
         lean["roles"] = [{"roleid": ROLE_IDS[enrolment.role], "name": "", "shortname": enrolment.role, "sortorder": 0}]
@@ -278,7 +282,7 @@ def _active_courses(ctx: Context, userid: int) -> list[Course]:
 
 
 @handler("core_enrol_get_enrolled_users")
-def enrolled_users(ctx: Context, args: dict) -> list:
+def enrolled_users(ctx: Context, args: Args) -> list[JsonObject]:
     courseid = args["courseid"]
     if courseid not in ctx.site.courses and courseid != SITE_COURSE_ID:
         raise not_found()
@@ -308,7 +312,7 @@ def enrolled_users(ctx: Context, args: dict) -> list:
 
 
 @handler("core_user_get_users_by_field")
-def users_by_field(ctx: Context, args: dict) -> list:
+def users_by_field(ctx: Context, args: Args) -> list[JsonObject]:
     if not ctx.caller.capable:
         return []
     field, values = args["field"], [str(v) for v in args["values"]]
@@ -364,7 +368,7 @@ def _requirement(activity: Activity) -> str:
 
 
 @handler("core_completion_get_course_completion_status")
-def course_completion_status(ctx: Context, args: dict) -> dict:
+def course_completion_status(ctx: Context, args: Args) -> JsonObject:
     """Tracked users only: an enrolment not active now, or a teacher's, is "not enrolled"."""
     course, enrolment, progress = _enrolled(ctx, args["courseid"], args["userid"])
     if not enrolment.tracked_at(ctx.site.now):
@@ -407,7 +411,7 @@ def _grade_state(activity: Activity, grade: float | None) -> int:
     return 2 if grade >= activity.gradepass else 3
 
 
-def _rules(activity: Activity, state: int, grade: float | None) -> list[dict]:
+def _rules(activity: Activity, state: int, grade: float | None) -> list[JsonObject]:
     """cm_completion_details: each rule's own status. Where a passing grade is required, a failing grade
     still meets "receive a grade" (1) and fails "receive a passing grade" (3)."""
     rules = []
@@ -425,7 +429,7 @@ def _rules(activity: Activity, state: int, grade: float | None) -> list[dict]:
 
 
 @handler("core_completion_get_activities_completion_status")
-def activities_completion_status(ctx: Context, args: dict) -> dict:
+def activities_completion_status(ctx: Context, args: Args) -> JsonObject:
     """Answers for any enrolled user; ``istrackeduser`` says whether completion tracks them now."""
     course, enrolment, progress = _enrolled(ctx, args["courseid"], args["userid"])
     tracked = enrolment.tracked_at(ctx.site.now)
@@ -448,7 +452,7 @@ FAIL_ICON = '<i class="icon fa fa-xmark text-danger fa-fw inline"  title="Fail" 
 
 
 def _grade_fields(grade: float | None, grademax: float, gradepass: float, submitted: int | None,
-                  graded: int | None) -> dict:
+                  graded: int | None) -> JsonObject:
     """The grade of one item: an item with a pass grade shows a pass or fail icon before the grade."""
     shown = "-" if grade is None else f"{grade:.2f}"
     if grade is not None and gradepass:
@@ -464,7 +468,7 @@ def _grade_fields(grade: float | None, grademax: float, gradepass: float, submit
     }
 
 
-def _activity_item(course: Course, activity: Activity, progress: Progress) -> dict:
+def _activity_item(course: Course, activity: Activity, progress: Progress) -> JsonObject:
     """The course total is the one graded activity's grade: the activity carries the same grade."""
     item = {"id": activity.grade_item_id, "itemname": activity.name, "itemtype": "mod",
             "itemmodule": activity.modname, "iteminstance": activity.instance, "itemnumber": 0,
@@ -477,7 +481,7 @@ def _activity_item(course: Course, activity: Activity, progress: Progress) -> di
     return item
 
 
-def _course_item(course: Course, progress: Progress) -> dict:
+def _course_item(course: Course, progress: Progress) -> JsonObject:
     item = {"id": course.grade_item_id, "itemname": None, "itemtype": "course", "itemmodule": None,
             "iteminstance": course.grade_category_id, "itemnumber": None, "idnumber": None, "categoryid": None,
             "outcomeid": None, "scaleid": None, "locked": False}
@@ -487,7 +491,7 @@ def _course_item(course: Course, progress: Progress) -> dict:
 
 
 @handler("gradereport_user_get_grade_items")
-def grade_items(ctx: Context, args: dict) -> dict:
+def grade_items(ctx: Context, args: Args) -> JsonObject:
     """The user report: active student enrolments only (a suspended user included), by name."""
     courseid, userid = args["courseid"], args.get("userid") or 0
     course = ctx.site.courses.get(courseid)
@@ -536,7 +540,7 @@ MOODLE_COLUMNS = {
 }
 
 
-def _report_details(ctx: Context, report) -> dict:
+def _report_details(ctx: Context, report: Report) -> JsonObject:
     admin = ctx.site.users[2]
     return {
         "name": report.name, "source": "core_course\\reportbuilder\\datasource\\participants", "type": 0,
@@ -621,7 +625,7 @@ REPORT_CELLS: dict[str, Callable[[_Row], str]] = {
 _REPORT_CACHE: dict[tuple[int, int, int, int], list[list[str]]] = {}
 
 
-def report_rows(ctx: Context, report) -> list[list[str]]:
+def report_rows(ctx: Context, report: Report) -> list[list[str]]:
     """Every student enrolment (suspended and expired too), by course ID number then user ID number.
 
     Cached per site revision: Moodle re-runs the query for every page, the simulator need not.
@@ -635,7 +639,7 @@ def report_rows(ctx: Context, report) -> list[list[str]]:
     return rows
 
 
-def _report_rows(ctx: Context, report) -> list[list[str]]:
+def _report_rows(ctx: Context, report: Report) -> list[list[str]]:
     keyed = []
     for (courseid, userid), enrolment in ctx.site.enrolments.items():
         user = ctx.site.users[userid]
@@ -653,7 +657,7 @@ def _report_rows(ctx: Context, report) -> list[list[str]]:
     return rows
 
 
-def _viewable_report(ctx: Context, reportid: int):
+def _viewable_report(ctx: Context, reportid: int) -> Report:
     report = ctx.site.reports.get(reportid)
     if report is None:
         raise not_found()
@@ -664,7 +668,7 @@ def _viewable_report(ctx: Context, reportid: int):
 
 
 @handler("core_reportbuilder_list_reports")
-def list_reports(ctx: Context, args: dict) -> dict:
+def list_reports(ctx: Context, args: Args) -> JsonObject:
     reports = sorted(ctx.site.reports.values(), key=lambda r: r.id) if ctx.caller.capable else []
     page, perpage = args.get("page") or 0, args.get("perpage") or 10
     chosen = reports[page * perpage: (page + 1) * perpage]
@@ -672,7 +676,7 @@ def list_reports(ctx: Context, args: dict) -> dict:
 
 
 @handler("core_reportbuilder_retrieve_report")
-def retrieve_report(ctx: Context, args: dict) -> dict:
+def retrieve_report(ctx: Context, args: Args) -> JsonObject:
     report = _viewable_report(ctx, args["reportid"])
     page, perpage = args.get("page") or 0, args.get("perpage") or 10
     rows = report_rows(ctx, report)
@@ -687,7 +691,7 @@ def retrieve_report(ctx: Context, args: dict) -> dict:
 
 
 @handler("enrol_manual_enrol_users")
-def enrol_users(ctx: Context, args: dict) -> None:
+def enrol_users(ctx: Context, args: Args) -> None:
     for item in args["enrolments"]:
         courseid, userid = item["courseid"], item["userid"]
         if courseid not in ctx.site.courses or userid not in ctx.site.users or ctx.site.users[userid].deleted:
@@ -704,7 +708,7 @@ def enrol_users(ctx: Context, args: dict) -> None:
 
 
 @handler("core_user_update_users")
-def update_users(ctx: Context, args: dict) -> dict:
+def update_users(ctx: Context, args: Args) -> JsonObject:
     for item in args["users"]:
         user = ctx.site.users.get(item["id"])
         if user is None or user.deleted:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .data import (
     Activity,
@@ -29,6 +30,8 @@ from .data import (
     Site,
     User,
 )
+
+_T = TypeVar("_T")
 
 YEAR_START = 1767196800  # 2026-01-01 00:00 Asia/Shanghai
 YEAR_END = 1798732740  # 2026-12-31 23:59 Asia/Shanghai
@@ -192,8 +195,9 @@ def _users(site: Site, spec: Size, rng: random.Random) -> None:
         category = {"county_leader": "leading_cadre", "village_cadre": "village_cadre"}.get(rank) or rng.choices(
             ["civil_servant", "professional_technical", "reserve_cadre"], [0.6, 0.25, 0.15])[0]
         unit = units[unit_id - 1]
+        email = f"{first.lower()}.{last.lower()}.{cadre_id.lower()}@cadre.example.invalid"
         site.users[userid] = User(
-            userid, cadre_id.lower(), first, last, f"{first.lower()}.{last.lower()}.{cadre_id.lower()}@cadre.example.invalid",
+            userid, cadre_id.lower(), first, last, email,
             idnumber=cadre_id, department=unit,
             profile={"cadre_id": cadre_id, "unit": unit, "rank": rank, "category": category},
             suspended=rng.random() < 0.01,
@@ -239,13 +243,14 @@ def _enrolments_and_progress(site: Site, spec: Size, rng: random.Random) -> None
 def _progress(site: Site, course: Course, userid: int, enrolment: Enrolment, rng: random.Random) -> None:
     if not course.enablecompletion:
         return
-    progress = site.progress[(course.id, userid)] = Progress(record=CompletionRecord(enrolment.timecreated))
+    record = CompletionRecord(enrolment.timecreated)
+    progress = site.progress[(course.id, userid)] = Progress(record=record)
     roll = rng.random()
     started = max(enrolment.timecreated, YEAR_START) + rng.randrange(0, 30 * 86400)
     latest = min(site.now, enrolment.timeend or site.now) - 3600
     if roll > 0.85 or started >= latest:
         return  # not started
-    progress.record.timestarted = started
+    record.timestarted = started
     activities = course.tracked_activities()
     if roll < 0.6:  # completed: the last activity (graded where the course is) completes it
         done = rng.randrange(started, latest)
@@ -299,7 +304,7 @@ def _real_shapes(site: Site, rng: random.Random) -> None:
         _late_enrolment(site, userid, rng, timestart=now + rng.randrange(86400, 14 * 86400))
 
 
-def _share(rng: random.Random, items: list, rate: float) -> list:
+def _share(rng: random.Random, items: list[_T], rate: float) -> list[_T]:
     """A deterministic share of ``items`` (at least one when there are any and the rate is not 0)."""
     if not items:
         return []

@@ -169,7 +169,7 @@ def report_page(columns: Sequence[str], rows: int, total_rows: int) -> float:
 
 
 def describe(function: str, arguments: dict[str, Any], answer: Any, report_columns: Sequence[str] | None = None,
-             total_rows: int = 0) -> list:
+             total_rows: int = 0) -> list[Any]:
     """What drives a call's cost, as a small JSON-able list ``[function, items, ...]``."""
     if function == "core_enrol_get_enrolled_users":
         lean = any(o.get("name") == "userfields" for o in arguments.get("options") or [])
@@ -186,9 +186,10 @@ def describe(function: str, arguments: dict[str, Any], answer: Any, report_colum
     return [function, len(answer) if isinstance(answer, list) else 0]
 
 
-def price(work: Sequence) -> float:
+def price(work: Sequence[Any]) -> float:
     """Seconds of real Moodle service for a call described by :func:`describe`."""
-    function, items = work[0], work[1]
+    function: str = work[0]
+    items: int = work[1]
     if function == "core_reportbuilder_retrieve_report":
         return report_page(work[3], items, work[2])
     if function == "core_enrol_get_enrolled_users":
@@ -231,16 +232,17 @@ def phase_seconds(demands: list[float], clients: int) -> float:
 # --- request mixes: a sync's calls, priced again without running it -----------------------------
 
 
-def request_demand(entry: dict) -> float:
+def request_demand(entry: dict[str, Any]) -> float:
     """Seconds of one recorded request: ``{"work": describe(...) or None (an error: FIXED),
     "inner": [[work, count], ...], "errors": n}`` (``inner``/``errors`` for a batch)."""
     if entry.get("inner") is not None:
-        inner = sum(count * inner_demand(price(work)) for work, count in entry["inner"])
-        return BATCH_REQUEST + inner + entry.get("errors", 0) * inner_demand(FIXED)
+        inner: float = sum(count * inner_demand(price(work)) for work, count in entry["inner"])
+        errors: int = entry.get("errors", 0)
+        return BATCH_REQUEST + inner + errors * inner_demand(FIXED)
     return price(entry["work"]) if entry.get("work") else FIXED
 
 
-def phases(mix: Iterable[dict]) -> list[tuple[str, list[float]]]:
+def phases(mix: Iterable[dict[str, Any]]) -> list[tuple[str, list[float]]]:
     """Consecutive requests with the same ``phase`` label, in order, with their demands."""
     result: list[tuple[str, list[float]]] = []
     for entry in mix:
@@ -250,6 +252,6 @@ def phases(mix: Iterable[dict]) -> list[tuple[str, list[float]]]:
     return result
 
 
-def sync_seconds(mix: Iterable[dict], clients: int) -> float:
+def sync_seconds(mix: Iterable[dict[str, Any]], clients: int) -> float:
     """Simulated seconds a real site spends serving a recorded sync, phase after phase."""
     return sum(phase_seconds(demands, clients) for _label, demands in phases(mix))

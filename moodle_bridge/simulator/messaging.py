@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .data import Message, Site, User
-from .functions import Context, SimError, _picture, handler
+from .functions import Args, Context, JsonObject, SimError, _picture, handler
 
 PRIVACY_COURSEMEMBER, PRIVACY_ONLYCONTACTS, PRIVACY_SITE = 0, 1, 2
 SENDMESSAGE = "moodle/site:sendmessage"
@@ -159,7 +159,7 @@ def _recipient(site: Site, userid: int) -> User | None:
 
 
 @handler("core_message_send_instant_messages")
-def send_messages(ctx: Context, args: dict) -> list:
+def send_messages(ctx: Context, args: Args) -> list[JsonObject]:
     state, site, sender = messaging(ctx.site), ctx.site, ctx.caller.userid
     if not state.enabled:
         raise _disabled()
@@ -167,17 +167,17 @@ def send_messages(ctx: Context, args: dict) -> list:
     if SENDMESSAGE not in held:
         raise SimError("nopermissions", "Sorry, but you do not currently have permissions to do that "
                        "(Send messages to any user).", "core\\exception\\required_capability_exception")
-    results, sent = [], False
+    results: list[tuple[JsonObject, Message | None, str | None]] = []
+    sent = False
     for item in args["messages"]:
         target = _recipient(site, item["touserid"])
+        error: str | None = None
         if target is None:
             error = f"You can not send a message to a user id ({item['touserid']}) that doesn't exist"
         elif not state.can_send_message(site, target.id, sender):
             error = (f"You can't message {target.fullname} due to their message preferences. "
                      "Try adding them as a contact.")
-        else:
-            error = None
-        if error is not None:
+        if target is None or error is not None:
             results.append((item, None, error))
             continue
         message = Message(site.next_id(), target.id, sender, f"<p>{item['text']}</p>", item.get("clientmsgid"),
@@ -189,14 +189,15 @@ def send_messages(ctx: Context, args: dict) -> list:
     return [_answer(item, message, error, sent, sender, candelete) for item, message, error in results]
 
 
-def _answer(item: dict, message, error: str | None, any_sent: bool, sender: int, candelete: bool) -> dict:
+def _answer(item: JsonObject, message: Message | None, error: str | None, any_sent: bool, sender: int,
+            candelete: bool) -> JsonObject:
     """One result, keys in the declared order (Moodle's clean_returnvalue rebuilds them so).
 
     When at least one message of the call went out, Moodle decorates every result with the stored
     message's conversation, sender and text, also the refused ones, whose record does not exist:
     those get conversationid null, the caller as useridfrom and an empty text.
     """
-    answer: dict = {"msgid": message.id if message else -1}
+    answer: JsonObject = {"msgid": message.id if message else -1}
     if item.get("clientmsgid") is not None:
         answer["clientmsgid"] = item["clientmsgid"]
     if error is not None:
@@ -214,7 +215,7 @@ def _answer(item: dict, message, error: str | None, any_sent: bool, sender: int,
 
 
 @handler("core_message_get_member_info")
-def member_info(ctx: Context, args: dict) -> list:
+def member_info(ctx: Context, args: Args) -> list[JsonObject]:
     state, site = messaging(ctx.site), ctx.site
     if not state.enabled:
         raise _disabled()
@@ -232,7 +233,7 @@ def member_info(ctx: Context, args: dict) -> list:
     return members
 
 
-def _member(ctx: Context, state: Messaging, reference: int, user: User, privacy: bool) -> dict:
+def _member(ctx: Context, state: Messaging, reference: int, user: User, privacy: bool) -> JsonObject:
     site = ctx.site
     canmessageifblocked = state.can_send_message(site, reference, user.id, evenifblocked=True)
     member = {

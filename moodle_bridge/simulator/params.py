@@ -16,12 +16,18 @@ _INT = re.compile(r"^-?\d+$")
 
 @cache
 def declarations() -> dict[str, Any]:
-    return json.loads(DECLARATIONS.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(DECLARATIONS.read_text(encoding="utf-8"))
+    return loaded
 
 
 def invalid(debuginfo: str) -> SimError:
     return SimError("invalidparameter", "Invalid parameter value detected",
                     "core\\exception\\invalid_parameter_exception", debuginfo)
+
+
+def _wrong_type(where: str, value: object, expected: object) -> SimError:
+    return invalid(f"{where}Invalid external api parameter: the value is \"{value}\", "
+                   f"the server was expecting \"{expected}\" type")
 
 
 def validate(declaration: dict[str, Any], value: Any, where: str = "") -> Any:
@@ -57,21 +63,21 @@ def _scalar(declaration: dict[str, Any], value: Any, where: str) -> Any:
             return None
         raise invalid(f"{where}Null is not allowed")
     if isinstance(value, (dict, list)):
-        raise invalid(f"{where}Invalid external api parameter: the value is \"array\", the server was expecting \"{declaration.get('type')}\" type")
+        raise _wrong_type(where, "array", declaration.get("type"))
     kind = declaration.get("type")
     if kind == "int":
         if isinstance(value, bool) or not (isinstance(value, int) or _INT.match(str(value))):
-            raise invalid(f"{where}Invalid external api parameter: the value is \"{value}\", the server was expecting \"int\" type")
+            raise _wrong_type(where, value, "int")
         return int(value)
     if kind == "bool":
         if str(value).lower() in ("1", "true"):
             return True
         if str(value).lower() in ("0", "false", ""):
             return False
-        raise invalid(f"{where}Invalid external api parameter: the value is \"{value}\", the server was expecting \"bool\" type")
+        raise _wrong_type(where, value, "bool")
     if kind == "float":
         try:
             return float(value)
         except ValueError:
-            raise invalid(f"{where}Invalid external api parameter: the value is \"{value}\", the server was expecting \"float\" type") from None
+            raise _wrong_type(where, value, "float") from None
     return value if isinstance(value, str) else json.dumps(value) if not isinstance(value, (int, float)) else str(value)

@@ -89,8 +89,7 @@ class ReplayMoodle:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def answer(self, form: dict[str, str]) -> tuple[int, bytes]:
         function = form.get("wsfunction", "")

@@ -13,12 +13,12 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from . import latency
@@ -27,6 +27,14 @@ from .faults import FaultPlan
 from .functions import BATCH, HANDLERS, Caller, Context, SimError, inner_exception, php_json
 from .params import declarations, validate
 from .php_form import as_lists, decode_form
+
+if TYPE_CHECKING:
+    import requests
+    import responses
+
+# What the simulator made of one HTTP request: status, body, outcome (ok or an errorcode), seconds of
+# Moodle service it priced, and the number of inner calls of a batch (0 otherwise).
+_Answer = tuple[int, bytes, str, float, int]
 
 ENDPOINT = "/webservice/rest/server.php"
 # Functions of Moodle's own components exist whether or not the service holds them.
@@ -69,7 +77,8 @@ class SimulatedMoodle:
         self.faults = FaultPlan()
         self.calls: list[CallRecord] = []
         self.time_scale = time_scale  # > 0: really sleep demand x scale (a slow Moodle)
-        self.before_answer: list = []  # callables(function, arguments): change the site between calls
+        # callables(function, arguments): change the site between calls
+        self.before_answer: list[Callable[[str, dict[str, Any]], object]] = []
         # Keep each call's arguments (tests read them); a province benchmark keeps function, outcome
         # and cost only, or 680,000 calls' arguments fill the memory.
         self.record_arguments = record_arguments
@@ -103,7 +112,7 @@ class SimulatedMoodle:
             raise Dropped(function)
         return status, self._headers(), body
 
-    def _answer(self, form: dict[str, str], function: str, arguments: dict[str, Any]):
+    def _answer(self, form: dict[str, str], function: str, arguments: dict[str, Any]) -> _Answer:
         caller = self.tokens.get(form.get("wstoken", ""))
         if caller is None:
             return self._error(SimError("invalidtoken", "Invalid token - token not found"))
@@ -138,7 +147,7 @@ class SimulatedMoodle:
                 total_rows = answer["data"]["totalrowcount"]
         return answer, latency.demand(function, typed, answer, report_columns, total_rows)
 
-    def _batch(self, context: Context, arguments: dict[str, Any]):
+    def _batch(self, context: Context, arguments: dict[str, Any]) -> _Answer:
         try:
             typed = validate(declarations()["functions"][BATCH]["parameters"], arguments)
         except SimError as error:
@@ -161,7 +170,7 @@ class SimulatedMoodle:
         body = json.dumps({"responses": responses}).encode()
         return 200, body, "ok", demand, len(responses)
 
-    def _error(self, error: SimError):
+    def _error(self, error: SimError) -> _Answer:
         return 200, json.dumps(error.payload(self.debug)).encode(), error.errorcode, latency.FIXED, 0
 
     def _fault_answer(self, fault: str) -> tuple[int, dict[str, str], bytes]:
@@ -183,21 +192,26 @@ class SimulatedMoodle:
 
     # --- transports --------------------------------------------------------------------------------
 
-    def mount(self, mock, url: str | None = None, keep_calls: bool = True) -> None:
+    def mount(self, mock: responses.RequestsMock, url: str | None = None, keep_calls: bool = True) -> None:
         """Answer the client in-process: ``mock`` is a ``responses.RequestsMock``. ``keep_calls=False``
         empties the mock's own record of requests as it goes (a province-size run would fill memory)."""
         import requests
         import responses
         import urllib3
 
-        registered = []
+        registered: list[responses.BaseResponse] = []
 
-        def callback(request):
+        def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes] | Exception:
             if not keep_calls and len(mock.calls) > 1000:  # the mock and the response both keep a list
                 mock.calls.reset()
                 registered[0].calls.reset()
+            form = request.body or ""
+            if isinstance(form, bytes):
+                form = form.decode()
+            if not isinstance(form, str):
+                raise TypeError("the simulator answers form-encoded request bodies, not streamed ones")
             try:
-                status, headers, body = self.handle(parse_qsl(request.body or "", keep_blank_values=True))
+                status, headers, body = self.handle(parse_qsl(form, keep_blank_values=True))
             except TimedOut:
                 return requests.ReadTimeout("simulated: read timed out")
             except Dropped:

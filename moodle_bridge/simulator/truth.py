@@ -40,6 +40,8 @@ MAX_COURSES_IN_CATEGORY = 10000  # Moodle's sortorder step between categories
 SITE_TIMEZONE = "Asia/Shanghai"  # not in truth.json; the recordings' README: the site's and its users' zone
 CRITERIA_ACTIVITY, CRITERIA_GRADE = 4, 6
 
+Row = dict[str, Any]  # one row of a truth.json table, by column name
+
 
 def load_site(snapshot_dir: str | Path) -> Site:
     """The Site a snapshot's truth.json describes; its clock is the snapshot's ``recorded_at``."""
@@ -70,7 +72,7 @@ def _tables(truth: dict[str, Any]) -> dict[str, Any]:
     return tables
 
 
-def _categories(rows: list[dict]) -> dict[int, Category]:
+def _categories(rows: list[Row]) -> dict[int, Category]:
     categories = {}
     # fix_course_sortorder() numbers categories in order, MAX_COURSES_IN_CATEGORY apart (top level here).
     for position, row in enumerate(sorted(rows, key=lambda r: (r["path"].count("/"), r["id"])), start=1):
@@ -84,10 +86,10 @@ def _categories(rows: list[dict]) -> dict[int, Category]:
 
 def _courses(tables: dict[str, Any], categories: dict[int, Category]) -> dict[int, Course]:
     items = {(r["courseid"], r["itemtype"], r["itemmodule"], r["iteminstance"]): r for r in tables["grade_items"]}
-    criteria: dict[int, list[dict]] = {}
+    criteria: dict[int, list[Row]] = {}
     for row in tables["course_completion_criteria"]:
         criteria.setdefault(row["course"], []).append(row)
-    activities: dict[int, list[dict]] = {}
+    activities: dict[int, list[Row]] = {}
     for row in sorted(tables["activities"], key=lambda r: r["cmid"]):
         activities.setdefault(row["course"], []).append(row)
     courses = {}
@@ -104,7 +106,8 @@ def _courses(tables: dict[str, Any], categories: dict[int, Category]) -> dict[in
     return courses
 
 
-def _course(row: dict, activity_rows: list[dict], items: dict, criteria: dict[int, list[dict]]) -> Course:
+def _course(row: Row, activity_rows: list[Row], items: dict[tuple[Any, ...], Row],
+            criteria: dict[int, list[Row]]) -> Course:
     course_item = next((i for k, i in items.items() if k[0] == row["id"] and k[1] == "course"), None)
     own = criteria.get(row["id"], [])
     activity_criteria = {c["moduleinstance"] for c in own if c["criteriatype"] == CRITERIA_ACTIVITY}
@@ -139,7 +142,7 @@ def _course(row: dict, activity_rows: list[dict], items: dict, criteria: dict[in
     return course
 
 
-def _user(row: dict) -> User:
+def _user(row: Row) -> User:
     profile = {k: row[k] for k in PROFILE_FIELDS if row.get(k)}
     # city, country and time zone are not in truth.json: Moodle's values for a user created without them.
     return User(row["id"], row["username"], row["firstname"], row["lastname"], row["email"],
@@ -148,14 +151,14 @@ def _user(row: dict) -> User:
                 city="", country="", timezone="99")
 
 
-def _cohorts(rows: list[dict], members: list[dict]) -> dict[int, Cohort]:
+def _cohorts(rows: list[Row], members: list[Row]) -> dict[int, Cohort]:
     cohorts = {r["id"]: Cohort(r["id"], r["name"], r["idnumber"], visible=bool(r["visible"])) for r in rows}
     for row in members:
         cohorts[row["cohortid"]].members.append(row["userid"])
     return cohorts
 
 
-def _enrolment(row: dict) -> Enrolment:
+def _enrolment(row: Row) -> Enrolment:
     role = row["roles"].split(",")[0].strip() if row["roles"] else "student"
     return Enrolment(row["courseid"], row["userid"], role, row["status"], row["timestart"], row["timeend"],
                      row["timecreated"], id=row["id"])

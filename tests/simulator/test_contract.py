@@ -138,7 +138,8 @@ def test_same_params_same_answer_shape(path):
     status, _headers, body = sim.handle(list(params.items()))
     assert status == recording["http_status"], body[:300]
     if recording.get("response_format") == "text":
-        assert body.lstrip().lower().startswith(b"<!doctype html") and recording["response"].lstrip().lower().startswith("<!doctype html")
+        assert body.lstrip().lower().startswith(b"<!doctype html")
+        assert recording["response"].lstrip().lower().startswith("<!doctype html")
         return
     simulated = json.loads(body) if body else None
     assert _differences(recording["response"], simulated) == []
@@ -182,7 +183,9 @@ def _check_returns(declaration: dict[str, Any], value: Any, where: str = "$") ->
     expected = _PARAM_TYPES.get(declaration.get("type"), (str,))
     if isinstance(value, bool) and bool not in expected:
         return [f"{where}: bool where {declaration.get('type')} is declared"]
-    return [] if isinstance(value, expected) else [f"{where}: {type(value).__name__} where {declaration.get('type')} is declared"]
+    if isinstance(value, expected):
+        return []
+    return [f"{where}: {type(value).__name__} where {declaration.get('type')} is declared"]
 
 
 PROBES: list[tuple[str, dict[str, Any]]] = [
@@ -203,7 +206,8 @@ PROBES: list[tuple[str, dict[str, Any]]] = [
     ("core_reportbuilder_list_reports", {}),
     ("core_reportbuilder_retrieve_report", {"reportid": 1, "page": 0, "perpage": 50}),
     ("core_reportbuilder_retrieve_report", {"reportid": 2, "page": 3, "perpage": 100}),
-    ("core_message_send_instant_messages", {"messages": [{"touserid": 6, "text": "hi"}, {"touserid": 999999, "text": "x"}]}),
+    ("core_message_send_instant_messages",
+     {"messages": [{"touserid": 6, "text": "hi"}, {"touserid": 999999, "text": "x"}]}),
     ("core_message_send_instant_messages", {"messages": [{"touserid": 999999, "text": "x", "clientmsgid": "a-1"}]}),
     ("core_message_get_member_info", {"referenceuserid": 3, "userids": [6, 7, 999999], "includeprivacyinfo": 1}),
     ("core_message_get_member_info", {"referenceuserid": 3, "userids": [6]}),

@@ -20,5 +20,6 @@ def test_the_simulator_imports_only_itself_and_third_party_code():
                     offending.append(f"{path.name}: from {'.' * node.level}{module}")
             elif isinstance(node, ast.Import):
                 offending += [f"{path.name}: import {a.name}" for a in node.names
-                              if a.name.startswith("moodle_bridge") and not a.name.startswith("moodle_bridge.simulator")]
+                              if a.name.startswith("moodle_bridge")
+                              and not a.name.startswith("moodle_bridge.simulator")]
     assert offending == []

@@ -163,7 +163,8 @@ def test_without_sendmessage_or_with_messaging_off_the_whole_call_fails(sim):
     state.capabilities[BRIDGE] = frozenset({MESSAGEANYUSER})
     error = send(sim, cadre(sim))
     assert error["errorcode"] == "nopermissions"
-    assert error["message"] == "Sorry, but you do not currently have permissions to do that (Send messages to any user)."
+    assert error["message"] == ("Sorry, but you do not currently have permissions to do that "
+                                "(Send messages to any user).")
     state.capabilities.pop(BRIDGE)
     state.enabled = False
     userid = cadre(sim)
