@@ -84,8 +84,8 @@ def build(url: str, cadres: int) -> None:
 
 
 def run_once(url: str) -> None:
-    from moodle_bridge.rules.loader import load_rules
-    from moodle_bridge.rules.run import evaluate
+    from moodle_bridge.services.evaluation import evaluate
+    from moodle_bridge.services.rules_file import load_rules
     from moodle_bridge.store import connect, upgrade
 
     engine = connect(url)

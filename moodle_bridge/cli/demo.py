@@ -23,10 +23,9 @@ from .root import main
 def demo(obj: Context, size: str, folder: Path) -> None:
     """Run everything against a simulated county Moodle on 127.0.0.1 and write the results."""
     from ..reports.plain import status_label
-    from ..rules.imports import parse_offline
-    from ..rules.records import store_offline
     from ..services import pipeline
     from ..services.demo import DemoSite, first_flagged, write_dry_run
+    from ..services.offline import import_offline, parse_offline
     from ..services.report_files import write_report
     from ..store import connect, upgrade
     from ..sync.progress import for_terminal
@@ -42,7 +41,7 @@ def demo(obj: Context, size: str, folder: Path) -> None:
         summary = pipeline.sync_mirror(settings, engine, progress=for_terminal(), full=True)
         render_summary(summary, console)
     console.print(_("Step 2/4: import offline training ({rows} rows)").format(rows=prepared.offline_rows))
-    store_offline(engine, parse_offline(prepared.offline_file), prepared.offline_file.name)
+    import_offline(engine, parse_offline(prepared.offline_file), prepared.offline_file.name)
     console.print(_("Step 3/4: evaluate 2026 as of {day} with demo rules (40 hours, 20 online: see {path})").format(
         day=prepared.today, path=prepared.rules_file))
     result = pipeline.evaluate_rules(settings, engine, prepared.today)

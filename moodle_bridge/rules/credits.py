@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from .facts import CompletionFact, CourseFacts, Credit, OfflineFact
-from .model import CourseSelector, Rules
+from .facts import CompletionFact, CourseFacts, Credit, OfflineFact, Refused
 from .periods import day_start, period_of
+from .sections import CourseSelector
+
+if TYPE_CHECKING:
+    from .model import Rules
 
 
 def selects(selector: CourseSelector, course: CourseFacts) -> bool:
@@ -28,19 +32,11 @@ def course_hours(course: CourseFacts, rules: Rules) -> float:
     return rules.courses.default_hours
 
 
-@dataclass(frozen=True)
-class Refused:
-    """A source that earns nothing, and why: shown as evidence (e.g. a failed assessment)."""
-
-    source: str
-    course_id: int | None
-    reason: str
-    detail: dict
-
-
 def completion_credits(cadre_id: str, completions: list[CompletionFact], courses: dict[int, CourseFacts],
                        rules: Rules) -> tuple[list[Credit], list[Refused]]:
-    credits, refused, seen = [], [], set()
+    credits: list[Credit] = []
+    refused: list[Refused] = []
+    seen: set[tuple[str | int, str]] = set()
     rule = rules.credits
     for done in sorted(completions, key=lambda c: (c.time_completed, c.course_id)):
         course = courses.get(done.course_id)
@@ -54,7 +50,8 @@ def completion_credits(cadre_id: str, completions: list[CompletionFact], courses
             continue
         seen.add(key)
         hours = course_hours(course, rules)
-        detail = {"course": course.fullname, "course_id": course.id, "base_hours": hours, "grade": done.grade}
+        detail: dict[str, Any] = {"course": course.fullname, "course_id": course.id, "base_hours": hours,
+                                  "grade": done.grade}
         if rule.pass_grade is not None and done.grade is not None and done.grade < rule.pass_grade:
             refused.append(Refused(source, course.id, "failed assessment",
                                    {**detail, "pass_grade": rule.pass_grade}))
@@ -67,12 +64,13 @@ def completion_credits(cadre_id: str, completions: list[CompletionFact], courses
 
 
 def offline_credits(records: list[OfflineFact], rules: Rules) -> tuple[list[Credit], list[Refused]]:
-    credits, refused = [], []
+    credits: list[Credit] = []
+    refused: list[Refused] = []
     rule = rules.credits
     for record in records:
         hours = record.hours if record.hours is not None else (record.days or 0) * rule.offline_hours_per_day
         at = day_start(record.end, rules.organisation)
-        detail = {"training": record.name, "base_hours": hours, "leave_hours": record.leave_hours}
+        detail: dict[str, Any] = {"training": record.name, "base_hours": hours, "leave_hours": record.leave_hours}
         if hours > 0 and record.leave_hours > hours * rule.leave_limit:
             refused.append(Refused(record.source, None, "leave above the limit",
                                    {**detail, "leave_limit": round(rule.leave_limit, 4)}))
@@ -96,7 +94,7 @@ def cap_online(credits: list[Credit], rules: Rules) -> list[Credit]:
     if cap is None:
         return credits
     used: dict[tuple[str, str], float] = defaultdict(float)
-    result = []
+    result: list[Credit] = []
     for credit in sorted(credits, key=lambda c: (c.at, c.source)):
         if not credit.online:
             result.append(credit)

@@ -1,17 +1,11 @@
-"""The rules in plain words, for `moodle-bridge rules check` (pure)."""
+"""The rules in plain words, for `moodle-bridge rules check` (pure; each requirement kind describes itself)."""
 
 from __future__ import annotations
 
 from ..i18n import _
-from .model import Condition, MakeUp, MinHours, MinOnlineHours, RequiredCourses, Rules, Window
-
-
-def _selector(selector) -> str:
-    if selector.idnumber:
-        return _("course {id}").format(id=selector.idnumber)
-    if selector.shortname:
-        return _("course {name}").format(name=selector.shortname)
-    return _("the courses of category {category}").format(category=selector.category)
+from .kinds import unit_for
+from .kinds.base import RequirementModel
+from .model import Condition, Rules
 
 
 def _condition(condition: Condition) -> str:
@@ -24,27 +18,8 @@ def _condition(condition: Condition) -> str:
     return _(" and ").join(parts) or _("everyone")
 
 
-def _requirement(requirement) -> str:
-    if isinstance(requirement, MinHours):
-        return _("at least {hours:g} class hours in the period").format(hours=requirement.hours)
-    if isinstance(requirement, MinOnlineHours):
-        return _("at least {hours:g} online hours in the period").format(hours=requirement.hours)
-    if isinstance(requirement, RequiredCourses):
-        what = _(", ").join(_selector(s) for s in requirement.courses)
-        need = _("all of") if requirement.need == "all" else _("one of")
-        label = _("required reading") if requirement.kind == "required_reading" else _("required courses")
-        return _("{label}: {need} {what}, by {due}").format(label=label, need=need, what=what,
-                                                              due=requirement.due.isoformat())
-    if isinstance(requirement, Window):
-        return _("at least {hours:g} hours in the {years} years from {start}").format(
-            hours=requirement.hours, years=requirement.years, start=requirement.start_year)
-    if isinstance(requirement, MakeUp):
-        if requirement.after == "promotion":
-            return _("after a promotion: {hours:g} hours within {months} months").format(
-                hours=requirement.hours or 0, months=requirement.within_months)
-        return _("after a shortfall: make up the missing hours within {months} months").format(
-            months=requirement.within_months)
-    return str(requirement)
+def _requirement(requirement: RequirementModel) -> str:
+    return unit_for(requirement.kind).describe(requirement)
 
 
 def describe(rules: Rules) -> list[str]:

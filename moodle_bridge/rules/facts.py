@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -70,4 +71,14 @@ class Credit:
     hours: float
     online: bool
     at: int  # when it was earned (Unix seconds): windows and make-up count by it
-    detail: dict = field(default_factory=dict, compare=False)
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A source that earns nothing, and why: shown as evidence (e.g. a failed assessment)."""
+
+    source: str
+    course_id: int | None
+    reason: str
+    detail: dict[str, Any]

@@ -8,8 +8,9 @@ nothing is posted: the difference is reported for staff to accept or reject.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 from .facts import Credit
 
@@ -36,7 +37,7 @@ class Entry:
     earned_at: int
     kind: str  # credit, reversal, adjustment
     reason: str | None = None
-    detail: dict = field(default_factory=dict, compare=False)
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Difference:
 Key = tuple[str, str, str]  # cadre, source, period
 
 
-def postings(desired: Iterable[Credit], standing: dict[Key, Standing], closed: set[str] = frozenset(),
+def postings(desired: Iterable[Credit], standing: dict[Key, Standing], closed: Set[str] = frozenset(),
              period: str | None = None) -> tuple[list[Entry], list[Difference]]:
     """``period``: the period evaluated. A carry-over belongs to the period it was credited in: only
     that period's evaluation may change it (evaluating 2027 leaves 2026's carry-over alone)."""
@@ -101,7 +102,42 @@ def standing_of(entries: Iterable[Entry]) -> dict[Key, Standing]:
         key = (entry.cadre_id, entry.source, entry.period)
         before = result.get(key)
         hours = (before.hours if before else 0.0) + entry.hours
-        latest = entry if entry.kind != "reversal" or before is None else None
-        result[key] = Standing(round(hours, 4), latest.online if latest else before.online,
-                               latest.earned_at if latest else before.earned_at)
+        if entry.kind != "reversal" or before is None:
+            result[key] = Standing(round(hours, 4), entry.online, entry.earned_at)
+        else:
+            result[key] = Standing(round(hours, 4), before.online, before.earned_at)
     return result
+
+
+def credits_of(entries: Iterable[Entry]) -> dict[str, list[Credit]]:
+    """What the ledger credits each cadre, per source and period (adjustments included)."""
+    result: dict[str, list[Credit]] = {}
+    for (cadre_id, source, label), stand in standing_of(entries).items():
+        if abs(stand.hours) >= EPSILON:
+            result.setdefault(cadre_id, []).append(
+                Credit(source, cadre_id, label, stand.hours, stand.online, stand.earned_at))
+    return result
+
+
+def adjustment(number: int, cadre_id: str, hours: float, reason: str, label: str, online: bool,
+               period_start: int) -> Entry:
+    """Staff's own entry: the ``number``-th adjustment (numbered from 1: the ledger's adjustments so far + 1),
+    earned at the start of the period it counts in."""
+    return Entry(cadre_id, f"adjustment:{number}", label, hours, online, period_start, "adjustment", reason)
+
+
+def accepted(difference_id: int, difference: Difference, entries: Sequence[Entry]) -> list[Entry]:
+    """The entries that bring what stands for a closed period's source (``entries``, in the order written)
+    to the value of an accepted difference, whatever was accepted before for that source."""
+    standing = round(sum(e.hours for e in entries), 4)
+    latest = next((e for e in reversed(entries) if e.kind != "reversal"), None)
+    reason = f"post-closing difference {difference_id} accepted"
+    d = difference
+    posts = []
+    if abs(standing) >= EPSILON:
+        posts.append(Entry(d.cadre_id, d.source, d.period, -standing, latest.online if latest else False,
+                           latest.earned_at if latest else 0, "reversal", reason))
+    if abs(d.new_hours) >= EPSILON:
+        posts.append(Entry(d.cadre_id, d.source, d.period, d.new_hours, d.new_online, d.new_earned_at, "credit",
+                           reason))
+    return posts

@@ -1,16 +1,20 @@
-"""Load a rules file: YAML, then the models; every error says file, line, key path and why."""
+"""Parse a rules file's text: YAML, then the models; every error says where (source and line), the key
+path and why. Reading the file is the caller's (``services/rules_file.py``): this module does no I/O."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from .kinds import BY_NAME
 from .model import Rules
+
+Location = tuple[str | int, ...]
 
 
 class _TextDates(yaml.SafeLoader):
@@ -34,11 +38,11 @@ class RulesError(Exception):
 @dataclass(frozen=True)
 class LoadedRules:
     rules: Rules
-    path: Path
+    source: str  # where the text came from (a file's path), as problems name it
     digest: str  # sha256 of the file's bytes: recorded with every evaluation
 
 
-def _lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+def _lines(node: yaml.Node, path: Location = ()) -> dict[Location, int]:
     """Where each key path starts in the file (1-based lines)."""
     found = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
@@ -51,20 +55,19 @@ def _lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
     return found
 
 
-def _dotted(path: tuple) -> str:
+def _dotted(path: Location) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
 
-def _meaningful_loc(loc: tuple) -> tuple:
+def _meaningful_loc(loc: Location) -> Location:
     """Pydantic puts the union member's tag (e.g. 'min_hours') in the path; drop it."""
-    return tuple(p for p in loc if not (isinstance(p, str) and p in {
-        "min_hours", "min_online_hours", "required_courses", "required_reading", "window", "makeup"}))
+    return tuple(p for p in loc if not (isinstance(p, str) and p in BY_NAME))
 
 
-def _explain(error: dict[str, Any]) -> str:
+def _explain(error: Mapping[str, Any]) -> str:
     kind, value = error["type"], error.get("input")
     if kind == "extra_forbidden":
         return "unknown key (a typo?)"
@@ -73,29 +76,26 @@ def _explain(error: dict[str, Any]) -> str:
     if kind.startswith("date"):
         return f"{value!r} is not a date (YYYY-MM-DD)"
     if kind == "union_tag_invalid":
-        return (f"{error.get('ctx', {}).get('tag')!r} is not a requirement kind (min_hours, min_online_hours, "
-                "required_courses, required_reading, window, makeup)")
-    message = error["msg"].removeprefix("Value error, ")
+        return f"{error.get('ctx', {}).get('tag')!r} is not a requirement kind ({', '.join(BY_NAME)})"
+    message = str(error["msg"]).removeprefix("Value error, ")
     return f"{message} (got {value!r})" if not isinstance(value, (dict, list)) else message
 
 
-def load_rules(path: Path | str) -> LoadedRules:
-    path = Path(path)
+def parse_rules(raw: bytes | str, source: str = "<rules>") -> LoadedRules:
+    """The rules in ``raw`` (a rules file's bytes, or its text); ``source`` names it in problems."""
+    data_bytes = raw.encode("utf-8") if isinstance(raw, str) else raw
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RulesError([f"{path}: cannot read ({exc.strerror})"]) from None
-    try:
-        node = yaml.compose(raw.decode("utf-8"), Loader=_TextDates)
-        data = yaml.load(raw.decode("utf-8"), Loader=_TextDates)
+        text = data_bytes.decode("utf-8")
+        node = yaml.compose(text, Loader=_TextDates)
+        data = yaml.load(text, Loader=_TextDates)
     except UnicodeDecodeError:
-        raise RulesError([f"{path}: not UTF-8 text"]) from None
+        raise RulesError([f"{source}: not UTF-8 text"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        where = f"{source}:{mark.line + 1}" if mark else source
         raise RulesError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
     if not isinstance(data, dict):
-        raise RulesError([f"{path}: expected a mapping of sections (organisation, groups, ...)"])
+        raise RulesError([f"{source}: expected a mapping of sections (organisation, groups, ...)"])
     lines = _lines(node) if node is not None else {}
     try:
         rules = Rules.model_validate(data)
@@ -104,6 +104,6 @@ def load_rules(path: Path | str) -> LoadedRules:
         for error in exc.errors():
             loc = _meaningful_loc(tuple(error["loc"]))
             line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
-            problems.append(f"{path}:{line} {_dotted(loc)}: {_explain(error)}")
+            problems.append(f"{source}:{line} {_dotted(loc)}: {_explain(error)}")
         raise RulesError(problems) from None
-    return LoadedRules(rules, path, hashlib.sha256(raw).hexdigest())
+    return LoadedRules(rules, source, hashlib.sha256(data_bytes).hexdigest())

@@ -1,180 +1,50 @@
 """The rules file, as organisation staff write it (YAML), validated by pydantic.
 
+The sections live in ``sections.py``; each requirement kind declares its own model in
+``rules/kinds/``, and the union of requirements is built from the registry there.
 Unknown keys are errors: a misspelt requirement must never be silently ignored.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+import operator
+from functools import reduce
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field
 
-ATTRIBUTES = ("rank", "category", "unit", "cohort")
+from .kinds import requirement_models
+from .kinds.base import RequirementModel
+from .sections import (
+    ATTRIBUTES,
+    Cadres,
+    CarryOver,
+    Condition,
+    Courses,
+    CourseSelector,
+    Credits,
+    Excellent,
+    Exemption,
+    HoursRule,
+    Organisation,
+    Status,
+    Strict,
+    UnitSource,
+)
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Organisation(_Strict):
-    timezone: str = "Asia/Shanghai"
-    period_start: str = Field("01-01", pattern=r"^\d{2}-\d{2}$", description="MM-DD a period starts on")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone name such as Asia/Shanghai") from None
-        return value
-
-
-class UnitSource(_Strict):
-    source: Literal["cohort", "profile"] = "cohort"  # a unit cohort's idnumber, or a profile field
-    field: str = "unit"  # the profile field, when source is profile
+if TYPE_CHECKING:
+    Requirement = RequirementModel  # to the type checker, any kind's model
+else:
+    Requirement = Annotated[reduce(operator.or_, requirement_models()), Field(discriminator="kind")]
 
 
-class Cadres(_Strict):
-    """How Moodle users become cadres (the profile fields' short names)."""
-
-    cadre_id_field: str = "cadre_id"
-    unit: UnitSource = UnitSource()
-    rank_field: str = "rank"
-    category_field: str = "category"
-    joined_field: str | None = "joined"  # YYYY-MM-DD; a cadre who joined mid-period is pro-rated
-    promoted_field: str | None = "promoted"  # YYYY-MM-DD; starts a make-up requirement
-
-
-class CourseSelector(_Strict):
-    """One course by idnumber or shortname, or every course of a category (its idnumber or name)."""
-
-    idnumber: str | None = None
-    shortname: str | None = None
-    category: str | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> CourseSelector:
-        given = [k for k in ("idnumber", "shortname", "category") if getattr(self, k)]
-        if len(given) != 1:
-            raise ValueError("give exactly one of idnumber, shortname or category")
-        return self
-
-
-class HoursRule(_Strict):
-    match: CourseSelector
-    hours: float = Field(ge=0)
-
-
-class Courses(_Strict):
-    """What a course is worth: its Moodle 'hours' field, else the first matching rule, else the default."""
-
-    default_hours: float = Field(2.0, ge=0)
-    hours: list[HoursRule] = []
-
-
-class Excellent(_Strict):
-    min_grade: float
-    factor: float = Field(gt=0)
-
-
-class CarryOver(_Strict):
-    enabled: bool = False
-    max_hours: float = Field(0, ge=0)
-
-
-class Credits(_Strict):
-    pass_grade: float | None = 60.0  # a final grade below it earns nothing; None: grades ignored
-    excellent: Excellent | None = None
-    offline_hours_per_day: float = Field(7.5, gt=0)
-    leave_limit: float = Field(1 / 7, ge=0, le=1)  # leave above this share of an item's hours: it counts nothing
-    cap_per_item: float | None = Field(None, gt=0)
-    cap_online_per_period: float | None = Field(None, gt=0)
-    carry_over: CarryOver = CarryOver()
-
-
-Selection = dict[str, "str | list[str] | Selection | list[Selection]"]
-
-
-class Condition(_Strict):
-    """Attribute values (any listed value matches), combined with all/any."""
-
-    rank: list[str] | None = None
-    category: list[str] | None = None
-    unit: list[str] | None = None
-    cohort: list[str] | None = None
-    all: list[Condition] | None = None
-    any: list[Condition] | None = None
-
-    @field_validator("rank", "category", "unit", "cohort", mode="before")
-    @classmethod
-    def _listify(cls, value):
-        return [value] if isinstance(value, str) else value
-
-
-class MinHours(_Strict):
-    kind: Literal["min_hours"]
-    hours: float = Field(gt=0)
-
-
-class MinOnlineHours(_Strict):
-    kind: Literal["min_online_hours"]
-    hours: float = Field(gt=0)
-
-
-class RequiredCourses(_Strict):
-    kind: Literal["required_courses", "required_reading"]
-    courses: list[CourseSelector] = Field(min_length=1)
-    need: Literal["all", "any"] = "all"
-    due: date
-
-
-class Window(_Strict):
-    kind: Literal["window"]
-    start_year: int
-    years: int = Field(ge=1, le=20)
-    hours: float = Field(gt=0)
-
-
-class MakeUp(_Strict):
-    kind: Literal["makeup"]
-    after: Literal["promotion", "shortfall"]
-    within_months: int = Field(ge=1, le=60)
-    hours: float | None = Field(None, gt=0)  # after a promotion; after a shortfall: the shortfall
-
-
-Requirement = Annotated[MinHours | MinOnlineHours | RequiredCourses | Window | MakeUp, Field(discriminator="kind")]
-
-
-class Group(_Strict):
+class Group(Strict):
     label: str
     select: Condition
     requirements: list[Requirement] = Field(min_length=1)
 
 
-class Exemption(_Strict):
-    cadre_id: str
-    reason: str = Field(min_length=1)
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
-    effect: Literal["full", "prorate"] = "prorate"
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Exemption:
-        if self.end < self.start:
-            raise ValueError("'to' is before 'from'")
-        return self
-
-
-class Status(_Strict):
-    at_risk_margin: float = Field(0.1, ge=0, le=1)  # behind the period's elapsed share by more than this
-    due_soon_days: int = Field(30, ge=0)  # a required item due within this many days: at risk
-
-
-class Rules(_Strict):
+class Rules(Strict):
     organisation: Organisation = Organisation()
     cadres: Cadres = Cadres()
     courses: Courses = Courses()
@@ -182,3 +52,23 @@ class Rules(_Strict):
     status: Status = Status()
     groups: dict[str, Group] = Field(min_length=1)
     exemptions: list[Exemption] = []
+
+
+__all__ = [
+    "ATTRIBUTES",
+    "Cadres",
+    "CarryOver",
+    "Condition",
+    "CourseSelector",
+    "Courses",
+    "Credits",
+    "Excellent",
+    "Exemption",
+    "Group",
+    "HoursRule",
+    "Organisation",
+    "Requirement",
+    "Rules",
+    "Status",
+    "UnitSource",
+]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from .model import Organisation
+from .sections import Organisation
 
 
 @dataclass(frozen=True)

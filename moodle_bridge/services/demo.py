@@ -48,7 +48,7 @@ def write_demo_rules(path: Path) -> None:
 
 def write_offline_training(site: Site, path: Path) -> int:
     """A realistic offline-training file for about a third of the cadres (deterministic); the rows written."""
-    from ..rules.imports import template_header
+    from ..rules.offline import template_header
 
     rng = random.Random(7)
     cadres = sorted(u.idnumber for u in site.users.values() if u.idnumber.startswith("CD") and not u.deleted)

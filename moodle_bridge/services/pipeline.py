@@ -23,9 +23,9 @@ from ..store.schema import pipeline_runs, sync_runs
 from .wiring import make_client
 
 if TYPE_CHECKING:
-    from ..rules.run import EvaluationSummary
     from ..sync import RunSummary
     from ..sync.progress import Progress
+    from .evaluation import EvaluationSummary
 
 Counts = dict[str, Any]
 
@@ -101,9 +101,9 @@ def sync_mirror(settings: Settings, engine: Engine, *, stop: threading.Event | N
 
 def evaluate_rules(settings: Settings, engine: Engine, today: date | None = None) -> EvaluationSummary:
     """Post credits and evaluate every cadre, as of today in the organisation's zone, in today's period."""
-    from ..rules.loader import load_rules
     from ..rules.periods import day_start, period_of
-    from ..rules.run import evaluate as run
+    from .evaluation import evaluate as run
+    from .rules_file import load_rules
 
     loaded = load_rules(settings.rules.file)
     organisation = loaded.rules.organisation

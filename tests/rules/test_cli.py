@@ -68,7 +68,8 @@ def test_evaluate_flags_and_the_ledger(site_dir):
     assert sheet.max_row == len(flags) + 1 and sheet.freeze_panes == "A2"
 
     # A Moodle reset reaches the ledger as a reversal; nothing is edited in place.
-    completed = sorted(k for k, p in moodle.site.progress.items() if p.timecompleted and moodle.site.users[k[1]].idnumber
+    completed = sorted(k for k, p in moodle.site.progress.items()
+                       if p.timecompleted and moodle.site.users[k[1]].idnumber
                        and k in moodle.site.enrolments)[0]
     cadre = moodle.site.users[completed[1]].idnumber
     before = invoke(runner, "credits", "show", cadre)
@@ -147,7 +148,8 @@ def test_exemptions_from_the_file_and_imports_share_one_table(site_dir):
     path, _moodle, runner = site_dir
     rules = (path / "rules.yaml").read_text().replace(
         "exemptions: []",
-        'exemptions:\n  - {cadre_id: CD260002, reason: long illness, from: "2026-01-01", to: "2026-12-31", effect: full}')
+        'exemptions:\n  - {cadre_id: CD260002, reason: long illness, from: "2026-01-01", to: "2026-12-31", '
+        'effect: full}')
     (path / "rules.yaml").write_text(rules)
     (path / "ex.csv").write_text("cadre id,reason,from,to,effect\r\nCD260003,secondment,2026-01-01,2026-06-30,"
                                  "prorate\r\n", encoding="utf-8")
@@ -170,8 +172,8 @@ def test_exemptions_from_the_file_and_imports_share_one_table(site_dir):
 def test_evaluating_in_chunks_gives_what_one_chunk_gives(site_dir):
     import sqlalchemy as sa
 
-    from moodle_bridge.rules.loader import load_rules
-    from moodle_bridge.rules.run import evaluate
+    from moodle_bridge.services.evaluation import evaluate
+    from moodle_bridge.services.rules_file import load_rules
     from moodle_bridge.store.schema import evaluation_flags, evaluation_results
 
     path, _moodle, _runner = site_dir

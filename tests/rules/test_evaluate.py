@@ -16,8 +16,8 @@ import pytest
 from moodle_bridge.rules.credits import cap_online, completion_credits, offline_credits
 from moodle_bridge.rules.evaluate import Situation, evaluate_cadre, unit_rates
 from moodle_bridge.rules.facts import CadreFacts, CompletionFact, CourseFacts, OfflineFact
-from moodle_bridge.rules.loader import load_rules
 from moodle_bridge.rules.periods import day_end, period, period_of
+from moodle_bridge.services.rules_file import load_rules
 
 RULES = load_rules(Path(__file__).with_name("small_rules.yaml")).rules
 TZ = ZoneInfo("Asia/Shanghai")
@@ -178,7 +178,7 @@ def test_the_same_course_twice_in_one_period_counts_once(label):
 
 def test_make_up_after_a_promotion_is_due_within_the_months_given():
     from moodle_bridge.rules.evaluate import Situation, evaluate_cadre
-    from moodle_bridge.rules.loader import load_rules
+    from moodle_bridge.services.rules_file import load_rules
 
     rules = load_rules(Path(__file__).with_name("makeup_rules.yaml")).rules
     promoted = CADRES["A"].__class__(**{**CADRES["A"].__dict__, "promoted": date(2026, 2, 10)})
@@ -192,8 +192,8 @@ def test_make_up_after_a_promotion_is_due_within_the_months_given():
     assert "makeup_due" not in [f.kind for f in evaluate_on(date(2026, 11, 1)).flags]
     soon = evaluate_on(date(2026, 12, 31))  # 2027-02-10 is 41 days away: not yet "due soon"...
     assert "makeup_due" not in [f.kind for f in soon.flags]
-    later = evaluate_cadre(promoted, credits, {}, [], Situation(rules, period("2027", rules.organisation),
-                                                                 day_end(date(2027, 1, 20), rules.organisation), COURSES))
+    later = evaluate_cadre(promoted, credits, {}, [], Situation(
+        rules, period("2027", rules.organisation), day_end(date(2027, 1, 20), rules.organisation), COURSES))
     flag = next(f for f in later.flags if f.kind == "makeup_due")  # ...but on 20 January 2027 it is
     assert (later.status, flag.evidence) == ("at_risk", {"after": "promotion", "required": 30, "achieved": 10.0,
                                                          "due": "2027-02-10"})
@@ -201,7 +201,7 @@ def test_make_up_after_a_promotion_is_due_within_the_months_given():
 
 def test_make_up_after_a_shortfall_owes_the_missing_hours():
     from moodle_bridge.rules.evaluate import Situation, evaluate_cadre, hours_shortfall
-    from moodle_bridge.rules.loader import load_rules
+    from moodle_bridge.services.rules_file import load_rules
 
     rules = load_rules(Path(__file__).with_name("makeup_rules.yaml")).rules
     facts = CADRES["A"]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from moodle_bridge.rules.imports import ImportError_, parse_offline, template_header
+from moodle_bridge.services.offline import ImportError_, parse_offline, template_header
 
 ROWS = [["CD260001", "Party school spring course", "County Party School", "2026-03-02", "2026-03-06", "5", "", "2",
          "party school", "PS-2026-001"],
@@ -48,7 +48,7 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_returned(tmp_pat
 
 def test_missing_columns_name_the_template(tmp_path):
     path = write_csv(tmp_path / "odd.csv", ["name", "when"], [["a", "b"]], "utf-8")
-    with pytest.raises(ImportError_, match="missing column.*cadre_id.*credits template"):
+    with pytest.raises(ImportError_, match=r"missing column.*cadre_id.*credits template"):
         parse_offline(path)
 
 
@@ -72,5 +72,5 @@ def test_excel_file(tmp_path):
 def test_hours_must_be_a_finite_number(tmp_path, bad):
     path = write_csv(tmp_path / "x.csv", template_header(), [["CD1", "X", "", "2026-01-01", "2026-01-02", "", bad, "",
                                                              "", ""]], "utf-8")
-    with pytest.raises(ImportError_, match="hours .* is not a number of zero or more"):
+    with pytest.raises(ImportError_, match=r"hours .* is not a number of zero or more"):
         parse_offline(path)

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from moodle_bridge.config import Settings
 from moodle_bridge.moodle import MoodleClient
-from moodle_bridge.rules.loader import load_rules
-from moodle_bridge.rules.run import evaluate
+from moodle_bridge.services.evaluation import evaluate
+from moodle_bridge.services.rules_file import load_rules
 from moodle_bridge.simulator.generator import generate
 from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store import connect, upgrade

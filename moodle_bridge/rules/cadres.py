@@ -1,0 +1,74 @@
+"""Moodle users become cadres, as the rules file's ``cadres`` section says (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from .facts import CadreFacts
+from .sections import Cadres
+
+
+class Person(Protocol):
+    """A mirrored Moodle user, as the store reads one (any object with these attributes)."""
+
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def firstname(self) -> str | None: ...
+    @property
+    def lastname(self) -> str | None: ...
+    @property
+    def department(self) -> str | None: ...
+    @property
+    def suspended(self) -> bool: ...
+    @property
+    def profile(self) -> Mapping[str, Any]: ...
+    @property
+    def cohorts(self) -> Sequence[tuple[str, str]]: ...  # (code, name) of each live cohort, by cohort id
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A Moodle user whose cadre id an earlier user has: the first account counts."""
+
+    cadre_id: str
+    user_id: int
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+def cadres_of(people: Iterable[Person], spec: Cadres) -> tuple[list[CadreFacts], list[Duplicate]]:
+    """The cadres among ``people`` (in the order given), and the users skipped for a duplicate cadre id."""
+    cadres: list[CadreFacts] = []
+    duplicates: list[Duplicate] = []
+    seen: set[str] = set()
+    for person in people:
+        profile = person.profile or {}
+        cadre_id = profile.get(spec.cadre_id_field)
+        if not cadre_id:
+            continue  # not a cadre
+        if cadre_id in seen:
+            duplicates.append(Duplicate(cadre_id, person.user_id))
+            continue
+        seen.add(cadre_id)
+        if spec.unit.source == "cohort" and person.cohorts:
+            unit_code, unit_name = person.cohorts[0]
+        else:
+            unit_code = unit_name = profile.get(spec.unit.field) or person.department or "?"
+        cadres.append(CadreFacts(
+            user_id=person.user_id, cadre_id=cadre_id,
+            name=f"{person.firstname or ''} {person.lastname or ''}".strip(), unit_code=unit_code,
+            unit_name=unit_name, rank=profile.get(spec.rank_field), category=profile.get(spec.category_field),
+            cohorts=frozenset(code for code, _name in person.cohorts),
+            joined=_day(profile.get(spec.joined_field)) if spec.joined_field else None,
+            promoted=_day(profile.get(spec.promoted_field)) if spec.promoted_field else None,
+            suspended=bool(person.suspended)))
+    return cadres, duplicates

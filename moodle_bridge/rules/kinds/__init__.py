@@ -1,0 +1,60 @@
+"""The registry of requirement kinds: every module here declares ``UNIT`` (a :class:`~.base.Kind`).
+
+Adding a kind is adding a module (and its tests); nothing else lists the kinds. The rules model
+builds its union of requirement models from here, the evaluation and ``rules check`` dispatch
+through it, and a kind without a unit is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from typing import Any, get_args
+
+from .base import Kind, RequirementModel
+
+AnyKind = Kind[Any, Any]
+
+
+def _discover() -> tuple[AnyKind, ...]:
+    units: list[AnyKind] = []
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        unit = getattr(module, "UNIT", None)
+        if not isinstance(unit, Kind):
+            raise TypeError(f"rules/kinds/{module_info.name}.py must declare UNIT, a requirement Kind")
+        if get_args(unit.model.model_fields["kind"].annotation) != (unit.name,):
+            raise TypeError(f"rules/kinds/{module_info.name}.py: the model's kind must be Literal[{unit.name!r}]")
+        units.append(unit)
+    return tuple(sorted(units, key=lambda u: (u.order, u.name)))
+
+
+UNITS: tuple[AnyKind, ...] = _discover()
+BY_NAME: Mapping[str, AnyKind] = {u.name: u for u in UNITS}
+BY_FLAG: Mapping[str, AnyKind] = {flag: u for u in UNITS for flag in u.flags}
+if len(BY_NAME) != len(UNITS) or len(BY_FLAG) != sum(len(u.flags) for u in UNITS):
+    raise TypeError("two requirement kinds share a name or a flag kind")
+
+
+def unit_for(kind: str) -> AnyKind:
+    """The unit of a requirement kind; a kind nobody registered is an error."""
+    try:
+        return BY_NAME[kind]
+    except KeyError:
+        raise LookupError(f"no registered unit for the requirement kind {kind!r} (rules/kinds/)") from None
+
+
+def unit_for_flag(flag: str) -> AnyKind | None:
+    """The unit that raises a flag kind (None: a kind no unit raises, e.g. from an older version)."""
+    return BY_FLAG.get(flag)
+
+
+def requirement_models() -> tuple[type[RequirementModel], ...]:
+    return tuple(u.model for u in UNITS)
+
+
+__all__ = ["BY_FLAG", "BY_NAME", "UNITS", "AnyKind", "Kind", "RequirementModel", "requirement_models", "unit_for",
+           "unit_for_flag"]

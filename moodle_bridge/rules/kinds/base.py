@@ -1,0 +1,130 @@
+"""What every requirement kind is: a rules-file model, an evaluation, plain words and typed evidence.
+
+A kind is one module in ``rules/kinds/`` that declares ``UNIT``, an instance of :class:`Kind`. The
+registry (``rules/kinds/__init__.py``) finds it; the rules model, the evaluation, ``rules check``
+and the staff's flag texts all go through the registry, so a kind nobody registered fails loudly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+
+from ..facts import CadreFacts, CompletionFact, CourseFacts, Credit, Refused
+from ..periods import Period
+from ..sections import CourseSelector, Organisation, Status, Strict
+
+SEVERITY = {"compliant": 0, "on_track": 1, "at_risk": 2, "non_compliant": 3}
+FLAGGED = 2  # at risk or worse: the requirement raises a flag
+
+
+class RequirementModel(Strict):
+    """One requirement in the rules file; each kind narrows ``kind`` to its own name."""
+
+    kind: str
+
+
+class Evidence(ABC):
+    """Why a flag was raised, typed; stored as JSON (``to_json`` gives the stored shape)."""
+
+    @abstractmethod
+    def to_json(self) -> dict[str, Any]: ...
+
+    @classmethod
+    @abstractmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        """From stored JSON; tolerant of keys an older version did not write."""
+
+
+class RulesView(Protocol):
+    """What a requirement reads of the rules (``rules.model.Rules`` is one)."""
+
+    @property
+    def organisation(self) -> Organisation: ...
+    @property
+    def status(self) -> Status: ...
+
+
+class SituationView(Protocol):
+    """The evaluation a requirement is judged in (``rules.evaluate.Situation`` is one)."""
+
+    @property
+    def rules(self) -> RulesView: ...
+    @property
+    def period(self) -> Period: ...
+    @property
+    def as_of_end(self) -> int: ...
+    @property
+    def period_over(self) -> bool: ...
+    def past(self, moment_end: int) -> bool: ...
+    def chosen(self, selectors: Sequence[CourseSelector]) -> list[CourseFacts]: ...
+
+
+@dataclass(frozen=True)
+class CadreContext:
+    """One cadre's facts, as every requirement of the evaluation sees them."""
+
+    cadre: CadreFacts
+    credits: Sequence[Credit]  # every period's
+    period_credits: Sequence[Credit]  # the evaluated period's
+    completions: Mapping[int, CompletionFact]  # by course id
+    failed: Mapping[int, Refused]  # failed assessments, by course id
+    share: float  # the share of the period the cadre is present and not exempted (pro-rating)
+    elapsed: float  # the share of the period gone by
+    previous_shortfall: float | None = None  # hours short of the previous period's minimum
+
+
+E = TypeVar("E", bound=Evidence)
+R = TypeVar("R", bound=RequirementModel)
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[E]):
+    """A requirement's verdict: its status, a flag with evidence when at risk or worse, and the
+    period's minimum hours when the requirement sets one (what a shortfall is measured against)."""
+
+    status: str
+    flag: str | None = None
+    evidence: E | None = None
+    minimum_hours: float | None = None
+
+
+def pace_status(achieved: float, required: float, share: float, over: bool, margin: float) -> str:
+    """Hours against a target over a span: met, missed (the span is over), or behind its pace by more than
+    the margin."""
+    if achieved >= required - 1e-9:
+        return "compliant"
+    if over:
+        return "non_compliant"
+    return "at_risk" if required and achieved / required < share - margin else "on_track"
+
+
+class Kind(ABC, Generic[R, E]):
+    """One requirement kind: what the rules file says (``model``), how it is judged, and its words."""
+
+    name: ClassVar[str]  # the ``kind`` the rules file writes
+    model: ClassVar[type[RequirementModel]]
+    evidence: ClassVar[type[Evidence]]
+    flags: ClassVar[Mapping[str, str]]  # the flag kinds it raises -> their labels (N_ markers)
+    order: ClassVar[int]  # where it comes in lists shown to people
+
+    @abstractmethod
+    def evaluate(self, requirement: R, cadre: CadreContext, situation: SituationView) -> Outcome[E]: ...
+
+    @abstractmethod
+    def describe(self, requirement: R) -> str:
+        """The requirement in plain words (``rules check``)."""
+
+    @abstractmethod
+    def explain(self, flag: str, evidence: E) -> str:
+        """One sentence of evidence a staff member can read aloud."""
+
+    def period_minimum(self, requirement: R) -> float | None:
+        """The hours this requirement asks of every period, if it is a period minimum."""
+        return None
+
+    def needs_previous_shortfall(self, requirement: R) -> bool:
+        """Whether judging it needs what the cadre fell short of in the previous period."""
+        return False

@@ -1,0 +1,89 @@
+"""Make-up hours: after a promotion (a fixed number) or after a shortfall (the hours missed), within so many months."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+
+from ...i18n import N_, _
+from ..periods import add_months, day_end, day_start
+from .base import CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView
+
+
+class MakeUp(RequirementModel):
+    kind: Literal["makeup"]
+    after: Literal["promotion", "shortfall"]
+    within_months: int = Field(ge=1, le=60)
+    hours: float | None = Field(None, gt=0)  # after a promotion; after a shortfall: the shortfall
+
+
+@dataclass(frozen=True)
+class MakeUpEvidence(Evidence):
+    after: str  # promotion or shortfall
+    required: float
+    achieved: float
+    due: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"after": self.after, "required": self.required, "achieved": self.achieved, "due": self.due}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(data.get("after", ""), data.get("required", 0), data.get("achieved", 0), data.get("due"))
+
+
+class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
+    name = "makeup"
+    model = MakeUp
+    evidence = MakeUpEvidence
+    flags: ClassVar[Mapping[str, str]] = {"makeup_due": N_("make-up due")}
+    order = 60
+
+    def evaluate(self, requirement: MakeUp, cadre: CadreContext, situation: SituationView) -> Outcome[MakeUpEvidence]:
+        rules, span = situation.rules, situation.period
+        if requirement.after == "promotion":
+            if cadre.cadre.promoted is None or requirement.hours is None:
+                return Outcome("compliant")
+            start_day, required = cadre.cadre.promoted, requirement.hours
+        else:
+            if not cadre.previous_shortfall:
+                return Outcome("compliant")
+            start_day = datetime.fromtimestamp(span.start, ZoneInfo(rules.organisation.timezone)).date()  # previous end
+            required = cadre.previous_shortfall
+        start = day_start(start_day, rules.organisation)
+        due_day = add_months(start_day, requirement.within_months)
+        end = day_end(due_day, rules.organisation)  # due on the due day itself, like a required course
+        if end <= span.start or start >= span.end:
+            return Outcome("compliant")  # the make-up window is not in this period
+        achieved = round(sum(c.hours for c in cadre.credits
+                             if start <= c.at < end and not c.source.startswith("carryover:")), 2)
+        if achieved >= required - 1e-9:
+            return Outcome("compliant")
+        evidence = MakeUpEvidence(requirement.after, round(required, 2), achieved, due_day.isoformat())
+        if situation.past(end):
+            return Outcome("non_compliant", "makeup_due", evidence)
+        if end - situation.as_of_end <= rules.status.due_soon_days * 86400:
+            return Outcome("at_risk", "makeup_due", evidence)
+        return Outcome("on_track")
+
+    def describe(self, requirement: MakeUp) -> str:
+        if requirement.after == "promotion":
+            return _("after a promotion: {hours:g} hours within {months} months").format(
+                hours=requirement.hours or 0, months=requirement.within_months)
+        return _("after a shortfall: make up the missing hours within {months} months").format(
+            months=requirement.within_months)
+
+    def explain(self, flag: str, evidence: MakeUpEvidence) -> str:
+        return _("make-up of {required:g} hours, {achieved:g} done, due {due}").format(
+            required=evidence.required, achieved=evidence.achieved, due=evidence.due)
+
+    def needs_previous_shortfall(self, requirement: MakeUp) -> bool:
+        return requirement.after == "shortfall"
+
+
+UNIT = MakeUpKind()

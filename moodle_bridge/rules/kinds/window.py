@@ -1,0 +1,73 @@
+"""At least so many hours over a window of several periods (e.g. 550 hours in five years)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
+
+from pydantic import Field
+
+from ...i18n import N_, _
+from ..periods import elapsed_share, period
+from .base import FLAGGED, SEVERITY, CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView, pace_status
+
+
+class Window(RequirementModel):
+    kind: Literal["window"]
+    start_year: int
+    years: int = Field(ge=1, le=20)
+    hours: float = Field(gt=0)
+
+
+@dataclass(frozen=True)
+class WindowEvidence(Evidence):
+    required: float
+    achieved: float
+    window: str  # "2024-2028"
+    expected_by_now: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"required": self.required, "achieved": self.achieved, "window": self.window,
+                "expected_by_now": self.expected_by_now}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(data.get("required", 0), data.get("achieved", 0), data.get("window", ""),
+                   data.get("expected_by_now", 0))
+
+
+class WindowKind(Kind[Window, WindowEvidence]):
+    name = "window"
+    model = Window
+    evidence = WindowEvidence
+    flags: ClassVar[Mapping[str, str]] = {"window_shortfall": N_("window shortfall")}
+    order = 50
+
+    def evaluate(self, requirement: Window, cadre: CadreContext, situation: SituationView) -> Outcome[WindowEvidence]:
+        rules = situation.rules
+        first, last = requirement.start_year, requirement.start_year + requirement.years - 1
+        if not first <= int(situation.period.label) <= last:
+            return Outcome("compliant")
+        start, end = period(first, rules.organisation).start, period(last, rules.organisation).end
+        # A carry-over is last period's surplus moved forward: counting it in a window would count it twice.
+        achieved = round(sum(c.hours for c in cadre.credits if first <= int(c.period) <= last
+                             and not c.source.startswith("carryover:")), 2)
+        share = elapsed_share(start, end, situation.as_of_end)
+        status = pace_status(achieved, requirement.hours, share, situation.past(end), rules.status.at_risk_margin)
+        if SEVERITY[status] < FLAGGED:
+            return Outcome(status)
+        return Outcome(status, "window_shortfall", WindowEvidence(requirement.hours, achieved, f"{first}-{last}",
+                                                                  round(requirement.hours * share, 1)))
+
+    def describe(self, requirement: Window) -> str:
+        return _("at least {hours:g} hours in the {years} years from {start}").format(
+            hours=requirement.hours, years=requirement.years, start=requirement.start_year)
+
+    def explain(self, flag: str, evidence: WindowEvidence) -> str:
+        return _("{achieved:g} of {required:g} hours in {window} (about {expected:g} expected by now)").format(
+            achieved=evidence.achieved, required=evidence.required, window=evidence.window,
+            expected=evidence.expected_by_now)
+
+
+UNIT = WindowKind()

@@ -1,0 +1,62 @@
+"""Offline training files: read a CSV (UTF-8 or GB18030) or Excel file into a table, check it
+(``rules/offline.py``), store its rows; and write the empty template staff fill in."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..reports.cells import WORKBOOK_OPTIONS
+from ..rules.offline import ImportError_, OfflineRow, Table, offline_rows, template_header
+from ..store.ledger_io import store_offline
+
+__all__ = ["ImportError_", "OfflineRow", "import_offline", "parse_offline", "read_table", "template_header",
+           "write_template"]
+
+
+def read_table(path: Path) -> Table:
+    """(line number, cells) of every row that is not blank, the header first."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                if any(c not in (None, "") for c in row)]
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # spreadsheet programs in China save GB18030
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportError_([f"{path}: neither UTF-8 nor GB18030 text"])
+    rows = csv.reader(io.StringIO(text, newline=""))
+    return [(n, list(row)) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+
+
+def parse_offline(path: Path) -> list[OfflineRow]:
+    """Every row of the file, checked; any bad row: :class:`ImportError_` with every problem and its line."""
+    return offline_rows(read_table(path), str(path))
+
+
+def import_offline(engine: Engine, rows: list[OfflineRow], source_name: str) -> tuple[int, int]:
+    """Store checked rows (from ``parse_offline``) not stored before: (rows imported now, rows already imported)."""
+    with engine.begin() as connection:
+        return store_offline(connection, rows, source_name)
+
+
+def write_template(output: Path, language: str) -> None:
+    """An empty offline-training file (CSV with a BOM, or .xlsx) with the columns the import reads."""
+    header = template_header(language)
+    if output.suffix.lower() == ".xlsx":
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(output), WORKBOOK_OPTIONS)
+        book.add_worksheet().write_row(0, 0, header)
+        book.close()
+    else:
+        output.write_bytes((",".join(header) + "\r\n").encode("utf-8-sig"))
