@@ -1,0 +1,122 @@
+"""The registry of requirement kinds: every kind the rules file can name has a unit that evaluates it,
+describes it, explains its flags, and round-trips its evidence through the stored JSON shape."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+
+from moodle_bridge.reports.plain import FLAG_KINDS, explain, flag_label
+from moodle_bridge.rules.kinds import BY_FLAG, BY_NAME, UNITS, unit_for, unit_for_flag
+from moodle_bridge.rules.kinds.base import Kind
+from moodle_bridge.rules.kinds.makeup import MakeUpEvidence
+from moodle_bridge.rules.kinds.min_hours import PeriodHoursEvidence
+from moodle_bridge.rules.kinds.required_courses import CoursesEvidence, FailedAssessment
+from moodle_bridge.rules.kinds.window import WindowEvidence
+from moodle_bridge.rules.loader import RulesError, parse_rules
+from moodle_bridge.rules.model import Group
+
+EXAMPLES = {
+    "min_hours": {"kind": "min_hours", "hours": 90},
+    "min_online_hours": {"kind": "min_online_hours", "hours": 40},
+    "required_courses": {"kind": "required_courses", "courses": [{"idnumber": "C1"}], "due": "2026-06-30"},
+    "required_reading": {"kind": "required_reading", "courses": [{"shortname": "R"}], "need": "any",
+                         "due": "2026-06-30"},
+    "window": {"kind": "window", "start_year": 2024, "years": 5, "hours": 550},
+    "makeup": {"kind": "makeup", "after": "promotion", "within_months": 12, "hours": 30},
+}
+EVIDENCE = {
+    "insufficient_hours": PeriodHoursEvidence(90.0, 12.5, "2026", 0.9, 0.5),
+    "insufficient_online_hours": PeriodHoursEvidence(40.0, 0.0, "2026", 0.9),
+    "missing_required_course": CoursesEvidence("2026-06-30", ["A", "B"], ["B"], [2], "all"),
+    "overdue_required_course": CoursesEvidence("2026-06-30", ["A"], ["A"], [1], "any"),
+    "failed_assessment": CoursesEvidence("2026-06-30", ["A"], ["A"], [1], "all", [FailedAssessment("A", 40, 60.0)]),
+    "required_reading_missing": CoursesEvidence("2026-06-30", ["R"], ["R"], [3], "any"),
+    "window_shortfall": WindowEvidence(550.0, 100.0, "2024-2028", 330.0),
+    "makeup_due": MakeUpEvidence("shortfall", 50.0, 0.0, "2027-07-01"),
+}
+
+
+def union_kinds() -> set[str]:
+    """The kinds the rules model admits (its discriminated union of requirement models)."""
+    union = get_args(Group.model_fields["requirements"].annotation)[0]
+    members = get_args(get_args(union)[0])
+    return {get_args(m.model_fields["kind"].annotation)[0] for m in members}
+
+
+def test_every_kind_the_model_admits_has_a_registered_unit_and_an_example():
+    assert union_kinds() == set(BY_NAME) == set(EXAMPLES)
+    assert all(isinstance(u, Kind) for u in UNITS)
+
+
+def test_an_unregistered_kind_fails_loudly():
+    with pytest.raises(LookupError, match="no registered unit"):
+        unit_for("min_days_offline")
+    assert unit_for_flag("no_such_flag") is None
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLES))
+def test_every_kind_parses_and_describes_itself(kind):
+    yaml = ("groups:\n  g:\n    label: G\n    select: {rank: staff}\n    requirements:\n"
+            f"      - {EXAMPLES[kind]}\n".replace("'", '"'))
+    requirement = parse_rules(yaml).rules.groups["g"].requirements[0]
+    assert requirement.kind == kind and type(requirement) is unit_for(kind).model
+    assert unit_for(kind).describe(requirement)
+
+
+def test_every_flag_kind_has_a_label_an_evidence_example_and_a_sentence():
+    assert set(BY_FLAG) == set(FLAG_KINDS) == set(EVIDENCE)
+    for flag, evidence in EVIDENCE.items():
+        unit = unit_for_flag(flag)
+        assert isinstance(evidence, unit.evidence)
+        assert flag_label(flag) and explain(flag, evidence.to_json())
+
+
+@pytest.mark.parametrize("flag", sorted(EVIDENCE))
+def test_evidence_round_trips_through_its_stored_json(flag):
+    evidence = EVIDENCE[flag]
+    assert type(evidence).from_json(evidence.to_json()) == evidence
+
+
+def test_the_stored_json_shapes_are_unchanged():
+    assert EVIDENCE["insufficient_hours"].to_json() == {"required": 90.0, "achieved": 12.5, "period": "2026",
+                                                        "elapsed_share": 0.9, "pro_rated_share": 0.5}
+    assert "pro_rated_share" not in EVIDENCE["insufficient_online_hours"].to_json()
+    assert EVIDENCE["failed_assessment"].to_json() == {
+        "due": "2026-06-30", "required": ["A"], "missing": ["A"], "missing_ids": [1], "need": "all",
+        "failed": [{"course": "A", "grade": 40, "pass_grade": 60.0}]}
+    assert "failed" not in EVIDENCE["missing_required_course"].to_json()
+    assert EVIDENCE["window_shortfall"].to_json() == {"required": 550.0, "achieved": 100.0, "window": "2024-2028",
+                                                      "expected_by_now": 330.0}
+    assert EVIDENCE["makeup_due"].to_json() == {"after": "shortfall", "required": 50.0, "achieved": 0.0,
+                                                "due": "2027-07-01"}
+
+
+def test_the_staff_sentences_are_the_ones_they_were():
+    assert explain("insufficient_hours", {"required": 90, "achieved": 15, "period": "2026"}) == "15 of 90 hours in 2026"
+    assert explain("window_shortfall", EVIDENCE["window_shortfall"].to_json()) == (
+        "100 of 550 hours in 2024-2028 (about 330 expected by now)")
+    assert explain("failed_assessment", EVIDENCE["failed_assessment"].to_json()) == (
+        "not done: A; due 2026-06-30; A: grade 40 below 60")
+    assert explain("makeup_due", EVIDENCE["makeup_due"].to_json()) == "make-up of 50 hours, 0 done, due 2027-07-01"
+    assert explain("retired_kind", {"a": 1}) == "a: 1"  # a flag no unit raises: its evidence as it is
+
+
+def test_an_unknown_kind_in_the_file_names_every_registered_kind():
+    with pytest.raises(RulesError) as caught:
+        parse_rules("groups:\n  g:\n    label: G\n    select: {rank: staff}\n    requirements:\n"
+                    "      - {kind: min_days_offline, days: 3}\n", "rules.yaml")
+    assert caught.value.problems == [
+        "rules.yaml:6 groups.g.requirements[0]: 'min_days_offline' is not a requirement kind (min_hours, "
+        "min_online_hours, required_courses, required_reading, window, makeup)"]
+
+
+def test_parsing_text_gives_the_digest_of_its_bytes():
+    import hashlib
+
+    text = ("groups:\n  g:\n    label: G\n    select: {rank: staff}\n    requirements:\n"
+            "      - {kind: min_hours, hours: 1}\n")
+    loaded = parse_rules(text.encode(), "x.yaml")
+    assert loaded.digest == hashlib.sha256(text.encode()).hexdigest() and loaded.source == "x.yaml"
+    assert parse_rules(text).rules == loaded.rules
