@@ -1,0 +1,60 @@
+"""The one read model of evaluation results: every question the CLI, the reports and the review page ask.
+
+The answers are typed (`answers`), with no rendering and no labels: how a status or a flag reads to people is
+presentation (`reports.plain`). Every function takes an open connection (the caller owns it); `units`, where a
+function takes it, is a reviewer's scope (`scope`): the unit codes they may see, None for every unit.
+
+- which evaluation (`evaluations`): `evaluation`, `latest`, `latest_evaluations`, `last_sync`
+- flags (`by_flag`): `flags` (filtered by unit, group, kind), `flag_diff` (new and resolved between two
+  evaluations), `cadre_flags`, `flagged` (the flagged cadres grouped by unit)
+- units (`by_unit`): `unit_rates`, `units` (with the change since the previous evaluation), `flag_kind_counts`,
+  `dashboard`, `unit_names`
+- cadres (`by_cadre`): `flagged_cadres` and `flagged_page` (the review page's list: scoped, filtered, sorted,
+  paged), `cadre_result`, `cadre_file`, `review_states`, `review_history`
+"""
+
+from .answers import (
+    REVIEW_STATES,
+    CadreFile,
+    CadrePage,
+    CadreQuery,
+    CadreResult,
+    Dashboard,
+    Evaluation,
+    Flag,
+    FlagDiff,
+    FlagFilter,
+    FlaggedByUnit,
+    FlaggedCadre,
+    FlaggedUnit,
+    FlagRow,
+    LedgerEntry,
+    NoEvaluation,
+    ReviewedCadre,
+    ReviewEvent,
+    ReviewState,
+    UnitRate,
+    UnitRates,
+)
+from .by_cadre import (
+    SORTS,
+    cadre_file,
+    cadre_result,
+    flagged_cadres,
+    flagged_page,
+    review_history,
+    review_states,
+)
+from .by_flag import cadre_flags, flag_diff, flagged, flags
+from .by_unit import dashboard, flag_kind_counts, unit_names, unit_rates, units
+from .evaluations import evaluation, last_sync, latest, latest_evaluations
+from .scope import Scope
+
+__all__ = [
+    "REVIEW_STATES", "SORTS", "CadreFile", "CadrePage", "CadreQuery", "CadreResult", "Dashboard", "Evaluation",
+    "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit", "FlaggedCadre", "FlaggedUnit", "LedgerEntry",
+    "NoEvaluation", "ReviewEvent", "ReviewState", "ReviewedCadre", "Scope", "UnitRate", "UnitRates", "cadre_file",
+    "cadre_flags", "cadre_result", "dashboard", "evaluation", "flag_diff", "flag_kind_counts", "flagged",
+    "flagged_cadres", "flagged_page", "flags", "last_sync", "latest", "latest_evaluations", "review_history",
+    "review_states", "unit_names", "unit_rates", "units",
+]
