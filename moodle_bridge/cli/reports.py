@@ -22,7 +22,7 @@ from .root import main
 def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, unit: str | None, fmt: str,
            output: Path | None) -> None:
     """Flagged cadres by unit, unit completion rates, or one cadre's training file."""
-    from ..reports.data import NoEvaluation
+    from ..results import NoEvaluation
     from ..services.report_files import write_report
 
     if kind == "cadre" and not cadre_id:

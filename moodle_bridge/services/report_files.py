@@ -9,26 +9,26 @@ from sqlalchemy import Engine
 
 def write_report(engine: Engine, kind: str, fmt: str, output: Path, period: str | None = None, unit: str | None = None,
                  cadre_id: str | None = None) -> Path:
-    """Write one report; the path written. Raises reports.data.NoEvaluation or KeyError."""
-    from ..reports import data as source
-    from ..reports import render
+    """Write one report; the path written. Raises results.NoEvaluation, or KeyError for an unknown cadre."""
+    from .. import results
+    from ..reports import export, render
 
     with engine.connect() as connection:
+        content: render.Report
         if kind == "units":
-            content = source.units(connection, period, unit)
-            tables = render.units_tables(content)
+            content = results.units(connection, period, unit)
         elif kind == "flagged":
-            content = source.flagged(connection, period, unit)
-            tables = render.flagged_tables(content)
+            content = results.flagged(connection, period, unit)
         else:
-            content = source.cadre_file(connection, cadre_id, period)
-            tables = render.cadre_tables(content)
+            if cadre_id is None:
+                raise KeyError(cadre_id)
+            content = results.cadre_file(connection, cadre_id, period)
     if fmt == "html":
-        output.write_text(render.html(kind, content), encoding="utf-8")
+        output.write_text(render.html(content), encoding="utf-8")
     elif fmt == "csv":
-        output.write_bytes(render.csv_bytes(tables))
+        export.write_csv(render.tables(content), output)
     elif fmt == "xlsx":
-        render.xlsx(tables, output)
+        export.write_xlsx(render.tables(content), output)
     else:
-        output.write_bytes(render.json_bytes(content))
+        output.write_bytes(export.json_bytes(content))
     return output

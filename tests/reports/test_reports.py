@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from moodle_bridge.services.report_files import write_report
+from moodle_bridge import results
 from moodle_bridge.i18n import set_language
-from moodle_bridge.reports import data, render
+from moodle_bridge.reports import render
+from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
 
@@ -50,17 +51,17 @@ def engine(tmp_path):
 
 def test_units_report_numbers(engine):
     with engine.connect() as c:
-        report = data.units(c)
-    by_code = {u["code"]: u for u in report["units"]}
+        report = results.units(c)
+    by_code = {u.code: u for u in report.units}
     # U1: A non-compliant, B compliant: 1 of 2 = 50%; before, B was non-compliant: 0% -> +50 points
-    assert (by_code["U1"]["cadres"], by_code["U1"]["compliant"], by_code["U1"]["completion_rate"],
-            by_code["U1"]["change"]) == (2, 1, 0.5, 0.5)
+    assert (by_code["U1"].cadres, by_code["U1"].compliant, by_code["U1"].completion_rate,
+            by_code["U1"].change) == (2, 1, 0.5, 0.5)
     # hours per cadre in U1: (74 + 15 + 60 + 40) / 2 = 94.5
-    assert by_code["U1"]["hours_per_cadre"] == 94.5
+    assert by_code["U1"].hours_per_cadre == 94.5
     # U2: C at risk, D exempt, E compliant; F suspended is apart: 1 of (3 - 1) = 50%, unchanged
-    assert (by_code["U2"]["cadres"], by_code["U2"]["exempt"], by_code["U2"]["completion_rate"],
-            by_code["U2"]["change"]) == (3, 1, 0.5, 0.0)
-    assert (by_code["U2"]["suspended"], by_code["U2"]["hours_per_cadre"]) == (1, 53.3)  # (60 + 100 + 0) / 3
+    assert (by_code["U2"].cadres, by_code["U2"].exempt, by_code["U2"].completion_rate,
+            by_code["U2"].change) == (3, 1, 0.5, 0.0)
+    assert (by_code["U2"].suspended, by_code["U2"].hours_per_cadre) == (1, 53.3)  # (60 + 100 + 0) / 3
 
 
 def test_html_escapes_moodle_data_and_draws_the_chart(engine, tmp_path):
@@ -77,7 +78,7 @@ def test_csv_has_a_bom_and_neutralises_formulas(engine, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Unit code", "Unit", "Cadres"]
-    assert rows[2][:3] == ["U2", "'=HYPERLINK(\"x\")", "3"] or ["U2", "'=HYPERLINK(\"x\")", "3"] in [r[:3] for r in rows]
+    assert ["U2", "'=HYPERLINK(\"x\")", "3"] in [r[:3] for r in rows]
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
@@ -104,19 +105,8 @@ def test_chinese_catalogue_in_reports(engine, tmp_path):
 
 def test_cadre_file_lists_the_ledger_and_the_flags(engine, tmp_path):
     with engine.connect() as c:
-        content = data.cadre_file(c, "A")
-    titles = [t[0] for t in render.cadre_tables(content)]
+        content = results.cadre_file(c, "A")
+    titles = [t.title for t in render.cadre_tables(content)]
     assert titles == ["Training file", "Requirements not met", "Credits ledger"]
-    assert render.cadre_tables(content)[1][2][0][:2] == ["insufficient hours", "89 of 90 hours in 2026"]
+    assert render.cadre_tables(content)[1].rows[0][:2] == ["insufficient hours", "89 of 90 hours in 2026"]
 
-
-def test_excel_never_turns_moodle_text_into_formulas_or_links(tmp_path):
-    from openpyxl import load_workbook
-
-    tables = [("T", ["a"], [["{=SUM(A1)}"], ["http://evil.example/x"], ["file:///etc/passwd"], ["-1+1"], ["\tX"]])]
-    render.xlsx(tables, tmp_path / "x.xlsx")
-    sheet = load_workbook(tmp_path / "x.xlsx").active
-    values = [sheet.cell(row=r, column=1).value for r in range(2, 7)]
-    assert values == ["'{=SUM(A1)}", "http://evil.example/x", "file:///etc/passwd", "'-1+1", "'\tX"]
-    assert all(sheet.cell(row=r, column=1).hyperlink is None for r in range(2, 7))
-    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
