@@ -3,28 +3,28 @@ transaction, so a partition's rows, its bookmark and the run's counts commit tog
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, and_, insert, select, tuple_, update
+from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, insert, select, tuple_, update
 
-from ..sync.diff import Changes
+from .diff import Changes, Key, Row, diff
 from .schema import sync_partitions, sync_runs, sync_state
 
-Row = dict[str, Any]
+T = TypeVar("T")
 
 
 def key_columns(table: Table) -> list[str]:
     return [c.name for c in table.primary_key.columns]
 
 
-def row_key(table: Table, row: Row) -> Hashable:
+def row_key(table: Table, row: Row) -> Key:
     names = key_columns(table)
     return row[names[0]] if len(names) == 1 else tuple(row[n] for n in names)
 
 
-def load(connection: Connection, table: Table, **equal: Any) -> dict[Hashable, Row]:
+def load(connection: Connection, table: Table, **equal: Any) -> dict[Key, Row]:
     """Rows (gone ones too) by key, optionally only those whose columns equal the given values."""
     query = select(table)
     if equal:
@@ -33,20 +33,20 @@ def load(connection: Connection, table: Table, **equal: Any) -> dict[Hashable, R
     return {row_key(table, dict(r._mapping)): dict(r._mapping) for r in connection.execute(query)}
 
 
-def load_keys(connection: Connection, table: Table, keys: list[Hashable]) -> dict[Hashable, Row]:
+def load_keys(connection: Connection, table: Table, keys: list[Key]) -> dict[Key, Row]:
     """Rows with the given keys (single-column keys)."""
     column = table.c[key_columns(table)[0]]
-    found: dict[Hashable, Row] = {}
+    found: dict[Key, Row] = {}
     for chunk in _chunks(list(keys), 500):
         for r in connection.execute(select(table).where(column.in_(chunk))):
             found[row_key(table, dict(r._mapping))] = dict(r._mapping)
     return found
 
 
-def load_pairs(connection: Connection, table: Table, keys: list[tuple]) -> dict[Hashable, Row]:
+def load_pairs(connection: Connection, table: Table, keys: list[tuple[Any, ...]]) -> dict[Key, Row]:
     """Rows with the given two-column keys."""
     columns = [table.c[k] for k in key_columns(table)]
-    found: dict[Hashable, Row] = {}
+    found: dict[Key, Row] = {}
     for chunk in _chunks(list(keys), 500):
         for r in connection.execute(select(table).where(tuple_(*columns).in_(chunk))):
             found[row_key(table, dict(r._mapping))] = dict(r._mapping)
@@ -67,18 +67,25 @@ def apply(connection: Connection, table: Table, changes: Changes, reason: str, n
     if changes.gone:
         gone = [k if isinstance(k, tuple) else (k,) for k in changes.gone]
         for chunk in _chunks(gone, 500):
-            connection.execute(
-                update(table).where(tuple_(*(table.c[k] for k in keys)).in_(chunk)).values(gone_at=now, gone_reason=reason)
-            )
+            connection.execute(update(table).where(tuple_(*(table.c[k] for k in keys)).in_(chunk))
+                               .values(gone_at=now, gone_reason=reason))
 
 
-def _bind(name: str, plain: bool = False):
-    from sqlalchemy import bindparam
+def refresh(connection: Connection, table: Table, fresh: Mapping[Key, Row], reason: str, *,
+            scope: Mapping[str, Any] | None = None, gone_candidates: Iterable[Key] | None = None) -> Changes:
+    """Load the mirror's rows (those matching ``scope``), diff a fresh read against them, apply.
+    ``reason``: why rows proven gone are gone (see ``diff`` for ``gone_candidates``)."""
+    existing = load(connection, table, **(scope or {}))
+    changes = diff(existing, fresh, gone_candidates)
+    apply(connection, table, changes, reason)
+    return changes
 
+
+def _bind(name: str, plain: bool = False) -> BindParameter[Any]:
     return bindparam(name if plain else f"k_{name}")
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -94,9 +101,11 @@ def running_run(connection: Connection) -> Row | None:
 
 
 def start_run(connection: Connection, kind: str) -> int:
-    return connection.execute(
+    key = connection.execute(
         insert(sync_runs).values(kind=kind, started_at=datetime.now(UTC), status="running", counts={})
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    return int(key[0])
 
 
 def add_counts(connection: Connection, run_id: int, entity: str, counts: dict[str, int]) -> None:

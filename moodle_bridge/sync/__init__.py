@@ -1,5 +1,5 @@
-"""The sync: mirror Moodle into the store (see engine.py)."""
+"""The sync: mirror Moodle into the store (see engine.py for the rooms)."""
 
-from .engine import ENTITIES, RunSummary, Sync, SyncOptions
+from .engine import ENTITIES, RunSummary, StopRequested, Sync, SyncOptions, summary_lines
 
-__all__ = ["ENTITIES", "RunSummary", "Sync", "SyncOptions"]
+__all__ = ["ENTITIES", "RunSummary", "StopRequested", "Sync", "SyncOptions", "summary_lines"]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import structlog
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 log = structlog.get_logger("moodle_bridge.sync")
 
@@ -36,7 +40,7 @@ class RichProgress(Progress):
 
         self._bars = Bars(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), transient=False)
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._bars.start()
 
     def start(self, entity: str, total: int) -> None:

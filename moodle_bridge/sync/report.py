@@ -15,7 +15,7 @@ enrolment.php, recorded on a real site):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,10 @@ _DATE = re.compile(r"^\w+, (\d{1,2}) (\w+) (\d{4}), (\d{1,2}):(\d{2}) (AM|PM)$")
 
 class ReportLayoutError(ValueError):
     """The report's columns are not what the sync needs; the message says what to change."""
+
+
+class ReportUnstable(Exception):
+    """The report kept changing while being paged: nothing was applied."""
 
 
 @dataclass(frozen=True)
@@ -168,3 +172,25 @@ def parse_row(columns: list[str | None], where: Layout, tz: str) -> Participatio
         timestart=moment("enrol_timestart"), timeend=moment("enrol_timeend"), completed=completed,
         time_completed=time_completed, grade=parse_grade(cell("grade")) if where.has("grade") else None,
     )
+
+
+def merge_rows(entries: list[tuple[int, ParticipationRow]]) -> list[tuple[int, ParticipationRow]]:
+    """One row per learner. The participants source gives a row per enrolment instance (manual,
+    cohort sync, ...): active if any is, earliest start, no end if any has none, else the latest."""
+    merged: dict[int, ParticipationRow] = {}
+    for user_id, row in entries:
+        before = merged.get(user_id)
+        if before is None:
+            merged[user_id] = row
+            continue
+        starts = [t for t in (before.timestart, row.timestart) if t is not None]
+        merged[user_id] = replace(
+            before,
+            status="active" if "active" in (before.status, row.status) else before.status or row.status,
+            timestart=min(starts) if starts else None,
+            timeend=None if before.timeend is None or row.timeend is None else max(before.timeend, row.timeend),
+            completed=before.completed or row.completed,
+            time_completed=before.time_completed or row.time_completed,
+            grade=before.grade if before.grade is not None else row.grade,
+        )
+    return list(merged.items())

@@ -67,7 +67,7 @@ def grade_row(grades: UserGrades) -> Row | None:
 
 
 def has_markup(text: str | None) -> bool:
-    return bool(text) and "<" in text
+    return bool(text and "<" in text)
 
 
 _DELETED_USERNAME = re.compile(r"\.\d{9,}$")  # "<old email>.<time of deletion>"

@@ -62,9 +62,10 @@ def expected(site: Site, road: str, enrolment_times: bool = False,
                                    "cadre_id": profile.get("cadre_id"), "profile": profile}
     for courseid, userid, enrolment in students:
         active = enrolment.active_at(site.now)
+        started = enrolment.timestart or enrolment.timecreated
         result["enrolments"][(courseid, userid)] = {"course_id": courseid, "user_id": userid,
                                                     "status": "active" if active else "inactive",
-                                                    "timestart": _minute(enrolment.timestart or enrolment.timecreated) if enrolment_times else None,
+                                                    "timestart": _minute(started) if enrolment_times else None,
                                                     "timeend": _minute(enrolment.timeend) if enrolment_times else None}
         progress = site.progress.get((courseid, userid))
         completed_at = progress.timecompleted if progress else None

@@ -209,7 +209,8 @@ def test_one_unreadable_report_row_is_named_and_the_rest_applied(harness_factory
         if function == "core_reportbuilder_retrieve_report" and arguments.get("page") == 0:
             row = answer.data.rows[7].columns
             where = answer.data.headers.index("Completed")
-            spoiled["row"] = (row[answer.data.headers.index("Course ID number")], row[answer.data.headers.index("ID number")])
+            headers = answer.data.headers
+            spoiled["row"] = (row[headers.index("Course ID number")], row[headers.index("ID number")])
             row[where] = "Maybe"
         return answer
 

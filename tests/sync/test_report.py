@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from moodle_bridge.sync.engine import merge_rows
 from moodle_bridge.sync.report import (
     ParticipationRow,
     ReportLayoutError,
     TimeRange,
     layout,
+    merge_rows,
     parse_display_time,
     parse_grade,
     parse_row,
@@ -31,7 +31,7 @@ def test_layout_of_the_lab_reports():
 
 
 def test_layout_names_what_is_missing():
-    with pytest.raises(ReportLayoutError, match="'Time completed'.*Abgeschlossen"):
+    with pytest.raises(ReportLayoutError, match=r"'Time completed'.*Abgeschlossen"):
         layout(["Course ID number", "ID number", "Abgeschlossen"])
 
 

@@ -1,12 +1,18 @@
-"""What changed between the mirror and a fresh read (pure)."""
+"""What changed between the mirror and a fresh read (pure).
+
+Lives in the store because the store applies it (``mirror.apply``); the sync computes it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Row = dict[str, Any]
+# A mirror row's key: an int, or a tuple for a composite primary key (the table decides). Typed
+# Any because callers index composite keys (``key[1]``) that a Hashable would not allow.
+Key = Any
 BOOKKEEPING = frozenset({"gone_at", "gone_reason"})
 
 
@@ -14,7 +20,7 @@ BOOKKEEPING = frozenset({"gone_at", "gone_reason"})
 class Changes:
     added: list[Row] = field(default_factory=list)  # new keys
     changed: list[Row] = field(default_factory=list)  # different values, or back after being gone
-    gone: list[Hashable] = field(default_factory=list)  # keys proven gone
+    gone: list[Key] = field(default_factory=list)  # keys proven gone
     unchanged: int = 0
 
     @property
@@ -31,9 +37,9 @@ def same(mirror_row: Mapping[str, Any], fresh: Mapping[str, Any]) -> bool:
 
 
 def diff(
-    existing: Mapping[Hashable, Row],
-    fresh: Mapping[Hashable, Row],
-    gone_candidates: Iterable[Hashable] | None = None,
+    existing: Mapping[Key, Row],
+    fresh: Mapping[Key, Row],
+    gone_candidates: Iterable[Key] | None = None,
 ) -> Changes:
     """Compare by key. ``gone_candidates``: the keys a complete read proves gone; by default every
     mirrored key the read did not return (right for full-refresh reads, wrong where absence

@@ -1,0 +1,44 @@
+"""The entity table: what the sync mirrors, in the order it runs, and what each entity needs.
+
+Adding an entity is one module here (its ``sync(run)`` step: read Moodle in partitions, write the
+mirror) and one row below. A row without a step is read by the completion road
+(``sync/roads/``), which decides how and in which order for its entities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...config import Settings
+from ..runner import Run
+from . import activity_completions, categories, cohorts, courses, grades, users
+
+Step = Callable[[Run], None]
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    step: Step | None  # None: read by the completion road
+    needs: tuple[str, ...] = ()  # read before it; when one failed, its scope may be incomplete
+    feature: str | None = None  # the settings.features switch that turns it on; None: always on
+
+    def enabled(self, settings: Settings) -> bool:
+        return self.feature is None or bool(getattr(settings.features, self.feature))
+
+
+TABLE: tuple[Entity, ...] = (
+    Entity("categories", categories.sync),
+    Entity("courses", courses.sync),
+    Entity("cohorts", cohorts.sync),
+    Entity("enrolments", None, needs=("courses",)),
+    Entity("users", None, needs=users.SCOPE),
+    Entity("completions", None, needs=("courses", "enrolments", "users")),
+    Entity("grades", grades.sync, needs=("courses", "enrolments"), feature="grades"),
+    Entity("activity_completions", activity_completions.sync, needs=("courses", "enrolments"),
+           feature="activity_completions"),
+)
+ENTITIES = tuple(entity.name for entity in TABLE)
+# Written alongside an entity, counted apart: cohort members come with cohorts.
+SIDE_TABLES = ("cohort_members",)

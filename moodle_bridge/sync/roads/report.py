@@ -1,0 +1,264 @@
+"""Road 1: the completions report. One report read gives every enrolment, active or not, with its
+completion (and, with a Grade column, its course total); a few web service calls refine it.
+
+Rows are staged whole (``report_pages``), the users they name are looked up, then each course's
+rows are placed in one partition. Report times are shown to the minute: a completion at a period
+boundary is asked of Moodle to the second, and a few times are checked against Moodle's to catch
+a wrong ``report_timezone``. Absence from the report is confirmed with Moodle before anyone is
+marked unenrolled.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection
+
+from ...i18n import N_
+from ...moodle import AccessDenied, Call, MissingCapability, MoodleError, NotFound
+from ...moodle.models import CourseCompletionStatus
+from ...store import mirror, mirror_reads
+from ...store.diff import Changes, Key, Row, diff
+from ...store.schema import mirror_completions, mirror_enrolments, mirror_grades
+from .. import report as report_rows
+from ..calls import completion_calls, enrolled_students
+from ..entities import grades, users
+from ..entities.enrolments import unenrolled
+from ..report import ParticipationRow, ReportLayoutError, ReportUnstable, merge_rows
+from ..runner import Partition, Run
+from .base import Road
+from .report_pages import ReportReader
+
+log = structlog.get_logger("moodle_bridge.sync")
+
+# The entities the report holds; a report that cannot be read fails them all.
+FROM_REPORT = ("enrolments", "completions", "users", "grades")
+Entries = list[tuple[int, ParticipationRow]]  # a course's report rows, by mirrored user id
+
+
+class CourseReads:
+    """What Moodle said about one course's report rows (read on the pool, applied in order)."""
+
+    def __init__(self, entries: Entries, inactive: set[int], exact: dict[int, int | None], unrefined: int,
+                 still_enrolled: set[int]) -> None:
+        self.entries = entries
+        self.inactive = inactive  # learners Moodle lists as suspended (when the report has no Status)
+        self.exact = exact  # completion times to the second, of rows at a period boundary
+        self.unrefined = unrefined  # boundary rows left to the minute (inactive: Moodle will not say)
+        self.still_enrolled = still_enrolled  # mirrored learners the report lacks that Moodle still enrols
+
+
+class ReportRoad(Road):
+    name = "report"
+
+    def __init__(self) -> None:
+        self.has_grade = False  # the report has a Grade column (known once read)
+        self.grades_from_report = False  # grades are taken from the report in this run
+
+    def took(self, entity: str) -> bool:
+        return entity == "grades" and self.grades_from_report
+
+    def cannot_see(self, entity: str) -> bool:
+        return entity == "grades" and not self.has_grade
+
+    def read(self, run: Run) -> None:
+        report_id = run.settings.moodle.completions_report_id
+        assert report_id is not None  # roads.choose takes this road only with a report id
+        wants = run.options.wants
+        staged: list[ParticipationRow] = []
+        reader = ReportReader(run, report_id)
+        if any(wants(e) for e in FROM_REPORT):
+            try:
+                staged = reader.read()
+            except (MoodleError, ReportUnstable, ReportLayoutError) as exc:
+                run.failed.update(FROM_REPORT)
+                run.summary.errors.append(_failure(report_id, exc))
+                log.error("sync.report_failed", error=str(exc))
+                return
+            finally:
+                self.has_grade = reader.has_grade
+                self.grades_from_report = self.has_grade and run.settings.features.grades and wants("grades")
+        if wants("users"):
+            # Users of unreadable rows are looked up too: left out of the report is not "left".
+            idnumbers = sorted({r.user_idnumber for r in staged if r.user_idnumber} | reader.rejected_idnumbers)
+            run.guard("users", lambda: users.sync(run, idnumbers=idnumbers, scope_enrolled=False))
+        if wants("enrolments") or wants("completions") or self.grades_from_report:
+            run.guard("completions", lambda: self._apply(run, staged, reader.total))
+
+    # --- placing the staged rows, course by course -------------------------------------------------
+
+    def _apply(self, run: Run, staged: list[ParticipationRow], total: int | None) -> None:
+        with run.connection() as connection:
+            courses = {c["idnumber"]: c["id"] for c in mirror_reads.live_courses(connection) if c["idnumber"]}
+            user_ids: dict[str, int] = {}
+            duplicates = set()
+            for user_id, idnumber in mirror_reads.live_user_idnumbers(connection):
+                if idnumber in user_ids:
+                    duplicates.add(idnumber)
+                user_ids[idnumber] = user_id
+        by_course: dict[int, Entries] = {course_id: [] for course_id in courses.values()}
+        oddities = run.summary.oddities
+        for row in staged:
+            if not row.user_idnumber:
+                oddities[N_("report rows without a user ID number")] += 1
+            elif row.course_idnumber not in courses:
+                oddities[N_("report rows of unknown courses")] += 1
+            elif row.user_idnumber in duplicates:
+                oddities[N_("report rows with a user ID number two users share")] += 1
+            elif row.user_idnumber not in user_ids:
+                oddities[N_("report rows of unknown users")] += 1
+            else:
+                by_course[courses[row.course_idnumber]].append((user_ids[row.user_idnumber], row))
+        needs_status = not staged or staged[0].status is None
+        boundaries = _boundaries(run)
+        _check_report_times(run, by_course)
+        # A grades-only run (--only grades) bookmarks apart, so a later full run's resume redoes
+        # the courses' enrolments and completions.
+        whole = run.options.wants("enrolments") or run.options.wants("completions")
+        entity = "completions" if whole else "grades"
+        run.progress.start(entity, len(by_course))
+        run.partitions(entity, [
+            Partition(f"course:{course_id}" if whole else f"report:course:{course_id}",
+                      partial(_fetch, run, course_id, entries, needs_status, boundaries),
+                      partial(self._apply_course, run, course_id, total))
+            for course_id, entries in sorted(by_course.items())])
+
+    def _apply_course(self, run: Run, course_id: int, total: int | None, connection: Connection,
+                      data: CourseReads) -> dict[str, Changes]:
+        if total is not None:  # the report's size, to size the next run's pages
+            mirror.set_state(connection, "report", str(run.settings.moodle.completions_report_id), total)
+        run.summary.oddities[N_("completion times left to the minute at a period boundary")] += data.unrefined
+        run.summary.oddities[N_("enrolments Moodle has that the report did not show (kept)")] += len(
+            data.still_enrolled)
+        merged = merge_rows(data.entries)
+        if not (run.options.wants("enrolments") or run.options.wants("completions")):  # --only grades
+            return {"grades": _report_grades(connection, course_id, merged)}
+        enrolments: dict[Key, Row] = {}
+        completions: dict[Key, Row] = {}
+        resets: list[Key] = []
+        existing_completions = mirror.load(connection, mirror_completions, course_id=course_id)
+        for user_id, row in merged:
+            status = row.status or ("inactive" if user_id in data.inactive else "active")
+            key = (course_id, user_id)
+            enrolments[key] = {"course_id": course_id, "user_id": user_id, "status": status,
+                               "timestart": row.timestart, "timeend": row.timeend}
+            if row.completed:
+                completions[key] = _completion(course_id, user_id, row, data.exact, existing_completions.get(key))
+            else:
+                resets.append(key)
+        existing = mirror.load(connection, mirror_enrolments, course_id=course_id)
+        proven_gone = [k for k in existing if k not in enrolments and k[1] not in data.still_enrolled]
+        enrolment_changes = diff(existing, enrolments, gone_candidates=proven_gone)
+        mirror.apply(connection, mirror_enrolments, enrolment_changes, "unenrolled")
+        changes = {"enrolments": enrolment_changes}
+        completion_changes = diff(existing_completions, completions, gone_candidates=resets)
+        mirror.apply(connection, mirror_completions, completion_changes, "reset")
+        completion_changes.gone += unenrolled(connection, existing_completions, enrolment_changes.gone).gone
+        changes["completions"] = completion_changes
+        if self.grades_from_report:
+            changes["grades"] = _report_grades(connection, course_id, merged)
+        else:
+            grades.mark_due(connection, course_id, changes)
+        return changes
+
+
+def _failure(report_id: int, exc: Exception) -> str:
+    """What went wrong with the completions report, and what to check, in one line."""
+    if isinstance(exc, NotFound):
+        return (f"completions report {report_id}: Moodle has no report with this id "
+                "(check moodle.completions_report_id against the report's address)")
+    if isinstance(exc, MissingCapability | AccessDenied):
+        return (f"completions report {report_id}: the integration user may not view it (give the report "
+                f"an audience with the integration user's role; Moodle said: {exc})")
+    return f"completions report {report_id}: {exc}"
+
+
+def _boundaries(run: Run) -> list[int]:
+    s = run.settings.sync
+    year = datetime.now(UTC).year
+    return report_rows.period_starts(year - 6, year + 1, s.organisation_timezone, s.period_start)
+
+
+def _check_report_times(run: Run, by_course: dict[int, Entries]) -> None:
+    """A few report times against Moodle's exact ones: a wrong report_timezone would shift every
+    completion by hours, and across a period boundary into the wrong year."""
+    sample = [(cid, uid, row) for cid, entries in sorted(by_course.items()) for uid, row in entries
+              if row.completed and row.time_completed and row.status != "inactive"][:3]
+    if not sample:
+        return
+    answers = run.client.call_many([Call("core_completion_get_course_completion_status",
+                                         {"courseid": cid, "userid": uid}) for cid, uid, _ in sample])
+    checked = [(row.time_completed, a.completionstatus.time_completed)
+               for (_, _, row), a in zip(sample, answers, strict=False)
+               if row.time_completed and isinstance(a, CourseCompletionStatus) and a.completionstatus.time_completed]
+    if checked and not any(shown.first <= exact <= shown.last for shown, exact in checked):
+        shown, exact = checked[0]
+        raise ReportLayoutError(
+            f"report dates are {round((shown.first - exact) / 3600, 1)} h off Moodle's exact times: "
+            f"sync.report_timezone ({run.settings.sync.report_timezone}) is probably not the integration user's "
+            "time zone")
+
+
+def _fetch(run: Run, course_id: int, entries: Entries, needs_status: bool, boundaries: list[int]) -> CourseReads:
+    """Moodle reads a course's report rows still need: who is inactive, exact boundary times,
+    and whether learners missing from the report are really unenrolled."""
+    inactive: set[int] = set()
+    if needs_status:
+        inactive = {u.id for u in enrolled_students(run.client, course_id, "onlysuspended")}
+    still_enrolled = _confirm_missing(run, course_id, {u for u, _ in entries})
+    exact: dict[int, int | None] = {}
+    ambiguous = [(u, r) for u, r in entries
+                 if r.completed and r.time_completed and report_rows.straddles(r.time_completed, boundaries)]
+    if ambiguous:
+        active = [(u, r) for u, r in ambiguous if (r.status or ("inactive" if u in inactive else "active")) == "active"]
+        answers = completion_calls(run, course_id, [u for u, _ in active])
+        for (user_id, _), answer in zip(active, answers, strict=False):
+            if isinstance(answer, CourseCompletionStatus):
+                exact[user_id] = answer.completionstatus.time_completed
+    return CourseReads(entries, inactive, exact, len(ambiguous) - len(exact), still_enrolled)
+
+
+def _confirm_missing(run: Run, course_id: int, in_report: set[int]) -> set[int]:
+    """Learners the mirror has in this course that the report lacks, and Moodle still enrols.
+
+    A report read is not atomic: rows can shift between pages with the count unchanged, and a
+    row whose user ID number is blank or shared cannot be placed. So absence from the report
+    is checked with one participants call before anyone is marked unenrolled.
+    """
+    with run.connection() as connection:
+        missing = {k[1] for k, row in mirror.load(connection, mirror_enrolments, course_id=course_id).items()
+                   if row["gone_at"] is None and k[1] not in in_report}
+    if not missing:
+        return set()
+    return missing & {u.id for u in enrolled_students(run.client, course_id)}
+
+
+def _report_grades(connection: Connection, course_id: int, merged: Entries) -> Changes:
+    """Course totals from the report's Grade column; an empty cell proves there is none."""
+    fresh = {(course_id, u): {"course_id": course_id, "user_id": u, "grade": row.grade, "grademax": None,
+                              "graded_at": None} for u, row in merged if row.grade is not None}
+    ungraded = [(course_id, u) for u, row in merged if row.grade is None]
+    return mirror.refresh(connection, mirror_grades, fresh, "reset", scope={"course_id": course_id},
+                          gone_candidates=ungraded)
+
+
+def _completion(course_id: int, user_id: int, row: ParticipationRow, exact: dict[int, int | None],
+                before: Row | None) -> dict[str, Any]:
+    """A completion from a report row: to the second when Moodle said or the mirror already knows
+    a time inside the minute shown; else the minute's first second."""
+    moment = row.time_completed
+    assert moment is not None  # parse_row: a completed row has its time
+    known = exact.get(user_id)
+    if known is not None:
+        time, precision = known, "second"
+    elif (before and before["precision"] == "second" and before["time_completed"] is not None
+          and moment.first <= before["time_completed"] <= moment.last):
+        time, precision = before["time_completed"], "second"  # the exact time we already know
+    else:
+        time, precision = moment.first, "minute"
+    road = before["road"] if before and precision == "second" and user_id not in exact else "report"
+    return {"course_id": course_id, "user_id": user_id, "time_completed": time, "precision": precision,
+            "road": road}
