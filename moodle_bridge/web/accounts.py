@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Row, insert, select, update
 
 from ..store.schema import staff_accounts
 
@@ -33,11 +34,16 @@ class Staff:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The unit codes this account may see, as the read model takes them (None: every unit)."""
+        return None if self.is_admin else self.units
+
     def sees(self, unit_code: str) -> bool:
         return self.is_admin or unit_code in self.units
 
 
-def _staff(row) -> Staff:
+def _staff(row: Row[Any]) -> Staff:
     return Staff(row.id, row.username, row.role, tuple(row.units or []), row.language)
 
 
@@ -72,7 +78,7 @@ def disable(engine: Engine, username: str) -> None:
             raise AccountError(f"no account {username}")
 
 
-def listing(engine: Engine) -> list[dict]:
+def listing(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         return [{"username": r.username, "role": r.role, "units": r.units, "language": r.language,
                  "disabled": r.disabled, "locked_until": r.locked_until}

@@ -120,9 +120,10 @@ def test_route_access(app_engine, route, caller):
     if expected == 303 and route not in ("logout", "review"):
         assert response.headers["location"] == "/login"
     if route in ("flags", "export", "dashboard") and caller == "other_unit":
-        assert "A1" not in response.text and "Unit One" not in response.text  # only the caller's units
+        text = re.sub(r'name="csrf" value="[^"]+"', "", response.text)  # a random token may hold "A1"
+        assert "A1" not in text and "Unit One" not in text  # only the caller's units
         if route != "dashboard":
-            assert "B1" in response.text
+            assert "B1" in text
 
 
 def test_a_reviewer_export_holds_only_their_units(app_engine):
@@ -164,7 +165,8 @@ def test_review_actions_excuse_and_audit(app_engine):
     client = client_for(app, "one")
     token = csrf_of(client)
     assert client.post("/cadres/A1/review", data={"csrf": token, "action": "reviewed"}).status_code == 303
-    assert client.post("/cadres/A1/review", data={"csrf": token, "action": "note", "text": "called her"}).status_code == 303
+    noted = client.post("/cadres/A1/review", data={"csrf": token, "action": "note", "text": "called her"})
+    assert noted.status_code == 303
     excused = client.post("/cadres/A1/review", data={"csrf": token, "action": "excuse", "text": "medical leave",
                                                      "from": "2026-03-01", "to": "2026-08-31", "effect": "prorate"})
     assert excused.status_code == 303

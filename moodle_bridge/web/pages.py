@@ -1,0 +1,36 @@
+"""The review page's HTML: its templates, with the labels of statuses and flags (presentation, not data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from ..i18n import _, current_language
+from ..reports.plain import FLAG_KINDS, explain, flag_label, status_label
+from . import accounts
+from .session import csrf_token
+
+HERE = Path(__file__).parent
+
+
+class Pages:
+    def __init__(self) -> None:
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
+                                     autoescape=select_autoescape(["html", "j2"]))
+
+    def render(self, request: Request, template: str, staff: accounts.Staff | None, status: int = 200,
+               **context: Any) -> HTMLResponse:
+        page = self.templates.get_template(template).render(
+            _=_, staff=staff, csrf=csrf_token(request), lang=current_language().replace("_", "-"),
+            flag_kinds={k: flag_label(k) for k in FLAG_KINDS}, status_label=status_label, flag_label=flag_label,
+            explain=explain, dict=dict, **context)
+        return HTMLResponse(page, status_code=status)
+
+    def error(self, code: int, detail: str) -> HTMLResponse:
+        page = self.templates.get_template("error.html.j2").render(_=_, staff=None, lang="en", code=code,
+                                                                   detail=detail)
+        return HTMLResponse(page, status_code=code)

@@ -1,0 +1,46 @@
+"""Who is signed in, in which language, and the CSRF token every form carries (signed session cookies)."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from ..i18n import _, available_languages, set_language
+from . import accounts
+
+
+def signed_in(request: Request, engine: Engine) -> accounts.Staff:
+    """The signed-in account (its language set for the request); anyone else is sent to /login."""
+    staff_id = request.session.get("staff_id")
+    staff = accounts.by_id(engine, staff_id) if staff_id else None
+    if staff is None:
+        raise HTTPException(303, headers={"Location": "/login"})
+    set_language(language(request, staff))
+    return staff
+
+
+def language(request: Request, staff: accounts.Staff | None) -> str:
+    """The account's language, else Chinese for a browser that asks for it, else English."""
+    if staff and staff.language:
+        return staff.language
+    wanted = request.headers.get("accept-language", "").lower()
+    return "zh_CN" if wanted.startswith("zh") and "zh_CN" in available_languages() else "en"
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(32)
+    token: str = request.session["csrf"]
+    return token
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The posted form, refused (403) without this session's CSRF token."""
+    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    expected = request.session.get("csrf")
+    if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+        raise HTTPException(403, _("The form expired or did not come from this site: reload and try again."))
+    return form
