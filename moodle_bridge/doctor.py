@@ -336,22 +336,20 @@ def _check_unseen(report: DoctorReport, settings: Settings, report_has_grades: b
 
 
 def _inactive_enrolments(engine) -> int | None:
-    """Inactive student enrolments in the mirror; None before a sync or when the store is not ready."""
-    from sqlalchemy import func, select
+    """Inactive student enrolments in the mirror (the count the sync reports as unseen); None before
+    a sync or when the store is not ready."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .store.schema import mirror_enrolments
+    from .store import mirror_reads
 
     status = migration_status(engine)
     if not (status.reachable and status.up_to_date):
         return None
     try:
         with engine.connect() as connection:
-            total = connection.execute(select(func.count()).select_from(mirror_enrolments)).scalar()
-            if not total:
+            if not mirror_reads.any_enrolments(connection):
                 return None
-            return connection.execute(select(func.count()).select_from(mirror_enrolments).where(
-                mirror_enrolments.c.status == "inactive", mirror_enrolments.c.gone_at.is_(None))).scalar()
+            return mirror_reads.inactive_enrolments(connection)
     except SQLAlchemyError:
         return None
 
