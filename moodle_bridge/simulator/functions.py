@@ -29,53 +29,14 @@ from .data import (
     Site,
     User,
 )
+from .protocol import HANDLERS as HANDLERS  # the registry, every handler in it once this module is imported
+from .protocol import Args, Context, JsonObject, SimError, handler, picture
 
 RELEASE, VERSION = "5.1+ (Build: 20251017)", "2025100600.02"
 
 
-class SimError(Exception):
-    def __init__(self, errorcode: str, message: str, exception: str = "core\\exception\\moodle_exception",
-                 debuginfo: str | None = None, module: str = "moodle") -> None:
-        super().__init__(message)
-        self.errorcode, self.message, self.exception, self.debuginfo = errorcode, message, exception, debuginfo
-        self.module = module  # the language file of the message: docs.moodle.org/<version>/en/error/<module>/<code>
-
-    def payload(self, debug: bool) -> dict[str, Any]:
-        body = {"exception": self.exception, "errorcode": self.errorcode, "message": self.message}
-        if debug and self.debuginfo:
-            body["debuginfo"] = self.debuginfo
-        return body
-
-
 def not_found() -> SimError:
     return SimError("invalidrecordunknown", "Can't find data record in database.", "dml_missing_record_exception")
-
-
-@dataclass(frozen=True)
-class Caller:
-    userid: int
-    capable: bool  # False: a token whose role holds webservice/rest:use and nothing else
-
-
-@dataclass
-class Context:
-    site: Site
-    caller: Caller
-    siteurl: str
-    service: frozenset[str]
-
-
-Args = dict[str, Any]  # a call's arguments, validated against Moodle's declarations
-JsonObject = dict[str, Any]  # one JSON object of an answer, keys in the order Moodle writes them
-Handler = Callable[[Context, Args], Any]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handler(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[name] = fn
-        return fn
-    return register
 
 
 def _num(value: float | None) -> int | float | None:
@@ -83,10 +44,6 @@ def _num(value: float | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() else value
-
-
-def _picture(ctx: Context, size: str) -> str:
-    return f"{ctx.siteurl}/theme/image.php/boost/core/{ctx.site.theme_revision}/u/{size}"
 
 
 def php_json(value: Any) -> str:
@@ -110,7 +67,7 @@ def site_info(ctx: Context, args: Args) -> JsonObject:
     return {
         "sitename": ctx.site.name, "username": user.username, "firstname": user.firstname,
         "lastname": user.lastname, "fullname": user.fullname, "lang": user.lang, "userid": user.id,
-        "siteurl": ctx.siteurl, "userpictureurl": _picture(ctx, "f1"),
+        "siteurl": ctx.siteurl, "userpictureurl": picture(ctx, "f1"),
         "functions": [{"name": name, "version": VERSION} for name in sorted(ctx.service)],
         "downloadfiles": 1, "uploadfiles": 0, "release": RELEASE, "version": VERSION, "mobilecssurl": "",
         "advancedfeatures": [{"name": "enablecompletion", "value": 1}, {"name": "enablecustomreports", "value": 1}],
@@ -264,7 +221,7 @@ def _enrolled_user(ctx: Context, user: User, courseid: int, enrolment: Enrolment
     answer = _user_common(ctx, user)
     answer["lastcourseaccess"] = 0
     answer.update(_place(user))
-    answer.update({"profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
+    answer.update({"profileimageurlsmall": picture(ctx, "f2"), "profileimageurl": picture(ctx, "f1")})
     custom = _custom_fields(ctx.site, user, display=False)
     if custom:
         answer["customfields"] = custom
@@ -327,7 +284,7 @@ def users_by_field(ctx: Context, args: Args) -> list[JsonObject]:
         item.update({"auth": user.auth, "suspended": user.suspended, "confirmed": True, "lang": user.lang,
                      "theme": "", "timezone": user.timezone, "mailformat": 1, "trackforums": 0})
         item.update(_place(user))
-        item.update({"profileimageurlsmall": _picture(ctx, "f2"), "profileimageurl": _picture(ctx, "f1")})
+        item.update({"profileimageurlsmall": picture(ctx, "f2"), "profileimageurl": picture(ctx, "f1")})
         custom = _custom_fields(ctx.site, user, display=True)
         if custom:
             item["customfields"] = custom
@@ -551,7 +508,7 @@ def _report_details(ctx: Context, report: Report) -> JsonObject:
         "modifiedby": {"id": 2, "email": admin.email, "idnumber": "", "phone1": "", "phone2": "",
                        "department": "", "institution": "", "fullname": admin.fullname, "identity": admin.email,
                        "profileurl": f"{ctx.siteurl}/user/profile.php?id=2",
-                       "profileimageurl": _picture(ctx, "f1"), "profileimageurlsmall": _picture(ctx, "f2")},
+                       "profileimageurl": picture(ctx, "f1"), "profileimageurlsmall": picture(ctx, "f2")},
     }
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .data import Message, Site, User
-from .functions import Args, Context, JsonObject, SimError, _picture, handler
+from .protocol import Args, Context, JsonObject, SimError, handler, picture
 
 PRIVACY_COURSEMEMBER, PRIVACY_ONLYCONTACTS, PRIVACY_SITE = 0, 1, 2
 SENDMESSAGE = "moodle/site:sendmessage"
@@ -238,7 +238,7 @@ def _member(ctx: Context, state: Messaging, reference: int, user: User, privacy:
     canmessageifblocked = state.can_send_message(site, reference, user.id, evenifblocked=True)
     member = {
         "id": user.id, "fullname": user.fullname, "profileurl": f"{ctx.siteurl}/user/profile.php?id={user.id}",
-        "profileimageurl": _picture(ctx, "f1"), "profileimageurlsmall": _picture(ctx, "f2"),
+        "profileimageurl": picture(ctx, "f1"), "profileimageurlsmall": picture(ctx, "f2"),
         # The integration user may see last access (moodle/user:viewhiddendetails); nobody is online.
         "isonline": False, "showonlinestatus": not user.deleted,
         "isblocked": (reference, user.id) in state.blocked and not canmessageifblocked,

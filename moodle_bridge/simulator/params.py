@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .functions import SimError
+from .protocol import SimError
 
 DECLARATIONS = Path(__file__).parent / "declarations.json"
 _INT = re.compile(r"^-?\d+$")

@@ -24,9 +24,10 @@ from urllib.parse import parse_qsl
 from . import latency
 from .data import Site
 from .faults import FaultPlan
-from .functions import BATCH, HANDLERS, Caller, Context, SimError, inner_exception, php_json
+from .functions import BATCH, inner_exception, php_json
 from .params import declarations, validate
 from .php_form import as_lists, decode_form
+from .protocol import HANDLERS, Caller, Context, SimError
 
 if TYPE_CHECKING:
     import requests
