@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from sqlalchemy import Engine
+
 from .config import Settings
 from .i18n import _
 from .moodle import Call, MoodleClient, MoodleError
@@ -118,13 +120,14 @@ def messaging_verdict(sampled: list[int], members: list[MemberInfo]) -> tuple[St
         return "warn", _("; ").join(why)
     return "fail", _("the integration user may not message {refused} of {sampled} sampled cadres ({why}): allow "
                      "moodle/site:sendmessage and moodle/site:messageanyuser in its system role (README, "
-                     "Preparing Moodle, step 6)").format(refused=len(refused), sampled=len(sampled), why=_("; ").join(why))
+                     "Preparing Moodle, step 6)").format(refused=len(refused), sampled=len(sampled),
+                                                         why=_("; ").join(why))
 
 
 # --- the probes (I/O) --------------------------------------------------------------------------
 
 
-def run_doctor(settings: Settings, client: MoodleClient, engine) -> DoctorReport:
+def run_doctor(settings: Settings, client: MoodleClient, engine: Engine) -> DoctorReport:
     report = DoctorReport()
     try:
         site: SiteInfo = client.call("core_webservice_get_site_info")
@@ -172,7 +175,7 @@ class _Prober:
             self.report.add(name, "fail", str(exc))
             return None
 
-    def must_hold(self, name: str, items: list | None, capability: str) -> None:
+    def must_hold(self, name: str, items: list[Any] | None, capability: str) -> None:
         if items is None:
             return
         if items:
@@ -272,7 +275,7 @@ class _Prober:
             id=report_id, rows=page.data.totalrowcount, status=status, grades=grades))
         return True
 
-    def messaging(self, own_id: int, engine) -> None:
+    def messaging(self, own_id: int, engine: Engine) -> None:
         """Ask Moodle whether the integration user may message a sample of cadres (features.notify).
 
         Only the token's own user may be the reference user without moodle/site:readallmessages;
@@ -315,7 +318,7 @@ class _Prober:
         return True
 
 
-def _check_unseen(report: DoctorReport, settings: Settings, report_has_grades: bool, engine) -> None:
+def _check_unseen(report: DoctorReport, settings: Settings, report_has_grades: bool, engine: Engine) -> None:
     """What the road the sync will take cannot see: Moodle's completion status and grade report
     answer for active enrolments only. Counted from the mirror (suspended, ended, not yet started)."""
     blind_completions = report.completion_road not in (None, "report")
@@ -335,7 +338,7 @@ def _check_unseen(report: DoctorReport, settings: Settings, report_has_grades: b
                                                                remedy=remedy))
 
 
-def _inactive_enrolments(engine) -> int | None:
+def _inactive_enrolments(engine: Engine) -> int | None:
     """Inactive student enrolments in the mirror (the count the sync reports as unseen); None before
     a sync or when the store is not ready."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -354,7 +357,7 @@ def _inactive_enrolments(engine) -> int | None:
         return None
 
 
-def _cadre_sample(engine) -> list[int]:
+def _cadre_sample(engine: Engine) -> list[int]:
     """Moodle user ids of cadres from the mirror: first those flagged in the latest evaluation (notify
     messages them), then the other cadres; none when the store is not ready."""
     from sqlalchemy import select
@@ -394,7 +397,7 @@ def _check_clock(report: DoctorReport) -> None:
         report.add(_("clock"), "ok", _("skew {s} s").format(s=skew))
 
 
-def _check_store(report: DoctorReport, engine) -> None:
+def _check_store(report: DoctorReport, engine: Engine) -> None:
     status = migration_status(engine)
     name = _("store")
     url = engine.url.render_as_string(hide_password=True)

@@ -46,7 +46,8 @@ def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """What the mirror holds, and what the last sync changed."""
-    from .sync_render import mirror_status, render_status
+    from ..store.status import mirror_status
+    from .sync_render import render_status
 
     report = mirror_status(obj.store())
     if as_json:

@@ -6,10 +6,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, func, select
 
 from ..i18n import N_, _, translated
-from ..store.schema import MIRROR_TABLES, sync_runs
 from ..sync.engine import RunSummary, summary_lines
 
 # Words stored in runs, shown translated.
@@ -45,15 +43,18 @@ def render_summary(summary: RunSummary, console: Console | None = None) -> None:
     console = console or Console()
     if summary.errors and not summary.counts:  # nothing was read: the reason is all there is to say
         for error in summary.errors:
-            console.print("[red]" + _("Sync failed: {error}").format(error=error) + "[/]", highlight=False, soft_wrap=True)
+            console.print("[red]" + _("Sync failed: {error}").format(error=error) + "[/]", highlight=False,
+                          soft_wrap=True)
         return
     title = _("Sync run {id} ({kind}, completions read through: {road})").format(
-        id=summary.run_id if summary.run_id is not None else _("dry run"), kind=translated(summary.kind), road=summary.road)
+        id=summary.run_id if summary.run_id is not None else _("dry run"), kind=translated(summary.kind),
+        road=summary.road)
     table = Table(title=title)
     for header in (_("What"), _("New"), _("Changed"), _("Gone"), _("Unchanged")):
         table.add_column(header, justify="left" if header == _("What") else "right")
     for entity, counts in summary_lines(summary):
-        table.add_row(translated(ENTITY_LABELS[entity]), *(str(counts.get(k, 0)) for k in ("added", "changed", "gone", "unchanged")))
+        table.add_row(translated(ENTITY_LABELS[entity]),
+                      *(str(counts.get(k, 0)) for k in ("added", "changed", "gone", "unchanged")))
     console.print(table)
     oddities = {k: v for k, v in summary.oddities.items() if v}
     if oddities:
@@ -78,17 +79,6 @@ def render_summary(summary: RunSummary, console: Console | None = None) -> None:
         console.print(_("Dry run: nothing was written."))
     for error in summary.errors:
         console.print("[red]" + _("Failed: {error}").format(error=error) + "[/]")
-
-
-def mirror_status(engine: Engine) -> dict[str, Any]:
-    with engine.connect() as connection:
-        counts = {}
-        for name, table in MIRROR_TABLES.items():
-            present = connection.execute(select(func.count()).select_from(table).where(table.c.gone_at.is_(None))).scalar()
-            gone = connection.execute(select(func.count()).select_from(table).where(table.c.gone_at.is_not(None))).scalar()
-            counts[name] = {"present": present, "gone": gone}
-        last = connection.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(1)).first()
-    return {"counts": counts, "last_run": None if last is None else dict(last._mapping)}
 
 
 def render_status(report: dict[str, Any], console: Console | None = None) -> None:
