@@ -10,8 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import N_, _, translated
-from ..reports.plain import status_label
+from ..i18n import _
+from ..reports.plain import difference_label, status_label
 from ..rules import STATUSES
 from .context import EXIT_USAGE, CommandError, Context
 from .root import main
@@ -233,11 +233,8 @@ def period_differences(obj: Context, label: str | None) -> None:
         table.add_column(header)
     for r in found:
         table.add_row(str(r.id), r.period, r.cadre_id, r.source, f"{r.certified_hours:.2f}",
-                      f"{r.new_hours:.2f}", translated(DIFFERENCE_STATES[r.state]))
+                      f"{r.new_hours:.2f}", difference_label(r.state))
     Console().print(table)
-
-
-DIFFERENCE_STATES = {"pending": N_("waiting"), "accepted": N_("accepted"), "rejected": N_("rejected")}
 
 
 @period.command("decide")
@@ -253,4 +250,4 @@ def period_decide(obj: Context, difference_id: int, decision: str) -> None:
     except NoSuchDifference:
         raise click.ClickException(_("No waiting difference {id}.").format(id=difference_id)) from None
     click.echo(_("Difference {id}: {decision}.").format(id=difference_id,
-                                                        decision=translated(DIFFERENCE_STATES[decision + "ed"])))
+                                                        decision=difference_label(decision + "ed")))

@@ -18,12 +18,20 @@ FLAG_KINDS: dict[str, str] = {flag: label for unit in UNITS for flag, label in u
 """Every flag kind a requirement raises -> its label (an N_ marker: pass it through ``translated``)."""
 
 
+DIFFERENCE_STATES = {"pending": N_("waiting"), "accepted": N_("accepted"), "rejected": N_("rejected")}
+"""A difference found in a closed period: waiting for a decision, accepted into the ledger, or rejected."""
+
+
 def status_label(status: str) -> str:
     return translated(STATUS_LABELS.get(status, status))
 
 
 def flag_label(kind: str) -> str:
     return translated(FLAG_KINDS.get(kind, kind))
+
+
+def difference_label(state: str) -> str:
+    return translated(DIFFERENCE_STATES.get(state, state))
 
 
 def explain(kind: str, evidence: Mapping[str, Any]) -> str:

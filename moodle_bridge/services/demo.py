@@ -5,7 +5,6 @@ Nothing here judges or reports: the demo runs the pipeline's steps (``services.p
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from ..config import MoodleSettings, RulesSettings, Settings, StoreSettings
+from ..reports import export
 from ..simulator.data import Site
 from ..simulator.generator import generate
 from ..simulator.server import SimulatedMoodle
@@ -61,10 +61,7 @@ def write_offline_training(site: Site, path: Path) -> int:
                                            "Emergency management drill"]), "County Party School",
                      start.isoformat(), (start + timedelta(days=days - 1)).isoformat(), days, "", leave, "party school",
                      f"PS-{len(rows) + 1:04d}"])
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(template_header("en"))
-        writer.writerows(rows)
+    export.write_csv([export.Sheet("Offline training", template_header("en"), rows)], path)
     return len(rows)
 
 

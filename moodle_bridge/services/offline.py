@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ..reports.cells import WORKBOOK_OPTIONS
+from ..reports import export
 from ..rules.offline import ImportError_, OfflineRow, Table, offline_rows, template_header
 from ..store.ledger_io import store_offline
 
@@ -51,12 +51,5 @@ def import_offline(engine: Engine, rows: list[OfflineRow], source_name: str) -> 
 
 def write_template(output: Path, language: str) -> None:
     """An empty offline-training file (CSV with a BOM, or .xlsx) with the columns the import reads."""
-    header = template_header(language)
-    if output.suffix.lower() == ".xlsx":
-        import xlsxwriter
-
-        book = xlsxwriter.Workbook(str(output), WORKBOOK_OPTIONS)
-        book.add_worksheet().write_row(0, 0, header)
-        book.close()
-    else:
-        output.write_bytes((",".join(header) + "\r\n").encode("utf-8-sig"))
+    title = "线下培训" if language.startswith("zh") else "Offline training"  # the template's own language
+    export.write([export.Sheet(title, template_header(language))], output)
