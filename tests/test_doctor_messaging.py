@@ -16,7 +16,7 @@ from moodle_bridge.simulator.generator import generate
 from moodle_bridge.simulator.messaging import PRIVACY_ONLYCONTACTS, SENDMESSAGE, messaging
 from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store import connect, upgrade
-from tests.rules.test_cli import invoke, site_dir  # noqa: F401 - the fixture
+from tests.cli.test_rules import invoke, site_dir  # noqa: F401 - the fixture
 
 BRIDGE = 3
 OLD_ROLE = frozenset({SENDMESSAGE})  # the trial's role: moodle/site:sendmessage alone

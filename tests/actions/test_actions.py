@@ -7,7 +7,7 @@ from datetime import UTC
 import responses
 
 from moodle_bridge.cli import main
-from tests.rules.test_cli import invoke, site_dir  # noqa: F401 - the fixture
+from tests.cli.test_rules import invoke, site_dir  # noqa: F401 - the fixture
 
 REQUIRED_COURSE = "CT2026-PT26-001"
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from moodle_bridge.actions.notify import summary
 from moodle_bridge.simulator.messaging import SENDMESSAGE, messaging
 from moodle_bridge.store.schema import action_log
-from tests.rules.test_cli import invoke, site_dir  # noqa: F401 - the fixture
+from tests.cli.test_rules import invoke, site_dir  # noqa: F401 - the fixture
 
 BRIDGE = 3
 
