@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..i18n import N_, _, translated
-from ..sync.engine import RunSummary, summary_lines
+from ..sync import RunSummary, summary_lines
 
 # Words stored in runs, shown translated.
 WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed")]

@@ -37,7 +37,7 @@ def _save(engine: Engine, run_id: int, **values: Any) -> None:
 
 def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
                  stop: threading.Event | None = None) -> dict[str, Any]:
-    from ..sync.engine import StopRequested
+    from ..sync import StopRequested
 
     stop = stop or threading.Event()
     now = datetime.now(UTC)
