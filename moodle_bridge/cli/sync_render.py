@@ -9,16 +9,12 @@ from rich.table import Table
 
 from ..i18n import N_, _, translated
 from ..sync import RunSummary, summary_lines
+from ..sync.entities import LABELS
 
 # Words stored in runs, shown translated.
 WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed")]
 
-ENTITY_LABELS = {
-    "categories": N_("categories"), "courses": N_("courses"), "cohorts": N_("units (cohorts)"),
-    "cohort_members": N_("unit members"), "enrolments": N_("enrolments"), "users": N_("cadres and users"),
-    "completions": N_("course completions"), "grades": N_("final grades"),
-    "activity_completions": N_("activity completions"),
-}
+ENTITY_LABELS = LABELS  # the entity table's words (sync/entities), shown translated
 
 
 REJECTED_SHOWN = 20
