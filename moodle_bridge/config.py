@@ -8,13 +8,16 @@ never from the TOML file (configuration files get copied, mailed and committed).
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 ENV_PREFIX = "MOODLE_BRIDGE_"
 CONFIG_ENV = "MOODLE_BRIDGE_CONFIG"
@@ -26,7 +29,47 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Every number finite: `inf` or `nan` in a timeout, a wait or a limit is refused at load, not met later.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+SUPPORTED_STORES = ("sqlite", "postgresql")
+_USERINFO = re.compile(r"(?<=//)[^/@\s]*@")
+
+
+def without_userinfo(text: str) -> str:
+    """``text`` with any ``user:password@`` of a URL in it masked (for messages and logs)."""
+    return _USERINFO.sub("***@", text)
+
+
+def check_time_zone(name: str) -> str:
+    """``name`` when it is an IANA time zone this machine knows (``Asia/Shanghai``); ValueError otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError; a malformed key a ValueError
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as \"Asia/Shanghai\")") from None
+    return name
+
+
+def check_month_day(text: str) -> str:
+    """``MM-DD`` that exists every year (not 02-29); ValueError otherwise."""
+    month, day = (int(part) for part in text.split("-"))
+    try:
+        date(2001, month, day)  # a year without 29 February
+    except ValueError:
+        raise ValueError(f"{text!r} is not a month and day that exists every year (MM-DD, e.g. \"01-01\")") from None
+    return text
+
+
+def check_crontab(expression: str) -> str:
+    """A five-field cron expression the scheduler accepts; ValueError saying why otherwise."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expression, timezone="UTC")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a cron expression (minute hour day month weekday, e.g. \"0 2 * * *\"): {exc}") from None
+    return expression
 
 
 class RetrySettings(_Section):
@@ -41,12 +84,22 @@ class MoodleSettings(_Section):
     token: SecretStr | None = None
     token_file: Path | None = None
     verify_tls: bool = True
-    connect_timeout: float = Field(5.0, gt=0)
-    read_timeout: float = Field(120.0, gt=0)
+    connect_timeout: float = Field(5.0, gt=0, le=3600)
+    read_timeout: float = Field(120.0, gt=0, le=86_400)  # the longest wait for one read from the socket
+    call_deadline: float = Field(600.0, gt=0, le=86_400)  # the longest one HTTP call may take, answer included
+    max_answer_mb: float = Field(256.0, gt=0, le=4096)  # a longer answer is refused, never read whole
     concurrency: int = Field(4, ge=1, le=32)
     batch_size: int = Field(50, ge=0, le=500)  # 0: never batch
     completions_report_id: int | None = Field(None, ge=1)
     retry: RetrySettings = RetrySettings()
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials_in_url(cls, url: HttpUrl) -> HttpUrl:
+        if url.username or url.password:
+            raise ValueError("must not hold a user name or password (user:password@): the token authenticates; "
+                             "remove them from the address")
+        return url
 
     def resolve_token(self) -> SecretStr:
         """The token from the environment or the token file; a clear error when there is none."""
@@ -89,8 +142,11 @@ class SyncSettings(_Section):
     cadre_id_field: str = "cadre_id"  # profile field holding the cadre id (users without one are not cadres)
     hours_field: str = "hours"  # course custom field with the class hours
     training_type_field: str = "training_type"
-    grades_max_age_days: float = Field(7.0, ge=0)  # re-read a course's grades at least this often
+    grades_max_age_days: float = Field(7.0, ge=0, le=3650)  # re-read a course's grades at least this often
     user_chunk: int = Field(100, ge=1, le=1000)  # users looked up per call
+
+    _zones = field_validator("report_timezone", "organisation_timezone")(check_time_zone)
+    _period_start = field_validator("period_start")(check_month_day)
 
 
 class RulesSettings(_Section):
@@ -104,12 +160,14 @@ class ScheduleSettings(_Section):
     reports_folder: Path = Path("reports")
     actions: bool = False  # also enrol cadres in required courses and send messages (features.enrol/notify)
 
+    _cron = field_validator("pipeline")(check_crontab)
+
 
 class AlertSettings(_Section):
     channel: Literal["log", "webhook", "moodle"] = "log"
     webhook_url: str | None = None  # POSTed a JSON {"subject", "text"}
     moodle_user_ids: list[int] = []  # administrators who get a Moodle message
-    mirror_max_age_hours: float = Field(36.0, gt=0)  # an older last successful sync raises an alert
+    mirror_max_age_hours: float = Field(36.0, gt=0, le=24 * 366)  # an older last successful sync raises an alert
 
 
 class WebSettings(_Section):
@@ -135,6 +193,15 @@ class WebSettings(_Section):
 class StoreSettings(_Section):
     url: str = "sqlite:///moodle_bridge.db"
 
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, url: str) -> str:
+        backend = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
+        if backend not in SUPPORTED_STORES:
+            raise ValueError(f"unsupported store {backend or url!r}: use sqlite:///path/to/store.db or "
+                             "postgresql+psycopg://user@host/database")
+        return url
+
 
 class FeatureSettings(_Section):
     """What this site uses beyond the core sync; ``doctor`` checks the functions each needs."""
@@ -153,7 +220,7 @@ class LoggingSettings(_Section):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", case_sensitive=False
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", case_sensitive=False, allow_inf_nan=False
     )
 
     moodle: MoodleSettings
@@ -202,6 +269,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: no such configuration file (create one with `moodle-bridge init`)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a configuration file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
 
 
 def _env_name(loc: tuple[Any, ...]) -> str:
@@ -228,12 +301,13 @@ def format_validation_error(exc: ValidationError, data: dict[str, Any], path: Pa
         key = ".".join(str(part) for part in loc)
         expected = _EXPECTED.get(error["type"], error["msg"])
         shown = ""
-        if error["type"] not in ("missing", "extra_forbidden") and "token" not in key:
-            shown = f" (got {error.get('input')!r})"
+        if error["type"] not in ("missing", "extra_forbidden") and "token" not in key and "secret" not in key:
+            shown = without_userinfo(f" (got {error.get('input')!r})")
+        expected = expected.removeprefix("Value error, ")
         if key == "moodle.url" and error["type"] == "missing":
             expected = "the address of your Moodle site is required, e.g. url = \"https://moodle.example.org\""
         lines.append(f"{_origin(loc, data, path)}: {key}: {expected}{shown}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    return "invalid configuration: " + "; ".join(lines)  # one line, whatever the count
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -253,3 +327,5 @@ def load_settings(path: Path | None = None) -> Settings:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, data, path)) from None
+    except SettingsError as exc:  # an environment variable that is not the JSON a list or table needs
+        raise ConfigError(f"environment: {exc}") from None

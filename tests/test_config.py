@@ -143,3 +143,72 @@ def test_the_packaged_example_rules_are_the_documented_ones():
 
     assert EXAMPLE_RULES.read_text(encoding="utf-8") == (REPO / "config" / "rules.example.yaml").read_text(
         encoding="utf-8")
+
+
+# --- every value that could fail later is checked at load (issue 11, items 5, 7, 8, 10) ----------------------------
+
+
+@pytest.mark.parametrize(("text", "key", "reason"), [
+    ('[sync]\norganisation_timezone = "Asia/Shangai"', "sync.organisation_timezone", "unknown time zone"),
+    ('[sync]\nreport_timezone = "../etc/passwd"', "sync.report_timezone", "unknown time zone"),
+    ('[sync]\nperiod_start = "13-45"', "sync.period_start", "not a month and day"),
+    ('[sync]\nperiod_start = "02-29"', "sync.period_start", "not a month and day"),
+    ('[schedule]\npipeline = "0 25 * * *"', "schedule.pipeline", "not a cron expression"),
+    ('[schedule]\npipeline = "every night"', "schedule.pipeline", "not a cron expression"),
+    ("[moodle.retry]\nmax_wait = inf", "moodle.retry.max_wait", "finite"),
+    ("[alerts]\nmirror_max_age_hours = nan", "alerts.mirror_max_age_hours", "finite"),
+    ('[store]\nurl = "mysql://root@db/bridge"', "store.url", "unsupported store 'mysql': use sqlite"),
+])
+def test_values_that_would_fail_later_are_refused_at_load_naming_the_key(tmp_path, text, key, reason):
+    path = write(tmp_path, f'[moodle]\nurl = "https://a.example"\n{text}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert f"{path}: {key}: " in message and reason in message and "\n" not in message
+
+
+def test_moodle_timeouts_deadline_and_answer_size_are_finite_and_positive(tmp_path):
+    for value in ("inf", "nan", "0", "-1"):
+        for key in ("read_timeout", "connect_timeout", "call_deadline", "max_answer_mb"):
+            path = write(tmp_path, f'[moodle]\nurl = "https://a.example"\n{key} = {value}\n')
+            with pytest.raises(ConfigError, match=rf"moodle\.{key}: "):
+                load_settings(path)
+    path = write(tmp_path, '[moodle]\nurl = "https://a.example"\ncall_deadline = 30\nmax_answer_mb = 8\n')
+    moodle = load_settings(path).moodle
+    assert (moodle.call_deadline, moodle.max_answer_mb) == (30, 8)
+    defaults = load_settings(write(tmp_path, '[moodle]\nurl = "https://a.example"\n')).moodle
+    assert 0 < defaults.read_timeout <= defaults.call_deadline < float("inf") and 0 < defaults.max_answer_mb < 4096
+
+
+def test_a_password_in_the_moodle_url_is_refused_and_never_shown(tmp_path):
+    path = write(tmp_path, '[moodle]\nurl = "https://admin:hunter2@moodle.example"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "moodle.url: must not hold a user name or password" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    result = CliRunner().invoke(main, ["--config", str(path), "doctor"])
+    assert result.exit_code == 2 and "moodle.url" in result.output and "hunter2" not in result.output
+
+
+def test_a_store_password_is_never_shown_in_a_config_error(tmp_path):
+    path = write(tmp_path, '[moodle]\nurl = "https://a.example"\n[store]\nurl = "mysql://root:hunter2@db/x"\n')
+    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2 and "store.url" in result.output and "hunter2" not in result.output
+    assert "sqlite:///" in result.output and "postgresql" in result.output
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "site.toml"
+    path.write_bytes('[moodle]\nurl = "https://a.example"  # 组织部\n'.encode("gb18030"))
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: not UTF-8 text .*save the file as UTF-8"):
+        load_settings(path)
+    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2 and "not UTF-8" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_bad_environment_list_is_a_config_error(tmp_path, monkeypatch):
+    path = write(tmp_path, '[moodle]\nurl = "https://a.example"\n')
+    monkeypatch.setenv("MOODLE_BRIDGE_ALERTS__MOODLE_USER_IDS", "[1, 2")
+    with pytest.raises(ConfigError, match="alerts"):
+        load_settings(path)
