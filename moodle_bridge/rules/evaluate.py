@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .credits import selects
-from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, Refused
+from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, Refused
 from .kinds import unit_for
 from .kinds.base import SEVERITY, CadreContext, Evidence
 from .model import Condition, CourseSelector, Exemption, Rules
@@ -126,7 +126,10 @@ def evaluate_cadre(
     situation: Situation,
     exemptions: Sequence[Exemption] = (),
     previous_shortfall: float | None = None,
+    offline: Sequence[OfflineFact] = (),
 ) -> CadreResult:
+    """The cadre's status and flags in ``situation``: ``credits`` (every period's), ``completions`` by course id,
+    ``refused`` sources, and the facts a kind may judge by themselves (``offline``: the cadre's offline records)."""
     rules, span = situation.rules, situation.period
     mine = [c for c in credits if c.period == span.label]
     result = CadreResult(cadre, "compliant", groups_of(cadre, rules),
@@ -143,7 +146,7 @@ def evaluate_cadre(
     failed = {r.course_id: r for r in refused if r.reason == "failed assessment" and r.course_id is not None}
     context = CadreContext(cadre, credits, mine, completions, failed,
                            present_share(cadre, overlapping, span, rules),
-                           elapsed_share(span.start, span.end, situation.as_of_end), previous_shortfall)
+                           elapsed_share(span.start, span.end, situation.as_of_end), previous_shortfall, offline)
     statuses = []
     for group_name in result.groups:
         for index, requirement in enumerate(rules.groups[group_name].requirements):

@@ -163,7 +163,8 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                 evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
                                {c.course_id: c for c in completions.get(cadre.user_id, [])},
                                refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []),
-                               previous_shortfall=shortfalls.get(cadre.cadre_id))
+                               previous_shortfall=shortfalls.get(cadre.cadre_id),
+                               offline=offline.get(cadre.cadre_id, []))
                 for cadre in group
             ]
             clock.lap("evaluate cadres")

@@ -235,3 +235,25 @@ def test_carry_over_of_surplus_hours_into_the_next_period():
     carried = carry_over(facts, credits + offline, rules, period("2026", rules.organisation),
                          period("2027", rules.organisation))
     assert (carried.source, carried.period, carried.hours) == ("carryover:2026", "2027", 20.0)
+
+
+def test_a_kind_sees_the_cadres_facts_offline_days_included(monkeypatch):
+    """A kind judging something hours do not say (e.g. days of offline training) finds the facts on its context."""
+    import moodle_bridge.rules.evaluate as evaluation
+    from moodle_bridge.rules.kinds.base import Outcome
+
+    seen = []
+
+    class Spy:
+        def evaluate(self, requirement, context, situation):
+            seen.append(context)
+            return Outcome("compliant")
+
+    facts = cadre("A", "staff", "U1")
+    away = [OfflineFact("offline:1", "A", "Party school", date(2026, 3, 10), 3.0, None)]
+    done = {1: CompletionFact(facts.user_id, 1, at(2026, 2, 1))}
+    monkeypatch.setattr(evaluation, "unit_for", lambda kind: Spy())
+    evaluate_cadre(facts, [], done, [], Situation(RULES, period("2026", RULES.organisation),
+                                                    day_end(date(2026, 6, 1), RULES.organisation), COURSES),
+                   offline=away)
+    assert seen and all(c.offline == away and c.offline[0].days == 3.0 and c.completions == done for c in seen)

@@ -1,5 +1,8 @@
 """The registry of requirement kinds: every kind the rules file can name has a unit that evaluates it,
-describes it, explains its flags, and round-trips its evidence through the stored JSON shape."""
+describes it, explains its flags, and round-trips its evidence through the stored JSON shape.
+
+The checks of the registry derive from the registry: a new kind needs no edit here (its own tests go in its own
+module). EXAMPLES and EVIDENCE pin today's kinds: their YAML, their stored JSON and their staff sentences."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 
 from moodle_bridge.reports.plain import FLAG_KINDS, explain, flag_label
 from moodle_bridge.rules.kinds import BY_FLAG, BY_NAME, UNITS, unit_for, unit_for_flag
-from moodle_bridge.rules.kinds.base import Kind
+from moodle_bridge.rules.kinds.base import Evidence, Kind, RequirementModel
 from moodle_bridge.rules.kinds.makeup import MakeUpEvidence
 from moodle_bridge.rules.kinds.min_hours import PeriodHoursEvidence
 from moodle_bridge.rules.kinds.required_courses import CoursesEvidence, FailedAssessment
@@ -36,6 +39,7 @@ EVIDENCE = {
     "window_shortfall": WindowEvidence(550.0, 100.0, "2024-2028", 330.0),
     "makeup_due": MakeUpEvidence("shortfall", 50.0, 0.0, "2027-07-01"),
 }
+FAKE_KIND = "no_such_kind_for_tests"  # obviously nobody's kind
 
 
 def union_kinds() -> set[str]:
@@ -45,14 +49,24 @@ def union_kinds() -> set[str]:
     return {get_args(m.model_fields["kind"].annotation)[0] for m in members}
 
 
-def test_every_kind_the_model_admits_has_a_registered_unit_and_an_example():
-    assert union_kinds() == set(BY_NAME) == set(EXAMPLES)
-    assert all(isinstance(u, Kind) for u in UNITS)
+def test_every_kind_the_model_admits_has_a_registered_unit():
+    assert union_kinds() == set(BY_NAME)
+    assert set(EXAMPLES) <= set(BY_NAME)  # today's kinds are all still there
+    assert [u.name for u in UNITS] == [u.name for u in sorted(UNITS, key=lambda u: (u.order, u.name))]
+
+
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_every_registered_unit_is_whole(name):
+    unit = BY_NAME[name]
+    assert isinstance(unit, Kind) and unit_for(name) is unit
+    assert issubclass(unit.model, RequirementModel) and issubclass(unit.evidence, Evidence)
+    assert unit.flags and all(unit_for_flag(flag) is unit and label for flag, label in unit.flags.items())
+    assert unit.enrolling_flags <= set(unit.flags)
 
 
 def test_an_unregistered_kind_fails_loudly():
     with pytest.raises(LookupError, match="no registered unit"):
-        unit_for("min_days_offline")
+        unit_for(FAKE_KIND)
     assert unit_for_flag("no_such_flag") is None
 
 
@@ -65,8 +79,10 @@ def test_every_kind_parses_and_describes_itself(kind):
     assert unit_for(kind).describe(requirement)
 
 
-def test_every_flag_kind_has_a_label_an_evidence_example_and_a_sentence():
-    assert set(BY_FLAG) == set(FLAG_KINDS) == set(EVIDENCE)
+def test_every_flag_kind_has_a_label_and_todays_a_sentence():
+    assert set(BY_FLAG) == set(FLAG_KINDS)
+    assert all(flag_label(flag) for flag in BY_FLAG)
+    assert set(EVIDENCE) <= set(BY_FLAG)
     for flag, evidence in EVIDENCE.items():
         unit = unit_for_flag(flag)
         assert isinstance(evidence, unit.evidence)
@@ -103,13 +119,25 @@ def test_the_staff_sentences_are_the_ones_they_were():
     assert explain("retired_kind", {"a": 1}) == "a: 1"  # a flag no unit raises: its evidence as it is
 
 
+def test_the_enrolling_flags_and_their_courses_are_todays():
+    assert {flag for u in UNITS for flag in u.enrolling_flags} >= {
+        "missing_required_course", "overdue_required_course", "required_reading_missing"}
+    assert "failed_assessment" not in unit_for("required_courses").enrolling_flags
+    courses = unit_for("required_courses")
+    assert courses.courses_to_enrol(EVIDENCE["missing_required_course"]) == [2]
+    assert courses.courses_to_enrol(CoursesEvidence("d", ["A", "B"], ["A", "B"], [1, 2], "any")) == [1]
+    assert courses.courses_to_enrol(CoursesEvidence("d", ["A", "B"], ["A", "B"], [1, 2], "all")) == [1, 2]
+
+
 def test_an_unknown_kind_in_the_file_names_every_registered_kind():
     with pytest.raises(RulesError) as caught:
         parse_rules("groups:\n  g:\n    label: G\n    select: {rank: staff}\n    requirements:\n"
-                    "      - {kind: min_days_offline, days: 3}\n", "rules.yaml")
+                    f"      - {{kind: {FAKE_KIND}, days: 3}}\n", "rules.yaml")
     assert caught.value.problems == [
-        "rules.yaml:6 groups.g.requirements[0]: 'min_days_offline' is not a requirement kind (min_hours, "
-        "min_online_hours, required_courses, required_reading, window, makeup)"]
+        f"rules.yaml:6 groups.g.requirements[0]: '{FAKE_KIND}' is not a requirement kind "
+        f"({', '.join(u.name for u in UNITS)})"]
+    assert [u.name for u in UNITS if u.name in EXAMPLES] == [  # today's kinds keep their order
+        "min_hours", "min_online_hours", "required_courses", "required_reading", "window", "makeup"]
 
 
 def test_parsing_text_gives_the_digest_of_its_bytes():

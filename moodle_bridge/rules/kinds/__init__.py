@@ -28,6 +28,8 @@ def _discover() -> tuple[AnyKind, ...]:
             raise TypeError(f"rules/kinds/{module_info.name}.py must declare UNIT, a requirement Kind")
         if get_args(unit.model.model_fields["kind"].annotation) != (unit.name,):
             raise TypeError(f"rules/kinds/{module_info.name}.py: the model's kind must be Literal[{unit.name!r}]")
+        if not unit.enrolling_flags <= set(unit.flags):
+            raise TypeError(f"rules/kinds/{module_info.name}.py: enrolling_flags must be some of its flags")
         units.append(unit)
     return tuple(sorted(units, key=lambda u: (u.order, u.name)))
 

@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
-from ..facts import CadreFacts, CompletionFact, CourseFacts, Credit, Refused
+from ..facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, Refused
 from ..periods import Period
 from ..sections import CourseSelector, Organisation, Status, Strict
 
+# The order of the four statuses a requirement can give, worst last. Not the list of every status (exempt and
+# suspended are the cadre's, never a requirement's): that list is ``rules.STATUSES``.
 SEVERITY = {"compliant": 0, "on_track": 1, "at_risk": 2, "non_compliant": 3}
 FLAGGED = 2  # at risk or worse: the requirement raises a flag
 
@@ -64,16 +66,22 @@ class SituationView(Protocol):
 
 @dataclass(frozen=True)
 class CadreContext:
-    """One cadre's facts, as every requirement of the evaluation sees them."""
+    """One cadre's facts, as every requirement of the evaluation sees them.
+
+    The credits are what the rules made of the facts (hours, capped and counted once); the facts themselves are
+    here too, whole, for a kind that judges something hours do not say (e.g. days of offline training: ``offline``
+    holds each record's ``days``). A kind reads what it needs here and filters by period itself."""
 
     cadre: CadreFacts
     credits: Sequence[Credit]  # every period's
     period_credits: Sequence[Credit]  # the evaluated period's
-    completions: Mapping[int, CompletionFact]  # by course id
+    completions: Mapping[int, CompletionFact]  # the cadre's Moodle completions (every period's), by course id
     failed: Mapping[int, Refused]  # failed assessments, by course id
     share: float  # the share of the period the cadre is present and not exempted (pro-rating)
     elapsed: float  # the share of the period gone by
     previous_shortfall: float | None = None  # hours short of the previous period's minimum
+    offline: Sequence[OfflineFact] = ()  # the cadre's offline training records not withdrawn (every period's,
+    # those that earn nothing included); ``rules.periods.day_start(record.end, organisation)`` places one in a period
 
 
 E = TypeVar("E", bound=Evidence)
@@ -108,7 +116,13 @@ class Kind(ABC, Generic[R, E]):
     model: ClassVar[type[RequirementModel]]
     evidence: ClassVar[type[Evidence]]
     flags: ClassVar[Mapping[str, str]]  # the flag kinds it raises -> their labels (N_ markers)
-    order: ClassVar[int]  # where it comes in lists shown to people
+    # Its place among the kinds wherever they are listed (the registry's UNITS, ``rules check``, the rules-file
+    # error naming every kind, flag-kind pickers): lower first, ties by name. Only the order matters, not the
+    # number; today's kinds step by 10 (min_hours 10 ... makeup 60) so a new kind fits between two.
+    order: ClassVar[int]
+    # Of its flags, those whose evidence names courses the cadre lacks: ``actions enrol`` enrols the cadre in
+    # ``courses_to_enrol(evidence)`` for each. Empty: the kind's flags ask for no enrolment.
+    enrolling_flags: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def evaluate(self, requirement: R, cadre: CadreContext, situation: SituationView) -> Outcome[E]: ...
@@ -121,8 +135,17 @@ class Kind(ABC, Generic[R, E]):
     def explain(self, flag: str, evidence: E) -> str:
         """One sentence of evidence a staff member can read aloud."""
 
+    def courses_to_enrol(self, evidence: E) -> Sequence[int]:
+        """The Moodle course ids a flag of ``enrolling_flags`` with this evidence asks to enrol the cadre in."""
+        return ()
+
     def period_minimum(self, requirement: R) -> float | None:
-        """The hours this requirement asks of every period, if it is a period minimum."""
+        """The hours this requirement asks of every period (before pro-rating), if it is a period minimum; None
+        for a kind that sets none (a course list, a window, a make-up).
+
+        It is the yardstick outside the requirement's own evaluation: ``rules.evaluate.period_minimum`` takes the
+        highest of a cadre's groups to compute the carry-over (surplus above it moves to the next period). Within
+        an evaluation, the shortfall a make-up owes is measured against ``Outcome.minimum_hours`` (pro-rated)."""
         return None
 
     def needs_previous_shortfall(self, requirement: R) -> bool:

@@ -52,6 +52,10 @@ class CoursesEvidence(Evidence):
             data["failed"] = [{"course": f.course, "grade": f.grade, "pass_grade": f.pass_grade} for f in self.failed]
         return data
 
+    def to_enrol(self) -> list[int]:
+        """The missing courses to enrol in: all of them, or (one of them is enough) the first."""
+        return self.missing_ids[:1] if self.need == "any" else list(self.missing_ids)
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(data.get("due"), list(data.get("required", [])), list(data.get("missing", [])),
@@ -121,6 +125,7 @@ class RequiredCoursesKind(Kind[RequiredCourses, CoursesEvidence]):
         "failed_assessment": N_("failed assessment"),
     }
     order = 30
+    enrolling_flags = frozenset({"missing_required_course", "overdue_required_course"})  # not a failed assessment
 
     def evaluate(self, requirement: RequiredCourses, cadre: CadreContext,
                  situation: SituationView) -> Outcome[CoursesEvidence]:
@@ -132,6 +137,9 @@ class RequiredCoursesKind(Kind[RequiredCourses, CoursesEvidence]):
 
     def explain(self, flag: str, evidence: CoursesEvidence) -> str:
         return explain_course_list(evidence)
+
+    def courses_to_enrol(self, evidence: CoursesEvidence) -> list[int]:
+        return evidence.to_enrol()
 
 
 UNIT = RequiredCoursesKind()

@@ -26,6 +26,7 @@ class RequiredReadingKind(Kind[RequiredReading, CoursesEvidence]):
     evidence = CoursesEvidence
     flags: ClassVar[Mapping[str, str]] = {"required_reading_missing": N_("required reading missing")}
     order = 40
+    enrolling_flags = frozenset({"required_reading_missing"})
 
     def evaluate(self, requirement: RequiredReading, cadre: CadreContext,
                  situation: SituationView) -> Outcome[CoursesEvidence]:
@@ -37,6 +38,9 @@ class RequiredReadingKind(Kind[RequiredReading, CoursesEvidence]):
 
     def explain(self, flag: str, evidence: CoursesEvidence) -> str:
         return explain_course_list(evidence)
+
+    def courses_to_enrol(self, evidence: CoursesEvidence) -> list[int]:
+        return evidence.to_enrol()
 
 
 UNIT = RequiredReadingKind()
