@@ -93,7 +93,14 @@ def choose_completion_road(report_ok: bool, batch_ok: bool) -> str:
 
 
 def clock_skew(server_date: datetime | None, now: datetime) -> float | None:
-    return None if server_date is None else round((server_date - now).total_seconds(), 1)
+    """Moodle's clock minus ours; a date without a zone is UTC (as HTTP dates are), never a crash."""
+    if server_date is None:
+        return None
+    if server_date.tzinfo is None:
+        server_date = server_date.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return round((server_date - now).total_seconds(), 1)
 
 
 def messaging_verdict(sampled: list[int], members: list[MemberInfo]) -> tuple[Status, str]:

@@ -167,3 +167,38 @@ def test_cli_exit_1_when_not_ready_and_2_on_usage_error(tmp_path, monkeypatch):
     monkeypatch.delenv("MOODLE_BRIDGE_MOODLE__TOKEN")
     result = CliRunner().invoke(main, ["doctor"])
     assert result.exit_code == 2 and "MOODLE_BRIDGE_MOODLE__TOKEN" in result.output
+
+
+@pytest.mark.parametrize("date_header", [
+    "Sat, 21 Nov 2026 06:00:00 GMT, Sat, 21 Nov 2026 06:00:00 GMT",  # sent twice, joined: parses without a zone
+    "Sat, 21 Nov 2026 06:00:00 -0000",  # 'zone unknown': parses without a zone
+])
+def test_a_date_header_without_a_zone_is_taken_as_utc_never_a_crash(store, date_header):
+    """Issue 11, item 6: `can't subtract offset-naive and offset-aware datetimes` crashed doctor."""
+    from datetime import datetime
+
+    class ZonelessDate(RoutedMoodle):
+        def __call__(self, request):
+            status, _headers, body = super().__call__(request)
+            return status, {"Date": date_header}, body
+
+    report = doctor_with(ZonelessDate(), store)
+    assert report.ready, report.checks
+    assert report.clock_skew_s is not None and report.clock_skew_s < -60  # the same fixed past date, read as UTC
+    assert statuses(report)["clock"] == "warn"
+    # The pure helper too, whichever side lacks the zone.
+    now = datetime(2026, 11, 21, 6, 0, 0, tzinfo=UTC)
+    assert clock_skew(datetime(2026, 11, 21, 6, 1, 0), now) == 60.0
+    assert clock_skew(datetime(2026, 11, 21, 6, 1, 0, tzinfo=UTC), now.replace(tzinfo=None)) == 60.0
+
+
+def test_a_password_in_the_moodle_address_is_never_printed_by_a_failing_doctor(store):
+    """Issue 11, item 10: doctor printed the moodle.url it could not reach, credentials included."""
+    from moodle_bridge.moodle import MoodleClient
+
+    client = MoodleClient("http://admin:hunter2@127.0.0.1:9", "t0ken", retry=RetryPolicy(attempts=1),
+                          sleep=lambda s: None)
+    report = run_doctor(Settings(moodle={"url": URL}), client, store)
+    connection = next(c for c in report.checks if c.name == "connection")
+    assert connection.status == "fail" and "127.0.0.1:9" in connection.detail
+    assert "hunter2" not in connection.detail and "admin" not in repr(client)

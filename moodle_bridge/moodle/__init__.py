@@ -3,6 +3,8 @@
 from .client import Call, MoodleClient, RetryPolicy, parse_response
 from .errors import (
     AccessDenied,
+    AnswerTooLarge,
+    DeadlineExceeded,
     InvalidParameter,
     InvalidToken,
     LockTimeout,
@@ -23,7 +25,9 @@ from .functions import FUNCTIONS, WSFunction
 __all__ = [
     "FUNCTIONS",
     "AccessDenied",
+    "AnswerTooLarge",
     "Call",
+    "DeadlineExceeded",
     "InvalidParameter",
     "InvalidToken",
     "LockTimeout",

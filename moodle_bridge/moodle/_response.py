@@ -24,12 +24,23 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    when = parse_http_date(value)
+    if when is None:
         return None
     now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date header as an aware datetime; one without a zone (``-0000``, or a header sent twice and joined)
+    is taken as UTC, which HTTP dates always are; None when it is not a date at all."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _kind_of(body: bytes) -> str:

@@ -4,14 +4,16 @@
   a log line, an error or a ``repr``.
 - Reads are retried (tenacity) when trying again can help; writes only when the request
   provably never reached Moodle, so nothing is done twice.
+- Every HTTP exchange has a total deadline (``call_deadline``), not only a wait per socket read, and a longest
+  answer (``max_answer_bytes``): a server trickling bytes or sending 400 MB ends in a clear error.
 - ``call_many`` runs independent calls on a bounded thread pool; ``call_batched`` packs them
   into ``tool_mobile_call_external_functions`` requests where the service offers it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import math
 import re
 import time
 import warnings
@@ -19,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,13 +29,15 @@ import requests
 import structlog
 import urllib3
 from pydantic import SecretStr, TypeAdapter, ValidationError
-from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from . import models as m
 from ._encoding import FormFields, encode_batch_arguments, encode_call
-from ._response import interpret
+from ._response import interpret, parse_http_date
+from ._transport import TooLarge, Watch, WatchedAdapter, read_body
 from .errors import (
+    AnswerTooLarge,
+    DeadlineExceeded,
     MoodleConnectionError,
     MoodleError,
     MoodleHTTPError,
@@ -48,6 +51,8 @@ from .functions import BATCH_FUNCTION, FUNCTIONS, is_read
 log = structlog.get_logger("moodle_bridge.moodle")
 
 ENDPOINT_PATH = "/webservice/rest/server.php"
+CALL_DEADLINE = 600.0  # seconds one HTTP exchange may take in all
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -150,16 +155,25 @@ class MoodleClient:
         verify_tls: bool = True,
         concurrency: int = 4,
         batch_size: int = 50,
+        call_deadline: float = CALL_DEADLINE,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not token:
             raise ValueError("a Moodle web-service token is required")
+        for name, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout),
+                            ("call_deadline", call_deadline), ("max_answer_bytes", max_answer_bytes)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number above 0, not {value!r}")
         self.url = url.rstrip("/")
         self.endpoint = self.url + ENDPOINT_PATH
+        self.shown_url = re.sub(r"(?<=//)[^/@]*@", "", self.url)  # for messages: never a user:password@
         self._token = SecretStr(token)  # shows as '**********' in any repr or dump
         self.timeout = (connect_timeout, read_timeout)
+        self.call_deadline = call_deadline
+        self.max_answer_bytes = int(max_answer_bytes)
         self.verify_tls = verify_tls
         self.concurrency = max(1, concurrency)
         self.batch_size = batch_size  # 0: never batch
@@ -168,16 +182,16 @@ class MoodleClient:
         self.last_server_date: datetime | None = None
         self.requests_sent = 0  # HTTP requests made (a batch is one); read for run summaries
         self.session = session or requests.Session()
-        pool = HTTPAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0, pool_block=True)
+        pool = WatchedAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0, pool_block=True)
         self.session.mount("https://", pool)
         self.session.mount("http://", pool)
         if not verify_tls:
-            log.warning("moodle.tls_verification_off", url=self.url)
+            log.warning("moodle.tls_verification_off", url=self.shown_url)
             host = re.escape(urlsplit(self.url).hostname or "")
             warnings.filterwarnings("ignore", f".*'{host}'", urllib3.exceptions.InsecureRequestWarning)
 
     def __repr__(self) -> str:
-        return f"MoodleClient(url={self.url!r})"
+        return f"MoodleClient(url={self.shown_url!r})"
 
     def close(self) -> None:
         self.session.close()
@@ -222,9 +236,9 @@ class MoodleClient:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            response = self._post(function, fields)
+            response, body = self._exchange(function, fields)
             self._note_server_date(response.headers.get("Date"))
-            data = interpret(function, response.status_code, response.headers, response.content, response.reason)
+            data = interpret(function, response.status_code, response.headers, body, response.reason)
             self._surface_warnings(function, data)
             return data
         except MoodleError as exc:
@@ -237,31 +251,45 @@ class MoodleClient:
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
 
-    def _post(self, function: str, fields: FormFields) -> requests.Response:
-        try:
-            # Never follow a redirect: a 307/308 would re-send the token to another host.
-            return self.session.post(
-                self.endpoint, data=fields, timeout=self.timeout, verify=self.verify_tls,
-                headers={"Accept": "application/json"}, allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            failure = self._transport_error(function, exc)
+    def _exchange(self, function: str, fields: FormFields) -> tuple[requests.Response, bytes]:
+        """One POST and its whole answer, within the deadline and the size limit."""
+        failure: MoodleError
+        with Watch(self.call_deadline) as watch:
+            try:
+                # Never follow a redirect: a 307/308 would re-send the token to another host.
+                response = self.session.post(
+                    self.endpoint, data=fields, timeout=self.timeout, verify=self.verify_tls,
+                    headers={"Accept": "application/json"}, allow_redirects=False, stream=True,
+                )
+                try:
+                    return response, read_body(response, self.max_answer_bytes)
+                finally:
+                    response.close()
+            except TooLarge as exc:
+                failure = AnswerTooLarge(
+                    f"the answer from {self.shown_url} is longer than {self.max_answer_bytes / 2**20:g} MB "
+                    f"(moodle.max_answer_mb; {exc.size / 2**20:.0f} MB seen or declared)", function=function)
+            except (requests.RequestException, OSError) as exc:
+                failure = self._transport_error(function, exc, watch.expired)
         raise failure  # outside the except block: the requests error (holding the body) is not chained
 
-    def _transport_error(self, function: str, exc: requests.RequestException) -> MoodleError:
+    def _transport_error(self, function: str, exc: OSError, deadline_passed: bool = False) -> MoodleError:
+        if deadline_passed:
+            return DeadlineExceeded(f"no complete answer from {self.shown_url} within {self.call_deadline:g} s "
+                                    "(moodle.call_deadline)", function=function)
         if isinstance(exc, requests.Timeout):
             # A connect timeout too: we do not claim it never reached Moodle.
-            return MoodleTimeout(f"no answer from {self.url} within the timeout", function=function)
+            return MoodleTimeout(f"no answer from {self.shown_url} within the timeout", function=function)
         never_sent = _never_sent(exc)
         what = "could not connect to" if never_sent else "lost the connection to"
         return MoodleConnectionError(
-            f"{what} {self.url} ({type(exc).__name__})", function=function, never_sent=never_sent
+            f"{what} {self.shown_url} ({type(exc).__name__})", function=function, never_sent=never_sent
         )
 
     def _note_server_date(self, header: str | None) -> None:
-        if header:
-            with contextlib.suppress(TypeError, ValueError):
-                self.last_server_date = parsedate_to_datetime(header)
+        when = parse_http_date(header)  # always aware: a zone-less date is UTC
+        if when is not None:
+            self.last_server_date = when
 
     @staticmethod
     def _surface_warnings(function: str, data: Any) -> None:

@@ -57,6 +57,7 @@ class MoodleConnectionError(MoodleError):
     """
 
     retryable = True
+    hint = "Check moodle.url and that the site is up, then run again."
 
     def __init__(self, message: str, *, never_sent: bool, **kwargs: Any) -> None:
         self.never_sent = never_sent
@@ -67,6 +68,24 @@ class MoodleTimeout(MoodleError):
     """Moodle did not answer in time; a write may or may not have happened."""
 
     retryable = True
+    hint = "Is the site up and moodle.url right? If it is only busy, raise moodle.read_timeout."
+
+
+class DeadlineExceeded(MoodleTimeout):
+    """The call took longer than its total deadline (``moodle.call_deadline``), answer included.
+
+    Not retried: a site or proxy that trickles its answer would only trickle it again.
+    """
+
+    retryable = False
+    hint = ("The site, or a proxy in between, answers too slowly; raise moodle.call_deadline only if it is "
+            "just busy.")
+
+
+class AnswerTooLarge(MoodleError):
+    """The answer is longer than ``moodle.max_answer_mb``: refused before it is read whole into memory."""
+
+    hint = "Lower moodle.batch_size or sync.report_page_size, or raise moodle.max_answer_mb."
 
 
 class MoodleHTTPError(MoodleError):
