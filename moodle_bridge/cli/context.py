@@ -2,11 +2,14 @@
 
 Commands never call ``sys.exit`` or print errors themselves: they raise :class:`CommandError` (or let one of the
 known errors below rise) and click turns it into one line on stderr and the exit code, here, in one place.
+:func:`as_command_error` is that place for every other failure: the root group (``root.py``) sends whatever a
+command lets rise through it, so a known failure is one plain line and an unknown one asks for ``--debug``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -17,7 +20,7 @@ from sqlalchemy import Engine
 from ..config import ConfigError, Settings, load_settings
 from ..i18n import _, set_language
 from ..log import configure_logging
-from ..moodle import MoodleClient
+from ..moodle import MoodleClient, MoodleError
 
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
 
@@ -41,7 +44,55 @@ class CommandError(click.ClickException):
 
 
 def config_error(exc: ConfigError) -> CommandError:
-    return CommandError(_("Configuration error: {error}").format(error=exc), EXIT_USAGE)
+    return CommandError(_("Configuration error: {error}").format(error=_one_line(exc)), EXIT_USAGE)
+
+
+def _one_line(exc: BaseException | str, limit: int = 500) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _files_named(argv: Sequence[str]) -> str:
+    """The files the command line names, to say where a file's content failed."""
+    files = [arg for arg in argv if not arg.startswith("-") and Path(arg).is_file()]
+    return ", ".join(files) or _("a file given")
+
+
+def as_command_error(exc: Exception, argv: Sequence[str] = ()) -> CommandError:
+    """One line and an exit code for a failure a command let rise: what, where, and what to do.
+
+    Configuration and bad input files are usage errors (2); Moodle, the store and the rest are 'not ready' (1).
+    What is not recognised here is unexpected: one line that asks for ``--debug``, never a traceback.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..store import NotMigrated, explain
+
+    if isinstance(exc, CommandError):
+        return exc
+    if isinstance(exc, ConfigError):
+        return config_error(exc)
+    if isinstance(exc, MoodleError):
+        return CommandError(_("Moodle: {error}").format(error=_one_line(exc)))
+    if isinstance(exc, (SQLAlchemyError, NotMigrated)):
+        problem = explain(exc)
+        if problem is not None:
+            return CommandError(problem.sentence)
+        return CommandError(_("The store failed ({error}): check store.url and the database, or run again with "
+                              "--debug to see where.").format(error=_one_line(getattr(exc, "orig", None) or exc, 200)))
+    if isinstance(exc, zipfile.BadZipFile) or type(exc).__name__ == "InvalidFileException":  # openpyxl's
+        return CommandError(_("{files}: not an Excel workbook (.xlsx) ({error}): save it again from Excel as .xlsx, "
+                              "or as CSV UTF-8.").format(files=_files_named(argv), error=_one_line(exc, 200)),
+                            EXIT_USAGE)
+    if isinstance(exc, UnicodeDecodeError):
+        return CommandError(_("{files}: not UTF-8 text (byte {at}): save it as UTF-8 (in Excel: CSV UTF-8).").format(
+            files=_files_named(argv), at=exc.start), EXIT_USAGE)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else _("a file or connection")
+        return CommandError(_("{where}: {error}: check the path, its permissions and the free space, then run "
+                              "again.").format(where=where, error=exc.strerror))
+    return CommandError(_("Unexpected error ({kind}: {error}); run again with --debug to see where, and report "
+                          "it.").format(kind=type(exc).__name__, error=_one_line(exc, 200)))
 
 
 class Context:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..i18n import _
-from .context import Context
+from .context import CommandError, Context
 from .root import main
 
 
@@ -19,7 +19,7 @@ def init(path: Path, url: str | None) -> None:
     from ..templates import example_config
 
     if path.exists():
-        raise click.ClickException(_("{path} already exists; not overwriting it").format(path=path))
+        raise CommandError(_("{path} already exists; not overwriting it").format(path=path))
     path.write_text(example_config(url), encoding="utf-8")
     click.echo(_("Wrote {path}. Next: set MOODLE_BRIDGE_MOODLE__TOKEN (or moodle.token_file), "
                  "then run `moodle-bridge db upgrade` and `moodle-bridge doctor`.").format(path=path))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from ..i18n import _
-from .context import EXIT_NOT_READY, EXIT_READY, Context, exclusive_if
+from .context import EXIT_USAGE, CommandError, Context, exclusive_if
 from .root import main
 
 
@@ -30,15 +29,17 @@ def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
         wanted = frozenset(part.strip() for part in only.split(",") if part.strip())
         unknown = wanted - set(ENTITIES)
         if unknown:
-            raise click.UsageError(_("unknown entities: {names} (choose from {all})").format(
-                names=", ".join(sorted(unknown)), all=", ".join(ENTITIES)))
+            raise CommandError(_("unknown entities: {names} (choose from {all})").format(
+                names=", ".join(sorted(unknown)), all=", ".join(ENTITIES)), EXIT_USAGE)
     engine = obj.store()
     # A dry run writes nothing, so it may read beside a running pipeline.
     with exclusive_if(engine, not dry_run), obj.client() as client:
         summary = Sync(settings, client, engine, progress=for_terminal()).run(
             SyncOptions(full=full, only=wanted, dry_run=dry_run))
     render_summary(summary)
-    sys.exit(EXIT_READY if summary.ok else EXIT_NOT_READY)
+    if not summary.ok:
+        raise CommandError(_("The sync did not finish (see above): fix what failed, then run `moodle-bridge sync` "
+                             "again; it resumes where it stopped."))
 
 
 @main.command()

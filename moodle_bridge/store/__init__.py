@@ -1,5 +1,16 @@
 """The store: SQLite by default, PostgreSQL by URL; its schema is managed by Alembic."""
 
-from .database import MigrationStatus, NotMigrated, connect, migration_status, require_migrated, upgrade
+from .database import (
+    MigrationStatus,
+    NotMigrated,
+    StoreProblem,
+    StoreTooNew,
+    connect,
+    explain,
+    migration_status,
+    require_migrated,
+    upgrade,
+)
 
-__all__ = ["MigrationStatus", "NotMigrated", "connect", "migration_status", "require_migrated", "upgrade"]
+__all__ = ["MigrationStatus", "NotMigrated", "StoreProblem", "StoreTooNew", "connect", "explain", "migration_status",
+           "require_migrated", "upgrade"]

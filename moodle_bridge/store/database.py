@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from ..config import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,9 +25,22 @@ class NotMigrated(Exception):
     """The store is missing or behind; the message says what to run."""
 
 
+class StoreTooNew(NotMigrated):
+    """The store's schema is newer than this code knows: it was upgraded by a newer moodle_bridge."""
+
+
 def connect(url: str) -> Engine:
-    engine = create_engine(url, future=True)
+    """An engine for ``url``; a URL that names no usable database is a :class:`ConfigError` on ``store.url``.
+
+    A new SQLite file is created readable by its owner only (0600): the store holds password hashes.
+    """
+    try:
+        engine = create_engine(url, future=True)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"store.url: not a database address moodle_bridge can use ({type(exc).__name__}); use "
+                          "sqlite:///path/to/store.db or postgresql+psycopg://user@host/database") from None
     if engine.dialect.name == "sqlite":
+        _create_private(engine.url.database)
         # SQLite ignores foreign keys and waits for no lock unless told to.
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # the driver's own objects
@@ -34,6 +52,14 @@ def connect(url: str) -> Engine:
     return engine
 
 
+def _create_private(database: str | None) -> None:
+    """Create a SQLite store file 0600 before SQLite does (it would follow the umask, often 0644)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(OSError):  # it exists (left as it is), or its folder does not: SQLite says so when it connects
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -42,6 +68,10 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the pending migrations; a store newer than the code is :class:`StoreTooNew`, never downgraded."""
+    status = migration_status(engine)
+    if status.too_new:
+        raise _too_new(engine, status)
     command.upgrade(_alembic_config(engine), revision)
 
 
@@ -51,20 +81,39 @@ class MigrationStatus:
     current: str | None
     head: str
     error: str | None = None
+    known: bool = True  # False: ``current`` is a revision this code has never heard of (a newer moodle_bridge's)
 
     @property
     def up_to_date(self) -> bool:
         return self.reachable and self.current == self.head
 
+    @property
+    def too_new(self) -> bool:
+        return self.reachable and not self.known
+
 
 def migration_status(engine: Engine) -> MigrationStatus:
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head() or ""
+    scripts = ScriptDirectory.from_config(_alembic_config(engine))
+    head = scripts.get_current_head() or ""
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
         return MigrationStatus(False, None, head, error=str(getattr(exc, "orig", None) or exc).splitlines()[0])
-    return MigrationStatus(True, current, head)
+    known = True
+    if current is not None:
+        try:
+            known = scripts.get_revision(current) is not None
+        except AlembicCommandError:  # alembic's "Can't locate revision identified by ..."
+            known = False
+    return MigrationStatus(True, current, head, known=known)
+
+
+def _too_new(engine: Engine, status: MigrationStatus) -> StoreTooNew:
+    return StoreTooNew(
+        f"the store at {engine.url.render_as_string(hide_password=True)} has schema {status.current}, newer than "
+        f"this moodle_bridge knows (its newest is {status.head}): upgrade moodle_bridge, or point store.url at "
+        "the right store")
 
 
 def require_migrated(engine: Engine) -> None:
@@ -72,8 +121,73 @@ def require_migrated(engine: Engine) -> None:
     if not status.reachable:
         raise NotMigrated(f"the store at {engine.url.render_as_string(hide_password=True)} "
                           f"cannot be reached: {status.error}")
+    if status.too_new:
+        raise _too_new(engine, status)
     if not status.up_to_date:
         raise NotMigrated(
             f"the store is not migrated (at {status.current or 'nothing'}, needs {status.head}): "
             "run `moodle-bridge db upgrade`"
         )
+
+
+# --- what went wrong with the store, in one sentence ---------------------------------------------------------------
+
+_SQLITE_SENTENCES = (
+    ("readonly database", "read-only", "is read-only: let the user running moodle_bridge write to it and to its "
+                                       "folder, or point store.url at a writable store"),
+    ("database is locked", "locked", "is locked by another program (waited 30 s): try again when that has "
+                                     "finished, or find the process holding it"),
+    ("disk is full", "full", "is full (its disk has no space left): free some space, then run again"),
+    ("disk i/o error", "io", "cannot be read or written (a disk I/O error): check the disk and the file"),
+    ("unable to open database file", "unreachable", "cannot be opened: check that its folder exists and "
+                                                    "that the user running moodle_bridge may write there"),
+    ("file is not a database", "not-a-store", "is not a SQLite database: point store.url at the store file"),
+    ("database disk image is malformed", "corrupt", "is damaged: restore it from a backup"),
+    ("no such table", "not-migrated", "has no tables yet: run `moodle-bridge db upgrade`"),
+)
+_POSTGRES_SENTENCES = {  # SQLSTATE class or code -> (kind, sentence)
+    "25006": ("read-only", "is read-only (a standby, or default_transaction_read_only): point store.url at the "
+                           "primary"),
+    "55P03": ("locked", "is locked by another session: try again when that has finished"),
+    "40P01": ("locked", "met a deadlock with another session: run again"),
+    "53100": ("full", "is full (the database server's disk has no space left): free some space, then run again"),
+    "53": ("full", "has run out of a resource (disk, memory or connections): ask its administrator"),
+    "08": ("unreachable", "cannot be reached: check store.url and that the database server is running"),
+    "28": ("refused", "refused the login: check the user and password in store.url (or ~/.pgpass)"),
+    "3D": ("unreachable", "has no such database: create it, or check store.url"),
+    "42P01": ("not-migrated", "has no tables yet: run `moodle-bridge db upgrade`"),
+}
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """A store failure told plainly: ``kind`` (read-only, locked, full, unreachable, ...) and one sentence."""
+
+    kind: str
+    sentence: str
+
+
+def explain(exc: BaseException, url: str | None = None) -> StoreProblem | None:
+    """The plain sentence for a store failure, None when it is not one this knows (then it is unexpected)."""
+    where = f"The store {url}" if url else "The store"
+    if isinstance(exc, StoreTooNew):
+        return StoreProblem("too-new", f"The store is newer than this moodle_bridge: {exc}")
+    if isinstance(exc, NotMigrated):
+        return StoreProblem("not-migrated", f"The store is not ready: {exc}")
+    if not isinstance(exc, DBAPIError):
+        return None
+    original = exc.orig
+    sqlstate = str(getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or "")
+    if sqlstate:
+        for key in (sqlstate, sqlstate[:2]):
+            if key in _POSTGRES_SENTENCES:
+                kind, sentence = _POSTGRES_SENTENCES[key]
+                return StoreProblem(kind, f"{where} {sentence}.")
+    text = str(original or exc).lower()
+    for needle, kind, sentence in _SQLITE_SENTENCES:
+        if needle in text:
+            return StoreProblem(kind, f"{where} {sentence}.")
+    if "connection" in text and ("refused" in text or "failed" in text or "timeout" in text):
+        return StoreProblem("unreachable", f"{where} cannot be reached: check store.url and that the database "
+                                           "server is running.")
+    return None
