@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .bounds import clamp_date, sane_date
 from .model import Exemption
 
 EFFECTS = ("full", "prorate")
@@ -25,6 +26,7 @@ class ExemptionRow:
     start: date
     end: date
     effect: str
+    line: int = field(default=0, compare=False)  # the line of the file it was imported from (0: none)
 
 
 def exemption_key(cadre_id: str, reason: str, start: date, end: date, effect: str) -> str:
@@ -36,6 +38,16 @@ def row_of(exemption: Exemption) -> ExemptionRow:
     e = exemption
     return ExemptionRow(exemption_key(e.cadre_id, e.reason, e.start, e.end, e.effect), e.cadre_id, e.reason, e.start,
                         e.end, e.effect)
+
+
+def in_window(cadre_id: str, reason: str, start: date, end: date, effect: str) -> tuple[Exemption, bool]:
+    """A stored exemption as the rules use it, its dates moved into the sane window, and whether they moved.
+    An older version (or the review page before its bounds) may have stored 0001-01-01 to 9999-12-31: one
+    such row must not stop every evaluation. Inside the window it excuses the same days as before."""
+    inside = (clamp_date(start), clamp_date(end))
+    exemption = Exemption.model_validate({"cadre_id": cadre_id, "reason": reason, "from": inside[0], "to": inside[1],
+                                          "effect": effect})
+    return exemption, inside != (start, end)
 
 
 def fingerprint(exemptions: Iterable[Exemption]) -> str:
@@ -77,9 +89,14 @@ def imported_rows(table: Sequence[tuple[int, Sequence[Any]]], source: str) -> tu
             problems.append(f"{source}:{line}: needs cadre id, reason, from and to (YYYY-MM-DD), "
                             "effect full or prorate")
             continue
+        try:
+            sane_date(start), sane_date(end)
+        except ValueError as exc:
+            problems.append(f"{source}:{line}: {exc}")
+            continue
         cadre_id, reason = str(item["cadre id"]), str(item["reason"])
         rows.append(ExemptionRow(exemption_key(cadre_id, reason, start, end, effect), cadre_id, reason, start, end,
-                                 effect))
+                                 effect, line))
     return rows, problems
 
 

@@ -8,6 +8,7 @@ nothing is posted: the difference is reported for staff to accept or reject.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,23 @@ class Difference:
 Key = tuple[str, str, str]  # cadre, source, period
 
 
+class NotFinite(ValueError):
+    """An amount that is infinite or not a number would be posted: the append-only ledger refuses it (a total
+    with one in it could never be repaired)."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        super().__init__(f"{entry.hours} hours for cadre {entry.cadre_id} from {entry.source} in {entry.period} is "
+                         "not a finite number: nothing was posted; correct or withdraw its source and try again")
+
+
+def _posted(entry: Entry) -> Entry:
+    """``entry``, if its amount is finite: the last guard every posting passes."""
+    if not math.isfinite(entry.hours):
+        raise NotFinite(entry)
+    return entry
+
+
 def postings(desired: Iterable[Credit], standing: dict[Key, Standing], closed: Set[str] = frozenset(),
              period: str | None = None) -> tuple[list[Entry], list[Difference]]:
     """``period``: the period evaluated. A carry-over belongs to the period it was credited in: only
@@ -70,6 +88,8 @@ def postings(desired: Iterable[Credit], standing: dict[Key, Standing], closed: S
         want, have = wanted.get(key), standing.get(key)
         want_hours = round(want.hours, 4) if want else 0.0
         have_hours = have.hours if have else 0.0
+        if want is not None and not math.isfinite(want_hours):  # neither posted nor reported as a difference
+            raise NotFinite(Entry(cadre_id, source, key_period, want_hours, want.online, want.at, "credit"))
         if _same(want, have):
             continue
         if key_period in closed:
@@ -79,11 +99,11 @@ def postings(desired: Iterable[Credit], standing: dict[Key, Standing], closed: S
             continue
         if have is not None and abs(have_hours) >= EPSILON:
             reason = "source gone" if want is None else "value changed"
-            entries.append(Entry(cadre_id, source, key_period, -have_hours, have.online, have.earned_at, "reversal",
-                                 reason))
+            entries.append(_posted(Entry(cadre_id, source, key_period, -have_hours, have.online, have.earned_at,
+                                         "reversal", reason)))
         if want is not None and abs(want_hours) >= EPSILON:
-            entries.append(Entry(cadre_id, source, key_period, want_hours, want.online, want.at, "credit",
-                                 detail=want.detail))
+            entries.append(_posted(Entry(cadre_id, source, key_period, want_hours, want.online, want.at, "credit",
+                                         detail=want.detail)))
     return entries, differences
 
 
@@ -96,9 +116,12 @@ def _same(want: Credit | None, have: Standing | None) -> bool:
 
 
 def standing_of(entries: Iterable[Entry]) -> dict[Key, Standing]:
-    """Fold ledger entries into what stands per (cadre, source, period)."""
+    """Fold ledger entries into what stands per (cadre, source, period). An entry that is not a finite number
+    (posted by an older version) stands for nothing: counted, it would make the total infinite or NaN for ever."""
     result: dict[Key, Standing] = {}
     for entry in entries:
+        if not math.isfinite(entry.hours):
+            continue
         key = (entry.cadre_id, entry.source, entry.period)
         before = result.get(key)
         hours = (before.hours if before else 0.0) + entry.hours
@@ -123,21 +146,21 @@ def adjustment(number: int, cadre_id: str, hours: float, reason: str, label: str
                period_start: int) -> Entry:
     """Staff's own entry: the ``number``-th adjustment (numbered from 1: the ledger's adjustments so far + 1),
     earned at the start of the period it counts in."""
-    return Entry(cadre_id, f"adjustment:{number}", label, hours, online, period_start, "adjustment", reason)
+    return _posted(Entry(cadre_id, f"adjustment:{number}", label, hours, online, period_start, "adjustment", reason))
 
 
 def accepted(difference_id: int, difference: Difference, entries: Sequence[Entry]) -> list[Entry]:
     """The entries that bring what stands for a closed period's source (``entries``, in the order written)
     to the value of an accepted difference, whatever was accepted before for that source."""
-    standing = round(sum(e.hours for e in entries), 4)
+    standing = round(sum(e.hours for e in entries if math.isfinite(e.hours)), 4)
     latest = next((e for e in reversed(entries) if e.kind != "reversal"), None)
     reason = f"post-closing difference {difference_id} accepted"
     d = difference
     posts = []
     if abs(standing) >= EPSILON:
-        posts.append(Entry(d.cadre_id, d.source, d.period, -standing, latest.online if latest else False,
-                           latest.earned_at if latest else 0, "reversal", reason))
-    if abs(d.new_hours) >= EPSILON:
-        posts.append(Entry(d.cadre_id, d.source, d.period, d.new_hours, d.new_online, d.new_earned_at, "credit",
-                           reason))
+        posts.append(_posted(Entry(d.cadre_id, d.source, d.period, -standing, latest.online if latest else False,
+                                   latest.earned_at if latest else 0, "reversal", reason)))
+    if abs(d.new_hours) >= EPSILON or not math.isfinite(d.new_hours):
+        posts.append(_posted(Entry(d.cadre_id, d.source, d.period, d.new_hours, d.new_online, d.new_earned_at,
+                                   "credit", reason)))
     return posts

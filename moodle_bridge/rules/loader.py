@@ -16,15 +16,93 @@ from .model import Rules
 
 Location = tuple[str | int, ...]
 
+MAX_ALIASES = 100  # aliases (*name) in one file: enough to share a few blocks, too few for an alias bomb
+MAX_NODES = 100_000  # values in the file once every alias is expanded (a large real file has a few thousand)
+_MERGE = "tag:yaml.org,2002:merge"
 
-class _TextDates(yaml.SafeLoader):
-    """Dates stay text: pydantic checks them and says which one is wrong and where."""
+
+class _Refused(yaml.MarkedYAMLError):
+    """The text is YAML, but not a rules file we read: a key given twice, too many aliases, nesting too deep."""
 
 
-_TextDates.yaml_implicit_resolvers = {
+class _Strict(yaml.SafeLoader):
+    """Safe YAML, stricter: a key given twice in one mapping is an error (the second would silently replace
+    the first), aliases are counted, and dates stay text (pydantic checks them and says which is wrong and where)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                event = self.peek_event()  # type: ignore[no-untyped-call]  # the stubs leave it untyped
+                raise _Refused(problem=f"more than {MAX_ALIASES} aliases (*name): write the values out",
+                               problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+    def compose_mapping_node(self, anchor: dict[Any, yaml.Node]) -> yaml.MappingNode:  # (the stubs' type)
+        node: yaml.MappingNode = super().compose_mapping_node(anchor)
+        first: dict[object, int] = {}
+        for key, _value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+                continue
+            if key.value in first:
+                raise _Refused(problem=f"{key.value!r} is given twice in this mapping (first on line "
+                                       f"{first[key.value]}); the second would replace the first",
+                               problem_mark=key.start_mark)
+            first[key.value] = key.start_mark.line + 1
+        return node
+
+
+_Strict.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is expanded (each node's size counted once: linear
+    in the file, however much the aliases multiply); _Refused when above MAX_NODES or when an alias holds itself."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise _Refused(problem="an alias refers to a value that contains it", problem_mark=node.start_mark)
+        open_nodes.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_NODES:
+                raise _Refused(problem=f"more than {MAX_NODES:,} values once its aliases are expanded",
+                               problem_mark=node.start_mark)
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    return size(root)
+
+
+def _load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for lines) and its data, read once, strictly."""
+    loader = _Strict(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _expanded_size(node)
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 class RulesError(Exception):
@@ -75,10 +153,17 @@ def _explain(error: Mapping[str, Any]) -> str:
         return "required, missing"
     if kind.startswith("date"):
         return f"{value!r} is not a date (YYYY-MM-DD)"
+    if kind == "too_short":
+        return "empty: name at least one"
+    if kind == "string_too_short":
+        return "empty: write a value"
+    if kind == "finite_number":
+        return f"{value!r} is not a finite number"
     if kind == "union_tag_invalid":
         return f"{error.get('ctx', {}).get('tag')!r} is not a requirement kind ({', '.join(BY_NAME)})"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{message} (got {value!r})" if not isinstance(value, (dict, list)) else message
+    shown = not isinstance(value, (dict, list)) and str(value) not in message
+    return f"{message} (got {value!r})" if shown else message
 
 
 def parse_rules(raw: bytes | str, source: str = "<rules>") -> LoadedRules:
@@ -86,10 +171,14 @@ def parse_rules(raw: bytes | str, source: str = "<rules>") -> LoadedRules:
     data_bytes = raw.encode("utf-8") if isinstance(raw, str) else raw
     try:
         text = data_bytes.decode("utf-8")
-        node = yaml.compose(text, Loader=_TextDates)
-        data = yaml.load(text, Loader=_TextDates)
+        node, data = _load(text)
     except UnicodeDecodeError:
         raise RulesError([f"{source}: not UTF-8 text"]) from None
+    except RecursionError:
+        raise RulesError([f"{source}: nested too deeply to be a rules file"]) from None
+    except _Refused as exc:
+        mark = exc.problem_mark
+        raise RulesError([f"{source}:{mark.line + 1 if mark else '?'}: {exc.problem}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source

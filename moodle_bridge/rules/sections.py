@@ -7,15 +7,19 @@ declare their own models in ``rules/kinds/``; ``rules/model.py`` puts the two to
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .bounds import MAX_HOURS, SaneDate
 
 ATTRIBUTES = ("rank", "category", "unit", "cohort")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors, and no number is infinite or NaN (``.inf`` and ``.nan`` are YAML floats)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Organisation(Strict):
@@ -31,6 +35,16 @@ class Organisation(Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a time zone name such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("period_start")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        month, day = (int(p) for p in value.split("-"))
+        try:
+            date(2025, month, day)  # a day every year has (not 02-29)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day of the year (MM-DD, e.g. 01-01)") from None
         return value
 
 
@@ -67,48 +81,54 @@ class CourseSelector(Strict):
 
 class HoursRule(Strict):
     match: CourseSelector
-    hours: float = Field(ge=0)
+    hours: float = Field(ge=0, le=MAX_HOURS)
 
 
 class Courses(Strict):
     """What a course is worth: its Moodle 'hours' field, else the first matching rule, else the default."""
 
-    default_hours: float = Field(2.0, ge=0)
+    default_hours: float = Field(2.0, ge=0, le=MAX_HOURS)
     hours: list[HoursRule] = []
 
 
 class Excellent(Strict):
     min_grade: float
-    factor: float = Field(gt=0)
+    factor: float = Field(gt=0, le=10)  # a bonus multiplies hours: at most tenfold
 
 
 class CarryOver(Strict):
     enabled: bool = False
-    max_hours: float = Field(0, ge=0)
+    max_hours: float = Field(0, ge=0, le=MAX_HOURS)
 
 
 class Credits(Strict):
     pass_grade: float | None = 60.0  # a final grade below it earns nothing; None: grades ignored
     excellent: Excellent | None = None
-    offline_hours_per_day: float = Field(7.5, gt=0)
+    offline_hours_per_day: float = Field(7.5, gt=0, le=24)  # no more than a day has
     leave_limit: float = Field(1 / 7, ge=0, le=1)  # leave above this share of an item's hours: it counts nothing
-    cap_per_item: float | None = Field(None, gt=0)
-    cap_online_per_period: float | None = Field(None, gt=0)
+    cap_per_item: float | None = Field(None, gt=0, le=MAX_HOURS)
+    cap_online_per_period: float | None = Field(None, gt=0, le=MAX_HOURS)
     carry_over: CarryOver = CarryOver()
 
 
 Selection = dict[str, "str | list[str] | Selection | list[Selection]"]
 
 
-class Condition(Strict):
-    """Attribute values (any listed value matches), combined with all/any."""
+# A list in a selector names at least one thing, and a name is not blank: an empty list would select
+# everyone (all: []) or no one (rank: []) without a word.
+Values = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
-    rank: list[str] | None = None
-    category: list[str] | None = None
-    unit: list[str] | None = None
-    cohort: list[str] | None = None
-    all: list[Condition] | None = None
-    any: list[Condition] | None = None
+
+class Condition(Strict):
+    """Attribute values (any listed value matches), combined with all/any. A list, when given, names at least
+    one value or condition: ``rank: []`` is a mistake, not "anyone" or "no one"."""
+
+    rank: Values | None = None
+    category: Values | None = None
+    unit: Values | None = None
+    cohort: Values | None = None
+    all: Annotated[list[Condition], Field(min_length=1)] | None = None
+    any: Annotated[list[Condition], Field(min_length=1)] | None = None
 
     @field_validator("rank", "category", "unit", "cohort", mode="before")
     @classmethod
@@ -119,8 +139,8 @@ class Condition(Strict):
 class Exemption(Strict):
     cadre_id: str
     reason: str = Field(min_length=1)
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
+    start: SaneDate = Field(alias="from")
+    end: SaneDate = Field(alias="to")
     effect: Literal["full", "prorate"] = "prorate"
 
     @model_validator(mode="after")
@@ -132,4 +152,4 @@ class Exemption(Strict):
 
 class Status(Strict):
     at_risk_margin: float = Field(0.1, ge=0, le=1)  # behind the period's elapsed share by more than this
-    due_soon_days: int = Field(30, ge=0)  # a required item due within this many days: at risk
+    due_soon_days: int = Field(30, ge=0, le=3660)  # a required item due within this many days: at risk

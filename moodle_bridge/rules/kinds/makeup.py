@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from ...i18n import N_, _
+from ..bounds import MAX_HOURS
 from ..periods import add_months, day_end, day_start
 from .base import CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView
 
@@ -19,7 +20,7 @@ class MakeUp(RequirementModel):
     kind: Literal["makeup"]
     after: Literal["promotion", "shortfall"]
     within_months: int = Field(ge=1, le=60)
-    hours: float | None = Field(None, gt=0)  # after a promotion; after a shortfall: the shortfall
+    hours: float | None = Field(None, gt=0, le=MAX_HOURS)  # after a promotion; after a shortfall: the shortfall
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import Field
 
 from ...i18n import N_, _
+from ..bounds import MAX_HOURS
 from .base import FLAGGED, SEVERITY, CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView, pace_status
 
 
 class MinHours(RequirementModel):
     kind: Literal["min_hours"]
-    hours: float = Field(gt=0)
+    hours: float = Field(gt=0, le=MAX_HOURS)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ...i18n import N_, _
+from ..bounds import MAX_HOURS
 from .base import CadreContext, Kind, Outcome, RequirementModel, SituationView
 from .min_hours import PeriodHoursEvidence, explain_period_hours, period_hours
 
 
 class MinOnlineHours(RequirementModel):
     kind: Literal["min_online_hours"]
-    hours: float = Field(gt=0)
+    hours: float = Field(gt=0, le=MAX_HOURS)
 
 
 class MinOnlineHoursKind(Kind[MinOnlineHours, PeriodHoursEvidence]):

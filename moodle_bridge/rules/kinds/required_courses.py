@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field
 
 from ...i18n import N_, _
+from ..bounds import SaneDate
 from ..periods import day_end, day_start
 from ..sections import CourseSelector
 from .base import CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView
@@ -20,7 +20,7 @@ class CourseList(RequirementModel):
 
     courses: list[CourseSelector] = Field(min_length=1)
     need: Literal["all", "any"] = "all"
-    due: date
+    due: SaneDate
 
 
 class RequiredCourses(CourseList):

@@ -9,15 +9,16 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import Field
 
 from ...i18n import N_, _
+from ..bounds import EARLIEST, LATEST, MAX_HOURS
 from ..periods import elapsed_share, period
 from .base import FLAGGED, SEVERITY, CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView, pace_status
 
 
 class Window(RequirementModel):
     kind: Literal["window"]
-    start_year: int
+    start_year: int = Field(ge=EARLIEST.year, le=LATEST.year)
     years: int = Field(ge=1, le=20)
-    hours: float = Field(gt=0)
+    hours: float = Field(gt=0, le=MAX_HOURS)
 
 
 @dataclass(frozen=True)
