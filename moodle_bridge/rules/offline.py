@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from .bounds import HOURS_PER_DAY, sane_date
 
 Table = list[tuple[int, list[Any]]]  # (line number, cells) of every row, the header first
 
@@ -79,6 +81,19 @@ def _number(value: Any) -> float | None:
     return number
 
 
+def _within_span(numbers: dict[str, float | None], calendar_days: int) -> list[str]:
+    """Days, hours and leave no greater than the training's calendar days allow (so none can overflow a total)."""
+    reasons = []
+    limits = {"days": calendar_days, "hours": calendar_days * HOURS_PER_DAY,
+              "leave_hours": calendar_days * HOURS_PER_DAY}
+    for column, limit in limits.items():
+        value = numbers.get(column)
+        if value is not None and value > limit:
+            unit = "days" if column == "days" else "hours"
+            reasons.append(f"{column.replace('_', ' ')} {value:g} is more than the {limit:g} {unit} from start to end")
+    return reasons
+
+
 def _cell(cells: Sequence[Any], positions: dict[str, int], column: str) -> Any:
     index = positions.get(column)
     return cells[index] if index is not None and index < len(cells) else None
@@ -108,9 +123,14 @@ def _row(line: int, cells: Sequence[Any], positions: dict[str, int]) -> OfflineR
     days: dict[str, date] = {}
     for column in ("start", "end"):
         try:
-            days[column] = _day(get(column))
-        except (TypeError, ValueError):
+            day = _day(get(column))
+        except (TypeError, ValueError, OverflowError):
             reasons.append(f"{column} {get(column)!r} is not a date (YYYY-MM-DD)")
+            continue
+        try:
+            days[column] = sane_date(day)
+        except ValueError as exc:
+            reasons.append(f"{column} {exc}")
     if "start" in days and "end" in days and days["end"] < days["start"]:
         reasons.append("ends before it starts")
     numbers: dict[str, float | None] = {}
@@ -121,6 +141,8 @@ def _row(line: int, cells: Sequence[Any], positions: dict[str, int]) -> OfflineR
             reasons.append(f"{column.replace('_', ' ')} {get(column)!r} is not a number of zero or more")
     if not reasons and numbers.get("days") is None and numbers.get("hours") is None:
         reasons.append("give days or hours")
+    if not reasons:
+        reasons += _within_span(numbers, (days["end"] - days["start"]).days + 1)
     if reasons:
         return reasons
     return OfflineRow(line, cadre_id, training, str(get("organiser") or "").strip() or None, days["start"],
@@ -158,3 +180,11 @@ def template_header(language: str = "en") -> list[str]:
     chinese = ["干部编号", "培训名称", "主办单位", "开始日期", "结束日期", "天数", "学时", "请假学时", "类别",
                "证书编号"]
     return chinese if language.startswith("zh") else english
+
+
+def unknown_cadres(rows: Iterable[tuple[int, str]], known: Set[str], source: str) -> list[str]:
+    """One problem per imported row (line, cadre id) whose cadre the mirror does not hold."""
+    if not known:
+        return [f"{source}: the mirror holds no cadres yet: run `moodle-bridge sync` first"]
+    return [f"{source}:{line}: cadre id {cadre_id!r} is not a cadre in the mirror (a typo, or not synced yet?)"
+            for line, cadre_id in rows if cadre_id not in known]

@@ -7,14 +7,17 @@ import csv
 import io
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ..reports import export
-from ..rules.offline import ImportError_, OfflineRow, Table, offline_rows, template_header
+from ..rules.cadres import cadres_of
+from ..rules.offline import ImportError_, OfflineRow, Table, offline_rows, template_header, unknown_cadres
+from ..rules.sections import Cadres
+from ..store.evaluation_io import load_people
 from ..store.ledger_io import store_offline
 
-__all__ = ["ImportError_", "OfflineRow", "import_offline", "parse_offline", "read_table", "template_header",
-           "write_template"]
+__all__ = ["ImportError_", "OfflineRow", "import_offline", "mirror_cadre_ids", "parse_offline", "read_table",
+           "template_header", "write_template"]
 
 
 def read_table(path: Path) -> Table:
@@ -43,9 +46,21 @@ def parse_offline(path: Path) -> list[OfflineRow]:
     return offline_rows(read_table(path), str(path))
 
 
-def import_offline(engine: Engine, rows: list[OfflineRow], source_name: str) -> tuple[int, int]:
-    """Store checked rows (from ``parse_offline``) not stored before: (rows imported now, rows already imported)."""
+def mirror_cadre_ids(connection: Connection, spec: Cadres) -> set[str]:
+    """The cadre ids of the mirror's live users, as the rules' ``cadres`` section reads them."""
+    return {c.cadre_id for c in cadres_of(load_people(connection), spec)[0]}
+
+
+def import_offline(engine: Engine, rows: list[OfflineRow], source_name: str,
+                   cadres: Cadres | None = None) -> tuple[int, int]:
+    """Store checked rows (from ``parse_offline``) not stored before: (rows imported now, rows already imported).
+    A row whose cadre the mirror does not hold (``cadres``: the rules' section saying where the id is):
+    :class:`ImportError_` naming every such line, and nothing is imported."""
     with engine.begin() as connection:
+        unknown = unknown_cadres(((r.line, r.cadre_id) for r in rows), mirror_cadre_ids(connection, cadres or Cadres()),
+                                 source_name)
+        if unknown:
+            raise ImportError_(unknown)
         return store_offline(connection, rows, source_name)
 
 
