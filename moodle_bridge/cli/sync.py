@@ -7,7 +7,7 @@ import json
 import click
 
 from ..i18n import _
-from .context import EXIT_USAGE, CommandError, Context, exclusive_if
+from .context import EXIT_NOT_READY, EXIT_USAGE, CommandError, Context, exclusive_if
 from .root import main
 
 
@@ -37,9 +37,8 @@ def sync(obj: Context, full: bool, only: str | None, dry_run: bool) -> None:
         summary = Sync(settings, client, engine, progress=for_terminal()).run(
             SyncOptions(full=full, only=wanted, dry_run=dry_run))
     render_summary(summary)
-    if not summary.ok:
-        raise CommandError(_("The sync did not finish (see above): fix what failed, then run `moodle-bridge sync` "
-                             "again; it resumes where it stopped."))
+    if not summary.ok:  # the summary's last line said what failed: only the exit code is left to give
+        raise click.exceptions.Exit(EXIT_NOT_READY)
 
 
 @main.command()

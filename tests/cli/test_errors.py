@@ -54,7 +54,7 @@ def test_moodle_unreachable_ends_the_sync_with_one_line_exit_1(site):
     result = run("sync")
     assert result.exit_code == 1
     assert "could not connect to http://127.0.0.1:" in result.output and "Check moodle.url" in result.output
-    assert one_line(result).startswith("The sync did not finish") and TOKEN not in result.output
+    assert one_line(result).startswith("Sync failed: ") and TOKEN not in result.output
 
 
 def test_a_read_only_store_has_its_own_sentence(site, monkeypatch, tmp_path):
