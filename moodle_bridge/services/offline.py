@@ -25,9 +25,12 @@ def read_table(path: Path) -> Table:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-                if any(c not in (None, "") for c in row)]
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+            return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                    if any(c not in (None, "") for c in row)]
+        except Exception:  # a damaged or foreign file fails deep in openpyxl (zip, zlib, XML, missing parts)
+            raise ImportError_([f"{path}: not a readable Excel workbook (save it again as .xlsx, or as CSV)"]) from None
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):  # spreadsheet programs in China save GB18030
         try:

@@ -163,3 +163,10 @@ def test_an_import_before_any_sync_says_to_sync_first(db_url, tmp_path):
     with pytest.raises(ImportError_, match="the mirror holds no cadres yet: run `moodle-bridge sync` first"):
         import_offline(engine, parse_offline(path), "offline.csv")
     engine.dispose()
+
+
+def test_a_damaged_workbook_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "offline.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ImportError_, match="not a readable Excel workbook"):
+        parse_offline(path)
