@@ -370,20 +370,15 @@ def _cadre_sample(engine: Engine) -> list[int]:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .store.schema import evaluation_flags, evaluation_results, evaluations, mirror_users
+    from . import results
+    from .store.schema import mirror_users
 
     status = migration_status(engine)
     if not (status.reachable and status.up_to_date):
         return []
     try:
         with engine.connect() as connection:
-            latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
-            flagged = [] if latest is None else list(connection.execute(
-                select(evaluation_results.c.user_id).where(
-                    evaluation_results.c.evaluation_id == latest,
-                    evaluation_results.c.cadre_id.in_(select(evaluation_flags.c.cadre_id).where(
-                        evaluation_flags.c.evaluation_id == latest)))
-                .order_by(evaluation_results.c.user_id).limit(MESSAGING_SAMPLE)).scalars())
+            flagged = results.flagged_users(connection, MESSAGING_SAMPLE)
             others = list(connection.execute(
                 select(mirror_users.c.id).where(mirror_users.c.cadre_id.is_not(None), mirror_users.c.gone_at.is_(None),
                                                 mirror_users.c.suspended.is_(False))
@@ -410,6 +405,9 @@ def _check_store(report: DoctorReport, engine: Engine) -> None:
     url = engine.url.render_as_string(hide_password=True)
     if not status.reachable:
         report.add(name, "fail", _("{url} cannot be reached: {error}").format(url=url, error=status.error))
+    elif status.too_new:
+        report.add(name, "fail", _("{url} has schema {rev}, newer than this moodle_bridge knows: upgrade "
+                                   "moodle_bridge (never downgrade the store)").format(url=url, rev=status.current))
     elif not status.up_to_date:
         report.add(name, "fail", _("{url} is not migrated: run `moodle-bridge db upgrade`").format(url=url))
     else:

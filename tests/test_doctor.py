@@ -135,6 +135,20 @@ def test_unmigrated_store_fails(tmp_path):
     assert check.status == "fail" and "db upgrade" in check.detail
 
 
+def test_a_store_newer_than_the_code_is_never_told_to_migrate(tmp_path):
+    import sqlalchemy as sa
+
+    from moodle_bridge.store import upgrade
+
+    engine = connect(f"sqlite:///{tmp_path / 'newer.db'}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dfacef00d'"))
+    check = next(c for c in doctor_with(RoutedMoodle(), engine).checks if c.name == "store")
+    assert check.status == "fail" and "newer than this moodle_bridge" in check.detail
+    assert "db upgrade" not in check.detail
+
+
 def test_pure_helpers():
     from datetime import datetime
 

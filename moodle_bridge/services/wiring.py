@@ -18,4 +18,6 @@ def make_client(settings: Settings) -> MoodleClient:
         concurrency=m.concurrency,
         batch_size=m.batch_size,
         retry=RetryPolicy(**m.retry.model_dump()),
+        call_deadline=m.call_deadline,
+        max_answer_bytes=int(m.max_answer_mb * 2**20),
     )
