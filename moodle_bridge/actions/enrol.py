@@ -1,6 +1,7 @@
 """Enrol cadres in the required courses the rules say they lack.
 
-Lacking means: flagged for a required course or reading, and no enrolment at all in it. A
+Lacking means: flagged with a flag its requirement kind says names courses to enrol in
+(``Kind.enrolling_flags``: a required course or reading), and no enrolment at all in it. A
 suspended enrolment is not lacking: it is left alone and reported. Moodle confirms an enrolment
 with nothing (`null`), so `--apply` reads each course's participants back and logs an enrolment it
 cannot see as unconfirmed, never as done.
@@ -14,11 +15,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
+from .. import results
 from ..moodle import Call, MoodleClient, MoodleError
-from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations, mirror_enrolments
+from ..rules.kinds import UNITS, unit_for_flag
+from ..store.schema import action_log, mirror_enrolments
 from . import ActionRow, acting_client, record
 
-KINDS = ("missing_required_course", "overdue_required_course", "required_reading_missing")
 STUDENT_ROLE = 5
 
 
@@ -32,25 +34,23 @@ class Planned:
 
 
 def plan(engine: Engine) -> list[Planned]:
+    enrolling = {flag for unit in UNITS for flag in unit.enrolling_flags}
     with engine.connect() as connection:
-        latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
-        if latest is None:
+        flagged = results.flags_for_actions(connection, enrolling)
+        if not flagged:
             return []
-        users = {r.cadre_id: r.user_id for r in connection.execute(
-            select(evaluation_results.c.cadre_id, evaluation_results.c.user_id)
-            .where(evaluation_results.c.evaluation_id == latest))}
         enrolled = {(r.course_id, r.user_id): r.status for r in connection.execute(
             select(mirror_enrolments).where(mirror_enrolments.c.gone_at.is_(None)))}
         done = {(r.user_id, r.target) for r in connection.execute(
             select(action_log).where(action_log.c.action == "enrol", action_log.c.status == "done"))}
-        wanted: set[tuple[str, int]] = set()
-        for f in connection.execute(select(evaluation_flags).where(
-                evaluation_flags.c.evaluation_id == latest, evaluation_flags.c.kind.in_(KINDS))):
-            missing = f.evidence.get("missing_ids", [])
-            if f.evidence.get("need") == "any":
-                missing = missing[:1]  # one of them is enough: enrol in the first
-            for course_id in missing:
-                wanted.add((f.cadre_id, course_id))
+    users = {c.result.cadre_id: c.result.user_id for c in flagged}
+    wanted: set[tuple[str, int]] = set()
+    for cadre in flagged:
+        for flag in cadre.flags:
+            unit = unit_for_flag(flag.kind)
+            if unit is not None:
+                wanted.update((cadre.result.cadre_id, course_id)
+                              for course_id in unit.courses_to_enrol(unit.evidence.from_json(flag.evidence)))
     plans = []
     for cadre_id, course_id in sorted(wanted):
         user_id = users[cadre_id]

@@ -11,21 +11,23 @@ failed with Moodle's words, the run goes on, and :func:`summary` says what to co
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import Engine, Row, select
+from sqlalchemy import Engine, select
 
+from .. import results
 from ..i18n import _
 from ..moodle import MoodleClient, MoodleError
 from ..moodle.models import SentMessage
 from ..reports.plain import explain, flag_label
-from ..store.schema import action_log, evaluation_flags, evaluation_results, evaluations
+from ..store.schema import action_log
 from . import ActionRow, acting_client, record
+
+DEFAULT_INTERVAL_DAYS = 7.0  # a flag is messaged again only after so many days (the pipeline's and the CLI's default)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Moodle's usercantbemessaged ("You can't message NAME due to their message preferences. ..."), in
@@ -34,15 +36,15 @@ PREFERENCES_REFUSAL = "due to their message preferences"
 
 
 class PlannedMessage(TypedDict):
-    """One cadre's message: the flags it tells of (evaluation_flags rows) and its text."""
+    """One cadre's message: the flags it tells of (the latest evaluation's) and its text."""
 
     cadre_id: str
     user_id: int
-    flags: list[Row[Any]]
+    flags: list[results.Flag]
     text: str
 
 
-def _message(name: str, flags: list[Row[Any]]) -> str:
+def _message(name: str, flags: list[results.Flag]) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     items = [f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in flags]
     return env.get_template("notify_message.html.j2").render(
@@ -54,21 +56,19 @@ def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> l
     """One message a cadre, for the flags not messaged within the interval."""
     now = now or datetime.now(UTC)
     with engine.connect() as connection:
-        latest = connection.execute(select(evaluations.c.id).order_by(evaluations.c.id.desc())).scalar()
-        if latest is None:
+        flagged = results.flags_for_actions(connection)
+        if not flagged:
             return []
-        people = {r.cadre_id: r for r in connection.execute(
-            select(evaluation_results).where(evaluation_results.c.evaluation_id == latest))}
         recent = {(r.cadre_id, r.target) for r in connection.execute(select(action_log).where(
             action_log.c.action == "notify", action_log.c.status == "done",
             action_log.c.created_at >= now - timedelta(days=interval_days)))}
-        flags: defaultdict[str, list[Row[Any]]] = defaultdict(list)
-        for f in connection.execute(select(evaluation_flags).where(evaluation_flags.c.evaluation_id == latest)
-                                    .order_by(evaluation_flags.c.id)):
-            if (f.cadre_id, f"flag:{f.kind}:{f.rule}") not in recent:
-                flags[f.cadre_id].append(f)
-    return [{"cadre_id": cadre_id, "user_id": people[cadre_id].user_id, "flags": items,
-             "text": _message(people[cadre_id].name, items)} for cadre_id, items in sorted(flags.items())]
+    messages: list[PlannedMessage] = []
+    for cadre in flagged:
+        items = [f for f in cadre.flags if (cadre.result.cadre_id, f"flag:{f.kind}:{f.rule}") not in recent]
+        if items:
+            messages.append({"cadre_id": cadre.result.cadre_id, "user_id": cadre.result.user_id, "flags": items,
+                             "text": _message(cadre.result.name, items)})
+    return messages
 
 
 def apply(engine: Engine, client: MoodleClient | None, messages: list[PlannedMessage], dry_run: bool,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TypedDict
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from .. import results
 from ..moodle import MoodleClient, MoodleError
-from ..store.schema import evaluation_results, evaluations
 from . import ActionRow, acting_client, record
 
 
@@ -27,13 +27,13 @@ class HoursPlan(TypedDict):
 
 def plan(engine: Engine) -> list[HoursPlan]:
     with engine.connect() as connection:
-        latest = connection.execute(select(evaluations).order_by(evaluations.c.id.desc())).first()
+        latest = results.evaluation(connection)
         if latest is None:
             return []
-        return [{"cadre_id": r.cadre_id, "user_id": r.user_id, "value": f"{r.hours_online + r.hours_offline:g}",
-                 "period": latest.period}
-                for r in connection.execute(select(evaluation_results).where(
-                    evaluation_results.c.evaluation_id == latest.id, evaluation_results.c.status != "suspended"))]
+        found = results.results_by_cadre(connection, latest.id)
+    return [{"cadre_id": r.cadre_id, "user_id": r.user_id, "value": f"{r.hours_online + r.hours_offline:g}",
+             "period": latest.period}
+            for r in found.values() if r.status != "suspended"]
 
 
 def apply(engine: Engine, client: MoodleClient | None, plans: list[HoursPlan], field: str, dry_run: bool,

@@ -60,18 +60,18 @@ def rules_check(obj: Context, path: Path) -> None:
 
 
 @main.command()
-@click.option("--period", "label", help="The period (the year it starts in); default: the current one.")
+@click.option("--period", "label", help="The period (the year it starts in); default: the as-of day's.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Evaluate as of this day (default: today).")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), help="Rules file.")
 @click.pass_obj
 def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None) -> None:
     """Post credits to the ledger and evaluate every cadre against the rules."""
+    from ..services.evaluation import as_of_and_period
     from ..services.evaluation import evaluate as run_evaluation
-    from ..services.evaluation import today_and_period
 
     loaded = _rules(obj, rules_path)
     engine = obj.store()
-    day, label = today_and_period(loaded.rules, label, as_of.date() if as_of else None)
+    day, label = as_of_and_period(loaded.rules, label, as_of.date() if as_of else None)
     summary = run_evaluation(engine, loaded, label, day)
     console = Console()
     console.print(_("Evaluation {id}: period {period}, as of {day}").format(
@@ -128,18 +128,16 @@ def credits_show(obj: Context, cadre_id: str) -> None:
     """A cadre's ledger: every entry with its source."""
     from ..services.ledger import cadre_ledger
 
-    entries = cadre_ledger(obj.store(), cadre_id)
+    ledger = cadre_ledger(obj.store(), cadre_id)
     table = Table(title=_("Credits ledger of {cadre}").format(cadre=cadre_id))
     for header in (_("No."), _("Period"), _("Source"), _("Kind"), _("Hours"), _("Online"), _("When"), _("Reason")):
         table.add_column(header)
-    totals: dict[str, float] = {}
-    for e in entries:
-        totals[e.period] = totals.get(e.period, 0.0) + e.hours
+    for e in ledger.entries:
         table.add_row(str(e.id), e.period, e.source, e.kind, f"{e.hours:+.2f}", _("yes") if e.online else _("no"),
                       e.created_at.strftime("%Y-%m-%d %H:%M") if e.created_at else "", e.reason or "")
     console = Console()
     console.print(table)
-    for label, hours in sorted(totals.items()):
+    for label, hours in ledger.totals.items():
         console.print(_("Period {period}: {hours:.2f} hours").format(period=label, hours=hours))
 
 
@@ -171,7 +169,7 @@ def credits_withdraw(obj: Context, row_id: int, reason: str) -> None:
     try:
         withdraw(obj.store(), row_id, reason)
     except NoSuchRow:
-        raise click.ClickException(_("No imported row {id} (or it is already withdrawn).").format(id=row_id)) from None
+        raise CommandError(_("No imported row {id} (or it is already withdrawn).").format(id=row_id)) from None
     click.echo(_("Row {id} withdrawn; run `moodle-bridge evaluate` to reverse its credit.").format(id=row_id))
 
 
@@ -213,9 +211,9 @@ def period_close(obj: Context, label: str) -> None:
     try:
         latest = close_period(obj.store(), label)
     except AlreadyClosed:
-        raise click.ClickException(_("Period {period} is already closed.").format(period=label)) from None
+        raise CommandError(_("Period {period} is already closed.").format(period=label)) from None
     except NotEvaluated:
-        raise click.ClickException(_("Evaluate period {period} before closing it.").format(period=label)) from None
+        raise CommandError(_("Evaluate period {period} before closing it.").format(period=label)) from None
     click.echo(_("Period {period} closed with evaluation {id}.").format(period=label, id=latest))
 
 
@@ -248,6 +246,6 @@ def period_decide(obj: Context, difference_id: int, decision: str) -> None:
     try:
         decide(obj.store(), difference_id, decision == "accept")
     except NoSuchDifference:
-        raise click.ClickException(_("No waiting difference {id}.").format(id=difference_id)) from None
+        raise CommandError(_("No waiting difference {id}.").format(id=difference_id)) from None
     click.echo(_("Difference {id}: {decision}.").format(id=difference_id,
                                                         decision=difference_label(decision + "ed")))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ..rules import STATUSES
+from ..rules.ledger import Entry
 
 ReviewState = Literal["open", "reviewed", "excused"]
 REVIEW_STATES: tuple[ReviewState, ...] = ("open", "reviewed", "excused")
@@ -162,22 +163,23 @@ class FlaggedByUnit:
     units: list[FlaggedUnit]
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One credit entry (append-only ledger)."""
+@dataclass(frozen=True, kw_only=True)
+class LedgerEntry(Entry):
+    """One credit entry as the append-only ledger keeps it: the rules' entry, with its number, the rules that
+    decided it (None: staff's own) and when it was posted."""
 
     id: int
-    cadre_id: str
-    source: str
-    period: str
-    hours: float
-    online: bool
-    earned_at: int
-    kind: str
-    reason: str | None
     rules_hash: str | None
-    detail: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CadreFlags:
+    """A cadre's result in an evaluation, with (some of) its flags."""
+
+    evaluation: Evaluation
+    result: CadreResult
+    flags: list[Flag]
 
 
 @dataclass(frozen=True)

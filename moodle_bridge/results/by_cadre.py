@@ -85,11 +85,16 @@ def cadre_file(connection: Connection, cadre_id: str, period: str | None = None,
     if result is None:
         raise KeyError(cadre_id)
     user = connection.execute(select(mirror_users.c.profile).where(mirror_users.c.id == result.user_id)).first()
-    entries = [LedgerEntry(**r._mapping) for r in connection.execute(
-        select(credit_entries).where(credit_entries.c.cadre_id == cadre_id).order_by(credit_entries.c.id))]
+    entries = cadre_ledger(connection, cadre_id)
     return CadreFile(evaluation=current, result=result, profile=dict(user.profile or {}) if user else {},
                      entries=entries, flags=cadre_flags(connection, current.id, [cadre_id])[cadre_id],
                      period_hours=round(sum(e.hours for e in entries if e.period == current.period), 2))
+
+
+def cadre_ledger(connection: Connection, cadre_id: str) -> list[LedgerEntry]:
+    """Every ledger entry of a cadre (every period's), in the order posted."""
+    return [LedgerEntry(**r._mapping) for r in connection.execute(
+        select(credit_entries).where(credit_entries.c.cadre_id == cadre_id).order_by(credit_entries.c.id))]
 
 
 def review_history(connection: Connection, cadre_id: str) -> list[ReviewEvent]:

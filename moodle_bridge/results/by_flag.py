@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, select
 
 from ..store.schema import evaluation_flags, evaluation_results
-from .answers import CadreResult, Flag, FlagDiff, FlagFilter, FlaggedByUnit, FlaggedCadre, FlaggedUnit, FlagRow
-from .evaluations import latest
+from .answers import (
+    CadreFlags,
+    CadreResult,
+    Flag,
+    FlagDiff,
+    FlagFilter,
+    FlaggedByUnit,
+    FlaggedCadre,
+    FlaggedUnit,
+    FlagRow,
+)
+from .evaluations import evaluation, latest
 
 
 def results_by_cadre(connection: Connection, evaluation_id: int) -> dict[str, CadreResult]:
@@ -74,3 +84,36 @@ def flagged(connection: Connection, period: str | None = None, unit: str | None 
     answer = [FlaggedUnit(code=code, name=name, cadres=sorted(cadres.values(), key=lambda c: c.name))
               for code, (name, cadres) in by_unit.items()]
     return FlaggedByUnit(evaluation=current, units=sorted(answer, key=lambda u: u.name))
+
+
+def flags_for_actions(connection: Connection, kinds: Collection[str] | None = None) -> list[CadreFlags]:
+    """What the write-backs to Moodle act on: the latest evaluation's (whatever its period) cadres with flags of
+    these kinds (None: any kind), by cadre id, each with those flags in the order written; none before any
+    evaluation."""
+    current = evaluation(connection)
+    if current is None:
+        return []
+    query = select(evaluation_flags).where(evaluation_flags.c.evaluation_id == current.id)
+    if kinds is not None:
+        query = query.where(evaluation_flags.c.kind.in_(list(kinds)))
+    found: dict[str, list[Flag]] = {}
+    for f in connection.execute(query.order_by(evaluation_flags.c.id)):
+        found.setdefault(f.cadre_id, []).append(Flag.from_row(f))
+    if not found:
+        return []
+    results = results_by_cadre(connection, current.id)
+    return [CadreFlags(evaluation=current, result=results[cadre_id], flags=found[cadre_id])
+            for cadre_id in sorted(found)]
+
+
+def flagged_users(connection: Connection, limit: int) -> list[int]:
+    """The Moodle user ids of the latest evaluation's flagged cadres, lowest first, at most `limit`."""
+    current = evaluation(connection)
+    if current is None:
+        return []
+    return list(connection.execute(
+        select(evaluation_results.c.user_id).where(
+            evaluation_results.c.evaluation_id == current.id,
+            evaluation_results.c.cadre_id.in_(select(evaluation_flags.c.cadre_id).where(
+                evaluation_flags.c.evaluation_id == current.id)))
+        .order_by(evaluation_results.c.user_id).limit(limit)).scalars())

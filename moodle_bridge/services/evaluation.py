@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine
 
+from .. import results
 from ..rules.cadres import cadres_of
 from ..rules.credits import cap_online, completion_credits, offline_credits
 from ..rules.evaluate import CadreResult, Situation, UnitTally, carry_over, evaluate_cadre, shortfall
@@ -28,7 +29,7 @@ from ..rules.kinds import unit_for
 from ..rules.ledger import Entry, credits_of, postings, standing_of
 from ..rules.loader import LoadedRules
 from ..rules.model import Exemption, Rules
-from ..rules.periods import day_end, period, period_of
+from ..rules.periods import day_end, day_start, period, period_of
 from ..store import evaluation_io as store
 from ..store import ledger_io as ledger
 
@@ -47,10 +48,12 @@ class EvaluationSummary:
     units: dict[str, dict[str, Any]]
 
 
-def today_and_period(rules: Rules, label: str | None = None, as_of: date | None = None) -> tuple[date, str]:
-    """The as-of day (default: today in the organisation's time zone) and the period (default: the current one)."""
-    day = as_of or datetime.now(ZoneInfo(rules.organisation.timezone)).date()
-    return day, label or period_of(int(datetime.now(UTC).timestamp()), rules.organisation).label
+def as_of_and_period(rules: Rules, label: str | None = None, as_of: date | None = None) -> tuple[date, str]:
+    """The as-of day (default: today in the organisation's zone) and the period evaluated (default: the as-of
+    day's). The one definition of "today's period": the CLI's ``evaluate``, the pipeline and the demo use it."""
+    organisation = rules.organisation
+    day = as_of or datetime.now(ZoneInfo(organisation.timezone)).date()
+    return day, label or period_of(day_start(day, organisation), organisation).label
 
 
 def _exemption(cadre_id: str, reason: str, start: date, end: date, effect: str) -> Exemption:
@@ -77,7 +80,9 @@ def store_rules_exemptions(connection: Connection, rules: Rules) -> None:
 
 def load_exemptions(connection: Connection) -> tuple[dict[str, list[Exemption]], str]:
     """The exemptions in force (one table), and a hash of the set, recorded with the results."""
-    every = store.load_exemptions(connection, _exemption)
+    from .exemptions import stored_exemption  # dates out of the window (an older version's): clamped, logged
+
+    every = store.load_exemptions(connection, stored_exemption)
     by_cadre: dict[str, list[Exemption]] = defaultdict(list)
     for e in every:
         by_cadre[e.cadre_id].append(e)
@@ -87,8 +92,11 @@ def load_exemptions(connection: Connection) -> tuple[dict[str, list[Exemption]],
 def previous_shortfalls(connection: Connection, label: str) -> dict[str, float]:
     """What each cadre fell short of the previous period's minimum, as its latest evaluation found it
     (make-up owed in this one). A previous period nobody evaluated owes nothing."""
-    found = {r.cadre_id: shortfall(r.status, r.required_hours, r.hours_online + r.hours_offline)
-             for r in store.latest_results(connection, str(int(label) - 1))}
+    before = results.evaluation(connection, str(int(label) - 1))
+    if before is None:
+        return {}
+    found = {r.cadre_id: shortfall(r.status, r.required_hours, r.hours)
+             for r in results.results_by_cadre(connection, before.id).values()}
     return {cadre_id: hours for cadre_id, hours in found.items() if hours}
 
 

@@ -4,16 +4,20 @@ are the store's (``store/ledger_io.py``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Engine
 
+from .. import results
+from ..results import LedgerEntry
 from ..rules.ledger import Difference, Entry, accepted, adjustment
 from ..rules.model import Rules
 from ..rules.periods import period
-from ..store import evaluation_io, ledger_io
-from ..store.ledger_io import DifferenceLine, LedgerLine
+from ..store import ledger_io
+from ..store.ledger_io import DifferenceLine
 
-__all__ = ["AlreadyClosed", "DifferenceLine", "LedgerError", "LedgerLine", "NoSuchDifference", "NoSuchRow",
-           "NotEvaluated", "adjust", "cadre_ledger", "close_period", "decide", "differences", "withdraw"]
+__all__ = ["AlreadyClosed", "CadreLedger", "DifferenceLine", "LedgerEntry", "LedgerError", "NoSuchDifference",
+           "NoSuchRow", "NotEvaluated", "adjust", "cadre_ledger", "close_period", "decide", "differences", "withdraw"]
 
 
 class LedgerError(Exception):
@@ -36,9 +40,21 @@ class NoSuchDifference(LedgerError):
     pass
 
 
-def cadre_ledger(engine: Engine, cadre_id: str) -> list[LedgerLine]:
+@dataclass(frozen=True)
+class CadreLedger:
+    """A cadre's ledger: every entry in the order posted, and the hours each period holds (by period)."""
+
+    entries: list[LedgerEntry]
+    totals: dict[str, float]
+
+
+def cadre_ledger(engine: Engine, cadre_id: str) -> CadreLedger:
     with engine.connect() as connection:
-        return ledger_io.cadre_ledger(connection, cadre_id)
+        entries = results.cadre_ledger(connection, cadre_id)
+    totals: dict[str, float] = {}
+    for e in entries:
+        totals[e.period] = totals.get(e.period, 0.0) + e.hours
+    return CadreLedger(entries, dict(sorted(totals.items())))
 
 
 def adjust(engine: Engine, rules: Rules, cadre_id: str, hours: float, reason: str, label: str,
@@ -63,11 +79,11 @@ def close_period(engine: Engine, label: str) -> int:
     with engine.begin() as connection:
         if ledger_io.is_closed(connection, label):
             raise AlreadyClosed(label)
-        latest = evaluation_io.latest_evaluation_id(connection, label)
+        latest = results.evaluation(connection, label)
         if latest is None:
             raise NotEvaluated(label)
-        ledger_io.close(connection, label, latest)
-    return latest
+        ledger_io.close(connection, label, latest.id)
+    return latest.id
 
 
 def differences(engine: Engine, label: str | None = None) -> list[DifferenceLine]:

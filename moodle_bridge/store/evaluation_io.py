@@ -159,32 +159,6 @@ def load_exemptions(connection: Connection, make: Callable[[str, str, date, date
 # --- evaluations ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PreviousResult:
-    """A cadre's result in an earlier evaluation, as far as a shortfall needs it."""
-
-    cadre_id: str
-    status: str
-    required_hours: float | None
-    hours_online: float
-    hours_offline: float
-
-
-def latest_results(connection: Connection, label: str) -> list[PreviousResult]:
-    """The results of the latest evaluation of a period (none: nobody evaluated it)."""
-    latest = latest_evaluation_id(connection, label)
-    if latest is None:
-        return []
-    return [PreviousResult(r.cadre_id, r.status, r.required_hours, r.hours_online, r.hours_offline)
-            for r in connection.execute(select(evaluation_results).where(evaluation_results.c.evaluation_id == latest))]
-
-
-def latest_evaluation_id(connection: Connection, label: str) -> int | None:
-    found = connection.execute(select(evaluations.c.id).where(evaluations.c.period == label)
-                               .order_by(evaluations.c.id.desc())).scalar()
-    return None if found is None else int(found)
-
-
 def closed_periods(connection: Connection) -> set[str]:
     return {r.period for r in connection.execute(select(period_closures.c.period))}
 

@@ -75,26 +75,6 @@ def adjustments_so_far(connection: Connection) -> int:
                                   .where(credit_entries.c.kind == "adjustment")).scalar() or 0)
 
 
-@dataclass(frozen=True)
-class LedgerLine:
-    """One ledger entry as staff see it."""
-
-    id: int
-    period: str
-    source: str
-    kind: str
-    hours: float
-    online: bool
-    created_at: datetime | None
-    reason: str | None
-
-
-def cadre_ledger(connection: Connection, cadre_id: str) -> list[LedgerLine]:
-    return [LedgerLine(r.id, r.period, r.source, r.kind, r.hours, r.online, r.created_at, r.reason)
-            for r in connection.execute(select(credit_entries).where(credit_entries.c.cadre_id == cadre_id)
-                                        .order_by(credit_entries.c.id))]
-
-
 # --- offline records ------------------------------------------------------------------------------
 
 

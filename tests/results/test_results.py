@@ -198,3 +198,35 @@ def test_review_states_and_history(engine):
     with engine.connect() as c:
         assert results.review_states(c) == {"A": "reviewed", "C": "excused"}
         assert [e.kind for e in results.review_history(c, "A")] == ["note", "reviewed"]  # newest first
+
+
+def test_what_the_actions_act_on_is_the_latest_evaluations_flags(engine):
+    with engine.connect() as c:
+        every = results.flags_for_actions(c)
+        assert [(f.result.cadre_id, f.result.user_id, [g.kind for g in f.flags]) for f in every] == [
+            ("A", 1, ["insufficient_hours", "missing_required_course"]), ("C", 3, ["missing_required_course"])]
+        assert all(f.evaluation.id == 2 for f in every)
+        courses = results.flags_for_actions(c, {"missing_required_course"})
+        assert [(f.result.cadre_id, len(f.flags)) for f in courses] == [("A", 1), ("C", 1)]
+        assert results.flags_for_actions(c, set()) == []
+        assert results.flagged_users(c, 10) == [1, 3] and results.flagged_users(c, 1) == [1]
+        assert set(results.results_by_cadre(c, 2)) == {"A", "B", "C", "D", "E", "F"}
+
+
+def test_nothing_to_act_on_before_any_evaluation(db_url):
+    engine = connect(db_url)
+    upgrade(engine)
+    with engine.connect() as c:
+        assert results.flags_for_actions(c) == [] and results.flagged_users(c, 10) == []
+    engine.dispose()
+
+
+def test_a_cadres_ledger_is_read_once_as_the_rules_entries(engine):
+    from moodle_bridge.rules.ledger import Entry
+
+    with engine.connect() as c:
+        entries = results.cadre_ledger(c, "A")
+        assert [(e.period, e.hours) for e in entries] == [("2025", 5.0), ("2026", 74.0), ("2026", 15.25)]
+        assert all(isinstance(e, Entry) and e.id and e.rules_hash is None for e in entries)
+        assert results.cadre_file(c, "A").entries == entries
+        assert results.cadre_ledger(c, "nobody") == []
