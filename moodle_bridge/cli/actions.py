@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..actions.notify import DEFAULT_INTERVAL_DAYS
 from ..i18n import N_, _, translated
 from .context import Context, exclusive_if
 from .root import main
@@ -51,7 +52,8 @@ def enrol_required(obj: Context, dry_run: bool) -> None:
 
 @main.command()
 @click.option("--dry-run/--apply", "dry_run", default=True, help="Only show the messages (the default), or send them.")
-@click.option("--interval-days", default=7.0, show_default=True, help="Never the same flag again within this time.")
+@click.option("--interval-days", default=DEFAULT_INTERVAL_DAYS, show_default=True,
+              help="Never the same flag again within this time.")
 @click.pass_obj
 def notify(obj: Context, dry_run: bool, interval_days: float) -> None:
     """Send each flagged cadre a Moodle message listing what is missing and by when."""

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-import tempfile
-from pathlib import Path
 
 import click
 
-from ..config import Settings
-from .context import EXIT_NOT_READY, EXIT_READY, Context
+from .context import EXIT_NOT_READY, Context
 from .root import main
 
 
@@ -22,30 +18,18 @@ from .root import main
 @click.pass_obj
 def doctor(obj: Context, as_json: bool, against_fixtures: bool) -> None:
     """Check that Moodle, the token and the store are ready. Exit 0 ready, 1 not ready."""
-    from ..doctor import run_doctor
-    from ..moodle import MoodleClient
-    from ..store import connect, upgrade
+    from ..services.checks import check, check_against_fixtures
     from .doctor_render import render_report
 
     if against_fixtures:
-        from ..simulator.replay import ReplayMoodle
-
-        token = "replay-" + Path(tempfile.mkdtemp()).name
-        with ReplayMoodle(token) as moodle, tempfile.TemporaryDirectory() as tmp:
-            settings = Settings.model_validate({"moodle": {"url": moodle.url, "completions_report_id": 2},
-                                                "store": {"url": f"sqlite:///{tmp}/store.db"}})
-            obj.apply(settings)
-            engine = connect(settings.store.url)
-            upgrade(engine)
-            with MoodleClient(moodle.url, token) as client:
-                report = run_doctor(settings, client, engine)
-            engine.dispose()
+        report = check_against_fixtures(obj.apply)
     else:
         settings = obj.settings()
         with obj.client() as client:
-            report = run_doctor(settings, client, connect(settings.store.url))
+            report = check(settings, client)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         render_report(report)
-    sys.exit(EXIT_READY if report.ready else EXIT_NOT_READY)
+    if not report.ready:  # a verdict, not an error: the report above says why (no second line)
+        raise click.exceptions.Exit(EXIT_NOT_READY)

@@ -14,7 +14,7 @@ from .. import results
 from ..i18n import _
 from ..reports import export
 from ..reports.plain import flag_label, status_label
-from .context import EXIT_NOT_READY, Context
+from .context import EXIT_USAGE, CommandError, Context
 from .root import main
 
 COLUMNS = ("cadre_id", "name", "unit", "status", "flag", "rule", "evidence")
@@ -55,8 +55,7 @@ def flags(obj: Context, unit: str | None, group: str | None, kind: str | None, f
     with obj.store().connect() as connection:
         latest = results.latest_evaluations(connection)
         if not latest:
-            click.echo(_("No evaluation yet: run `moodle-bridge evaluate`."), err=True)
-            sys.exit(EXIT_NOT_READY)
+            raise CommandError(_("No evaluation yet: run `moodle-bridge evaluate`."))
         if diff:
             changes = results.flag_diff(connection, latest[0].id, latest[1].id if len(latest) > 1 else None, where)
             records = ([_record(r, "new") for r in changes.new]
@@ -74,7 +73,7 @@ def flags(obj: Context, unit: str | None, group: str | None, kind: str | None, f
         _emit(export.csv_bytes([sheet]), output)
     elif fmt == "xlsx":
         if output is None:
-            raise click.UsageError(_("--format xlsx needs --output FILE"))
+            raise CommandError(_("--format xlsx needs --output FILE"), EXIT_USAGE)
         export.write_xlsx([sheet], output)
     else:
         table = Table(title=_("Flagged cadres ({n})").format(n=len(records)))

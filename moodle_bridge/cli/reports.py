@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..i18n import _
-from .context import CommandError, Context
+from .context import EXIT_USAGE, CommandError, Context
 from .root import main
 
 
@@ -26,7 +26,7 @@ def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, un
     from ..services.report_files import write_report
 
     if kind == "cadre" and not cadre_id:
-        raise click.UsageError(_("report cadre needs a CADRE_ID"))
+        raise CommandError(_("report cadre needs a CADRE_ID"), EXIT_USAGE)
     engine = obj.store()
     output = output or Path(f"{kind}{'-' + cadre_id if cadre_id else ''}.{fmt}")
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -13,10 +12,9 @@ import click
 import structlog
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from ..i18n import _
-from .context import EXIT_NOT_READY, Context
+from .context import CommandError, Context
 from .root import main
 
 log = structlog.get_logger("moodle_bridge.scheduler")
@@ -46,8 +44,10 @@ def pipeline(obj: Context) -> None:
     stop = threading.Event()
     _stop_on_signals(stop)
     result = run_pipeline(settings, engine, "manual", stop)
-    click.echo(_("Pipeline run: {status}").format(status=result["status"]))
-    sys.exit(0 if result["status"] == "succeeded" else EXIT_NOT_READY)
+    line = _("Pipeline run: {status}").format(status=result["status"])
+    if result["status"] != "succeeded":
+        raise CommandError(line)
+    click.echo(line)
 
 
 @main.command()
@@ -82,12 +82,9 @@ def scheduler(obj: Context) -> None:
 @click.pass_obj
 def runs(obj: Context, as_json: bool, last: int) -> None:
     """Past pipeline runs: each step, its duration, counts and errors."""
-    from ..store.schema import pipeline_runs
+    from ..store.status import pipeline_run_rows
 
-    engine = obj.store()
-    with engine.connect() as connection:
-        rows = [dict(r._mapping) for r in connection.execute(
-            select(pipeline_runs).order_by(pipeline_runs.c.id.desc()).limit(last))]
+    rows = pipeline_run_rows(obj.store(), last)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return

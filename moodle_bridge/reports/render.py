@@ -6,13 +6,20 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..i18n import _, current_language
+from ..i18n import N_, _, current_language, translated
 from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates
+from ..rules import STATUSES
 from .chart import bar_chart
 from .export import Sheet, Shown
 from .plain import explain, flag_label, status_label
 
 Report = UnitRates | FlaggedByUnit | CadreFile
+
+# The units table counts cadres by status, in the order of rules.STATUSES: every status but the suspended (a unit
+# does not count its suspended cadres). A column header a status (capitalised, unlike its label in a sentence).
+UNIT_COLUMNS = [status for status in STATUSES if status != "suspended"]
+_STATUS_HEADERS = {"compliant": N_("Compliant"), "on_track": N_("On track"), "at_risk": N_("At risk"),
+                   "non_compliant": N_("Non-compliant"), "exempt": N_("Exempt")}
 
 
 def _environment() -> Environment:
@@ -38,10 +45,10 @@ def _meta(evaluation: Evaluation) -> str:
 
 
 def units_tables(data: UnitRates) -> list[Sheet]:
-    headers = [_("Unit code"), _("Unit"), _("Cadres"), _("Compliant"), _("On track"), _("At risk"),
-               _("Non-compliant"), _("Exempt"), _("Completion rate"), _("Change (points)"), _("Hours per cadre")]
-    rows = [[u.code, u.name, u.cadres, u.compliant, u.on_track, u.at_risk, u.non_compliant, u.exempt,
-             _percent(u.completion_rate), _change(u.change), u.hours_per_cadre] for u in data.units]
+    headers = [_("Unit code"), _("Unit"), _("Cadres"), *(translated(_STATUS_HEADERS[s]) for s in UNIT_COLUMNS),
+               _("Completion rate"), _("Change (points)"), _("Hours per cadre")]
+    rows = [[u.code, u.name, u.cadres, *(u.counts[s] for s in UNIT_COLUMNS), _percent(u.completion_rate),
+             _change(u.change), u.hours_per_cadre] for u in data.units]
     return [Sheet(_("Units"), headers, rows)]
 
 

@@ -7,23 +7,28 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from .. import results
 from ..config import MoodleSettings, RulesSettings, Settings, StoreSettings
+from ..i18n import _
 from ..reports import export
 from ..simulator.data import Site
 from ..simulator.generator import generate
 from ..simulator.server import SimulatedMoodle
-from ..store.schema import evaluation_flags
-from .pipeline import act
+from . import pipeline
+
+if TYPE_CHECKING:
+    from ..sync import RunSummary
+    from ..sync.progress import Progress
 
 EXAMPLE_RULES = Path(__file__).resolve().parent.parent / "templates" / "rules.example.yaml"
 DEMO_TOKEN = "demo-token-not-secret"
@@ -121,17 +126,17 @@ class DemoSite:
 
 
 def first_flagged(engine: Engine) -> str | None:
-    """A cadre worth showing a training file of: the first flagged one."""
+    """A cadre worth showing a training file of: the first flagged one of the latest evaluation."""
     with engine.connect() as connection:
-        cadre: str | None = connection.execute(
-            select(evaluation_flags.c.cadre_id).order_by(evaluation_flags.c.id)).scalar()
-        return cadre
+        latest = results.evaluation(connection)
+        found = [] if latest is None else results.flags(connection, latest.id)
+    return found[0].cadre_id if found else None
 
 
 def write_dry_run(engine: Engine, path: Path) -> Path:
     """What the pipeline's actions step would do (enrol the required, message the flagged), written down;
     nothing is sent."""
-    done = act(engine, None, enrol_required=True, notify_flagged=True, dry_run=True)
+    done = pipeline.act(engine, None, enrol_required=True, notify_flagged=True, dry_run=True)
     texts: dict[str, str] = {}  # one message a cadre, whatever the number of flags it tells of
     for outcome in done["notify"]:
         texts.setdefault(outcome["cadre_id"], outcome["detail"]["text"])
@@ -141,3 +146,49 @@ def write_dry_run(engine: Engine, path: Path) -> Path:
         "notify": [{"cadre_id": m["cadre_id"], "text": m["text"]} for m in messages[:20]],
         "notify_total": len(messages)}, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo did: cadres by status and flags of its evaluation, the files to open, the store and config."""
+
+    statuses: dict[str, int]
+    flags: int
+    written: list[Path]
+    store: Path
+    config_file: Path
+
+
+def run_demo(size: str, folder: Path, say: Callable[[str], None] = print, progress: Progress | None = None,
+             show_sync: Callable[[RunSummary], None] | None = None) -> DemoResult:
+    """Prepare a simulated site in ``folder`` and run the pipeline's own steps against it: sync, evaluate, reports,
+    and a dry run of the actions. ``say`` is told each step as it starts; ``progress`` follows the sync and
+    ``show_sync`` is shown its summary."""
+    from ..store import connect, upgrade
+    from .offline import import_offline, parse_offline
+    from .report_files import write_report
+
+    say(_("Generating a simulated {size} training site...").format(size=size))
+    prepared = DemoSite.prepare(size, folder)
+    with prepared.serve() as settings:
+        engine = connect(settings.store.url)
+        upgrade(engine)
+        say(_("Step 1/4: sync from the simulated Moodle at {url}").format(url=settings.moodle.url))
+        summary = pipeline.sync_mirror(settings, engine, progress=progress, full=True)
+        if show_sync is not None:
+            show_sync(summary)
+    try:
+        say(_("Step 2/4: import offline training ({rows} rows)").format(rows=prepared.offline_rows))
+        import_offline(engine, parse_offline(prepared.offline_file), prepared.offline_file.name)
+        say(_("Step 3/4: evaluate 2026 as of {day} with demo rules (40 hours, 20 online: see {path})").format(
+            day=prepared.today, path=prepared.rules_file))
+        result = pipeline.evaluate_rules(settings, engine, prepared.today)
+        say(_("Step 4/4: reports, and a dry run of the actions back to Moodle"))
+        written = pipeline.write_reports(engine, folder)
+        example = first_flagged(engine)
+        if example:
+            written.append(write_report(engine, "cadre", "html", folder / f"cadre-{example}.html", cadre_id=example))
+        written.append(write_dry_run(engine, folder / "actions-dry-run.json"))
+    finally:
+        engine.dispose()
+    return DemoResult(dict(result.statuses), result.flags, written, folder / "store.db", prepared.config_file)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -100,15 +99,15 @@ def sync_mirror(settings: Settings, engine: Engine, *, stop: threading.Event | N
 
 
 def evaluate_rules(settings: Settings, engine: Engine, today: date | None = None) -> EvaluationSummary:
-    """Post credits and evaluate every cadre, as of today in the organisation's zone, in today's period."""
-    from ..rules.periods import day_start, period_of
+    """Post credits and evaluate every cadre, as of ``today`` (default: today in the organisation's zone), in its
+    period."""
+    from .evaluation import as_of_and_period
     from .evaluation import evaluate as run
     from .rules_file import load_rules
 
     loaded = load_rules(settings.rules.file)
-    organisation = loaded.rules.organisation
-    today = today or datetime.now(ZoneInfo(organisation.timezone)).date()
-    return run(engine, loaded, period_of(day_start(today, organisation), organisation).label, today)
+    day, label = as_of_and_period(loaded.rules, as_of=today)
+    return run(engine, loaded, label, day)
 
 
 REPORTS = [(kind, fmt) for kind in ("units", "flagged") for fmt in ("html", "csv", "xlsx")]
@@ -132,7 +131,8 @@ def act(engine: Engine, client: MoodleClient | None, *, enrol_required: bool, no
     if enrol_required:
         done["enrol"] = enrol.apply(engine, client, enrol.plan(engine), dry_run=dry_run)
     if notify_flagged:
-        done["notify"] = notify.apply(engine, client, notify.plan(engine, 7), dry_run=dry_run)
+        planned = notify.plan(engine, notify.DEFAULT_INTERVAL_DAYS)
+        done["notify"] = notify.apply(engine, client, planned, dry_run=dry_run)
     return done
 
 

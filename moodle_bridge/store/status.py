@@ -1,4 +1,5 @@
-"""What the mirror holds (present and gone rows per table) and the last sync run: `moodle-bridge status`."""
+"""What the mirror holds (present and gone rows per table) and the last sync run: `moodle-bridge status`; the
+pipeline's past runs: `moodle-bridge runs`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from .schema import MIRROR_TABLES, sync_runs
+from .schema import MIRROR_TABLES, pipeline_runs, sync_runs
 
 
 def mirror_status(engine: Engine) -> dict[str, Any]:
@@ -20,3 +21,10 @@ def mirror_status(engine: Engine) -> dict[str, Any]:
             counts[name] = {"present": present, "gone": gone}
         last = connection.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(1)).first()
     return {"counts": counts, "last_run": None if last is None else dict(last._mapping)}
+
+
+def pipeline_run_rows(engine: Engine, last: int) -> list[dict[str, Any]]:
+    """The latest ``last`` pipeline_runs rows, newest first (each step with its status, counts and error)."""
+    with engine.connect() as connection:
+        return [dict(r._mapping) for r in connection.execute(
+            select(pipeline_runs).order_by(pipeline_runs.c.id.desc()).limit(last))]

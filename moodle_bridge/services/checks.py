@@ -1,0 +1,38 @@
+"""``moodle-bridge doctor``: the readiness checks (``doctor.py``) against the configured site, or against a stand-in
+Moodle that replays a real Moodle 5.1's recorded answers, with a temporary store (no site needed)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Settings
+from ..doctor import DoctorReport, run_doctor
+from ..moodle import MoodleClient
+from ..store import connect, upgrade
+
+
+def check(settings: Settings, client: MoodleClient) -> DoctorReport:
+    """Moodle, the token and the configured store."""
+    return run_doctor(settings, client, connect(settings.store.url))
+
+
+def check_against_fixtures(use: Callable[[Settings], None] | None = None) -> DoctorReport:
+    """The checks against the recorded answers, with a temporary store; ``use`` is shown the settings made for
+    them before the checks run (the face sets its logging and language from them)."""
+    from ..simulator.replay import ReplayMoodle
+
+    token = "replay-" + Path(tempfile.mkdtemp()).name
+    with ReplayMoodle(token) as moodle, tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.model_validate({"moodle": {"url": moodle.url, "completions_report_id": 2},
+                                            "store": {"url": f"sqlite:///{tmp}/store.db"}})
+        if use is not None:
+            use(settings)
+        engine = connect(settings.store.url)
+        upgrade(engine)
+        try:
+            with MoodleClient(moodle.url, token) as client:
+                return run_doctor(settings, client, engine)
+        finally:
+            engine.dispose()
