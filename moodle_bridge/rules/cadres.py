@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from .bounds import sane_date
 from .facts import CadreFacts
 from .sections import Cadres
 
@@ -39,9 +40,11 @@ class Duplicate:
 
 
 def _day(text: Any) -> date | None:
+    """A profile field's date, or None when it is empty, unreadable or outside the sane window (bounds.py):
+    a typo such as 0202-05-01 in Moodle must not stop an evaluation."""
     try:
-        return date.fromisoformat(text.strip()) if text else None
-    except ValueError:
+        return sane_date(date.fromisoformat(text.strip())) if text else None
+    except (ValueError, AttributeError):
         return None
 
 

@@ -14,6 +14,7 @@ enrolment.php, recorded on a real site):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -131,7 +132,10 @@ def parse_grade(text: str) -> float | None:
         text = text.replace(thousands, "")
     if not _GRADE.match(text):
         raise ValueError(f"grade {text!r} is not a number")
-    return float(text.replace(",", "."))
+    grade = float(text.replace(",", "."))
+    if not math.isfinite(grade):  # "9999…9" (over 300 digits) reads as infinity: no grade Moodle could store
+        raise ValueError(f"grade {text[:20]!r}… is too large to be a grade")
+    return grade
 
 
 def raw_cell(columns: list[str | None], where: Layout, role: str) -> str:

@@ -128,3 +128,9 @@ def test_an_offline_table_is_checked_without_a_file():
              (2, ["CD1", "Seminar", "2026-03-02", "2026-03-03", "15"])]
     (row,) = offline_rows(table, "offline.csv")
     assert (row.line, row.cadre_id, row.hours, row.days, row.leave_hours) == (2, "CD1", 15.0, None, 0.0)
+
+
+def test_a_profile_date_outside_the_sane_window_is_no_date_not_a_crash():
+    users = [User(1, {"cadre_id": "CD1", "joined": "0001-01-01", "promoted": "9999-12-31"})]
+    cadres, _ = cadres_of(users, Cadres())
+    assert (cadres[0].joined, cadres[0].promoted) == (None, None)

@@ -112,3 +112,8 @@ def test_several_enrolment_instances_merge_into_one_learner():
                               (8, _row("inactive", 10, 20))]))
     assert merged[7].status == "active" and merged[7].timestart == 50 and merged[7].timeend is None
     assert merged[7].completed and merged[8].status == "inactive"
+
+
+def test_a_grade_too_large_to_be_a_number_is_a_rejected_cell_not_infinity():
+    with pytest.raises(ValueError, match="too large to be a grade"):
+        parse_grade("9" * 400)
