@@ -12,10 +12,12 @@ from rich.table import Table
 
 from ..config import ConfigError
 from ..i18n import _
-from .context import Context, config_error
+from .context import EXIT_USAGE, CommandError, Context, config_error
 from .root import main
 
 log = structlog.get_logger("moodle_bridge.web")
+MIN_SECRET_BYTES = 32  # a session key shorter than this can be guessed offline from one cookie
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 @main.command()
@@ -29,14 +31,18 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from ..web.app import create_app
 
     settings = obj.settings()
-    engine = obj.store()
     try:
         secret = settings.web.resolve_secret()
     except ConfigError as exc:
         raise config_error(exc)
+    if secret is not None and len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise CommandError(_("The session key is too short ({n} bytes, at least {least}): make one with {command}"
+                             ).format(n=len(secret.encode("utf-8")), least=MIN_SECRET_BYTES, command=MAKE_SECRET),
+                           EXIT_USAGE)
     if secret is None:
         log.warning("web.ephemeral_session_key", advice="set MOODLE_BRIDGE_WEB__SECRET_KEY or web.secret_key_file")
         secret = secrets.token_urlsafe(48)
+    engine = obj.store()
     app = create_app(engine, secret, https_only=settings.web.https,
                      stale_hours=settings.alerts.mirror_max_age_hours)
     uvicorn.run(app, host=host or settings.web.host, port=port or settings.web.port, log_level="warning",

@@ -374,6 +374,9 @@ staff_accounts = Table(
     Column("disabled", Boolean, nullable=False),
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", DateTime(timezone=True)),
+    Column("last_failed_at", DateTime(timezone=True)),  # failures older than the lock-out window are forgotten
+    # Embedded in every session; bumped by sign-out, a new password and disabling, so older cookies stop working.
+    Column("session_version", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

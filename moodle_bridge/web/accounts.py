@@ -1,9 +1,17 @@
-"""Staff accounts: argon2 password hashes, roles, unit scope, lock-out after failed logins."""
+"""Staff accounts: argon2 password hashes, roles, unit scope, lock-out after failed logins, revocable sessions.
+
+Every answer to a sign-in costs one argon2 verify, whether the name exists, is disabled or is locked, so the time
+taken says nothing about which names exist. Failures are forgotten once the lock-out window has passed since the last
+one, and on success. Each account has a session version, embedded in its sessions and bumped by sign-out, a new
+password and disabling: a copied cookie stops working at once.
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -13,9 +21,14 @@ from sqlalchemy import Engine, Row, insert, select, update
 from ..store.schema import staff_accounts
 
 HASHER = PasswordHasher()
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+# Failures in a row (within the window) that lock the account for everyone: a backstop against guessing from many
+# addresses. The review page locks a name for one address after far fewer (web/throttle.py), so that nobody can keep
+# another person's account locked from their own desk.
+MAX_FAILURES = 50
+LOCK_MINUTES = 15  # the lock-out window
 MIN_PASSWORD = 10
+MAX_USERNAME = 100  # the column's width
+MAX_PASSWORD = 1024
 
 
 class AccountError(Exception):
@@ -29,6 +42,7 @@ class Staff:
     role: str
     units: tuple[str, ...]
     language: str | None
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -44,7 +58,29 @@ class Staff:
 
 
 def _staff(row: Row[Any]) -> Staff:
-    return Staff(row.id, row.username, row.role, tuple(row.units or []), row.language)
+    return Staff(row.id, row.username, row.role, tuple(row.units or []), row.language, row.session_version)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified when there is no real one, so every refusal costs the same."""
+    return HASHER.hash(secrets.token_urlsafe(32))
+
+
+def refuse(password: str) -> None:
+    """Spend on a refusal decided elsewhere what a sign-in costs: one argon2 verify, against no account's hash."""
+    _verify(None, password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+    except (VerifyMismatchError, InvalidHashError):
+        return False
 
 
 def add(engine: Engine, username: str, password: str, role: str, units: list[str], language: str | None = None) -> None:
@@ -67,15 +103,23 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
     with engine.begin() as connection:
         if not connection.execute(update(staff_accounts).where(staff_accounts.c.username == username).values(
-                password_hash=HASHER.hash(password), failed_logins=0, locked_until=None)).rowcount:
+                password_hash=HASHER.hash(password), failed_logins=0, locked_until=None, last_failed_at=None,
+                session_version=staff_accounts.c.session_version + 1)).rowcount:
             raise AccountError(f"no account {username}")
 
 
 def disable(engine: Engine, username: str) -> None:
     with engine.begin() as connection:
         if not connection.execute(update(staff_accounts).where(staff_accounts.c.username == username).values(
-                disabled=True)).rowcount:
+                disabled=True, session_version=staff_accounts.c.session_version + 1)).rowcount:
             raise AccountError(f"no account {username}")
+
+
+def revoke_sessions(engine: Engine, staff_id: int) -> None:
+    """End every session of the account (sign-out): cookies issued before stop working."""
+    with engine.begin() as connection:
+        connection.execute(update(staff_accounts).where(staff_accounts.c.id == staff_id).values(
+            session_version=staff_accounts.c.session_version + 1))
 
 
 def listing(engine: Engine) -> list[dict[str, Any]]:
@@ -86,31 +130,35 @@ def listing(engine: Engine) -> list[dict[str, Any]]:
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Staff | None:
-    """The account, or None (wrong name or password, disabled, or locked after repeated failures)."""
+    """The account, or None (wrong name or password, disabled, or locked after repeated failures).
+
+    Blocking (argon2 and the store): call it from a worker thread, never on the event loop.
+    """
     now = datetime.now(UTC)
+    window = timedelta(minutes=LOCK_MINUTES)
     with engine.begin() as connection:
         row = connection.execute(select(staff_accounts).where(staff_accounts.c.username == username)).first()
-        if row is None:
-            HASHER.hash(password)  # same time as a real check: do not reveal which names exist
+        locked_until = _aware(row.locked_until) if row is not None else None
+        refused = row is None or row.disabled or (locked_until is not None and locked_until > now)
+        matches = _verify(None if refused or row is None else row.password_hash, password)  # always one verify
+        if row is None or refused:
             return None
-        locked = row.locked_until and row.locked_until.replace(tzinfo=row.locked_until.tzinfo or UTC) > now
-        if row.disabled or locked:
-            return None
-        try:
-            HASHER.verify(row.password_hash, password)
-        except (VerifyMismatchError, InvalidHashError):
-            failures = row.failed_logins + 1
+        if not matches:
+            last = _aware(row.last_failed_at)
+            failures = (row.failed_logins if last is not None and now - last < window else 0) + 1
             connection.execute(update(staff_accounts).where(staff_accounts.c.id == row.id).values(
-                failed_logins=failures,
-                locked_until=now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None))
+                failed_logins=failures, last_failed_at=now,
+                locked_until=now + window if failures >= MAX_FAILURES else None))
             return None
         connection.execute(update(staff_accounts).where(staff_accounts.c.id == row.id).values(
-            failed_logins=0, locked_until=None))
+            failed_logins=0, locked_until=None, last_failed_at=None))
         return _staff(row)
 
 
-def by_id(engine: Engine, staff_id: int) -> Staff | None:
+def by_id(engine: Engine, staff_id: int, session_version: int) -> Staff | None:
+    """The enabled account whose sessions are still at this version (None: signed out, disabled or re-keyed)."""
     with engine.connect() as connection:
-        row = connection.execute(select(staff_accounts).where(staff_accounts.c.id == staff_id,
-                                                              staff_accounts.c.disabled.is_(False))).first()
+        row = connection.execute(select(staff_accounts).where(
+            staff_accounts.c.id == staff_id, staff_accounts.c.disabled.is_(False),
+            staff_accounts.c.session_version == session_version)).first()
     return None if row is None else _staff(row)

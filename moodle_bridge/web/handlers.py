@@ -3,13 +3,21 @@
 Every read of cadres is scoped to the signed-in account's units (an admin sees every unit): a reviewer who types
 another unit's cadre id gets 404, and exports hold only their units. Every review action, login and export is
 written to the audit log.
+
+Nothing blocking runs on the event loop: the handlers that only read are plain functions (Starlette runs them in its
+thread pool); those that read a form await it, then do their work in the thread pool. Sign-ins (argon2) are bounded:
+a few at a time, the rest refused at once. Every parameter is bounded; a bad one is a 400, never a 500.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
+from math import ceil
+from urllib.parse import quote
 
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,22 +30,54 @@ from ..reports.chart import bar_chart
 from ..reports.plain import explain, flag_label, status_label
 from . import accounts, audit, review
 from .pages import Pages
-from .session import checked_form, language, signed_in
+from .session import begin, checked_form, language, signed_in
+from .throttle import Throttle
 
 PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 100
+MAX_PAGE = 100_000
+MAX_PARAM = 100  # a unit code, a group, a flag kind, a search
+MAX_CADRE_ID = 255
+FILTERS = ("unit", "kind", "group", "state", "q", "sort", "order")
+SIGN_INS_AT_ONCE = 4  # argon2 verifications in flight; more are refused (503) rather than queued
+PER_NAME_FAILURES = 5  # failures for one name from one address before that address is refused it for the window
+PER_ADDRESS_FAILURES = 20  # failures from one address, whatever the names, before it is refused (429)
+BUSY_RETRY_SECONDS = 5
+
+
+def _bad(message: str) -> HTTPException:
+    return HTTPException(400, message)
+
+
+def _filters(params: QueryParams) -> dict[str, str]:
+    """The list's filters as given (only the known ones, each bounded); a longer value is a 400."""
+    given = {name: params[name] for name in FILTERS if params.get(name)}
+    if any(len(value) > MAX_PARAM for value in given.values()):
+        raise _bad(_("A filter or search is too long (at most {n} characters).").format(n=MAX_PARAM))
+    return given
 
 
 def _cadre_query(params: QueryParams) -> results.CadreQuery:
-    state = params.get("state")
+    given = _filters(params)
+    state = given.get("state")
     return results.CadreQuery(
-        unit_code=params.get("unit") or None, kind=params.get("kind") or None, group=params.get("group") or None,
+        unit_code=given.get("unit"), kind=given.get("kind"), group=given.get("group"),
         state=state if state in results.REVIEW_STATES else None,
-        search=params.get("q") or None, sort=params.get("sort", "name"), descending=params.get("order") == "desc")
+        search=given.get("q"), sort=given.get("sort", "name"), descending=given.get("order") == "desc")
 
 
 def _page(params: QueryParams) -> int:
     value = params.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(MAX_PAGE))):
+        raise _bad(_("A page number is a whole number from 1 to {n}.").format(n=MAX_PAGE))
+    return min(max(1, int(value)), MAX_PAGE)
+
+
+def _cadre_id(request: Request) -> str:
+    cadre_id: str = request.path_params["cadre_id"]
+    if len(cadre_id) > MAX_CADRE_ID:
+        raise HTTPException(404)
+    return cadre_id
 
 
 def _older_than(moment: datetime | None, hours: float) -> bool:
@@ -46,11 +86,19 @@ def _older_than(moment: datetime | None, hours: float) -> bool:
     return (datetime.now(UTC) - moment.replace(tzinfo=moment.tzinfo or UTC)).total_seconds() > hours * 3600
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 class Handlers:
     def __init__(self, engine: Engine, pages: Pages, stale_hours: float = 36.0) -> None:
         self.engine = engine
         self.pages = pages
         self.stale_hours = stale_hours
+        window = accounts.LOCK_MINUTES * 60
+        self.per_name = Throttle(PER_NAME_FAILURES, window)
+        self.per_address = Throttle(PER_ADDRESS_FAILURES, window)
+        self.sign_ins = threading.BoundedSemaphore(SIGN_INS_AT_ONCE)
 
     def _cadre(self, staff: accounts.Staff, cadre_id: str) -> results.CadreFile:
         try:
@@ -61,33 +109,68 @@ class Handlers:
 
     # --- signing in and out -----------------------------------------------------------------------
 
-    async def login_page(self, request: Request) -> HTMLResponse:
+    def login_page(self, request: Request) -> HTMLResponse:
         set_language(language(request, None))
         return self.pages.render(request, "login.html.j2", None)
 
-    async def login(self, request: Request) -> Response:
-        form = await checked_form(request)
-        username = form.get("username", "").strip()
-        staff = accounts.authenticate(self.engine, username, form.get("password", ""))
+    def _refused(self, request: Request, status: int, error: str, retry_after: float | None = None) -> HTMLResponse:
+        set_language(language(request, None))
+        page = self.pages.render(request, "login.html.j2", None, status=status, error=error)
+        if retry_after is not None:
+            page.headers["Retry-After"] = str(max(1, ceil(retry_after)))
+        return page
+
+    def _sign_in(self, username: str, password: str, address: str) -> accounts.Staff | None:
+        """Blocking: one argon2 verify whatever the name, then the audit line and the counters."""
+        if self.per_name.retry_after((address, username)):
+            accounts.refuse(password)  # locked for this address: the same work as any other answer
+            staff = None
+        else:
+            staff = accounts.authenticate(self.engine, username, password)
         audit.record(self.engine, username or "?", "login" if staff else "login_failed")
         if staff is None:
-            set_language(language(request, None))
-            return self.pages.render(request, "login.html.j2", None, status=401,
-                                     error=_("Wrong name or password, or the account is locked for a while."))
-        request.session.clear()  # a new session on sign-in
-        request.session["staff_id"] = staff.id
+            self.per_name.fail((address, username))
+            self.per_address.fail(address)
+        else:
+            self.per_name.clear((address, username))
+        return staff
+
+    async def login(self, request: Request) -> Response:
+        form = await checked_form(request)
+        username, password = form.get("username", "").strip(), form.get("password", "")
+        if len(username) > accounts.MAX_USERNAME or len(password) > accounts.MAX_PASSWORD:
+            raise _bad(_("The name or the password is too long."))
+        address = _address(request)
+        wait = self.per_address.retry_after(address)
+        if wait:
+            return self._refused(request, 429, _("Too many failed sign-ins from this computer: try again in {n} "
+                                                 "minutes.").format(n=ceil(wait / 60)), wait)
+        if not self.sign_ins.acquire(blocking=False):
+            return self._refused(request, 503, _("Many people are signing in at once: try again in a moment."),
+                                 BUSY_RETRY_SECONDS)
+        try:
+            staff = await run_in_threadpool(self._sign_in, username, password, address)
+        finally:
+            self.sign_ins.release()
+        if staff is None:
+            return self._refused(request, 401, _("Wrong name or password, or the account is locked for a while."))
+        begin(request, staff)  # a new session on sign-in
         return RedirectResponse("/", status_code=303)
+
+    def _sign_out(self, request: Request) -> None:
+        staff = signed_in(request, self.engine)
+        accounts.revoke_sessions(self.engine, staff.id)  # every copy of this session's cookie ends here
+        audit.record(self.engine, staff.username, "logout")
 
     async def logout(self, request: Request) -> Response:
         await checked_form(request)
-        staff = signed_in(request, self.engine)
-        audit.record(self.engine, staff.username, "logout")
+        await run_in_threadpool(self._sign_out, request)
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
     # --- reading ----------------------------------------------------------------------------------
 
-    async def dashboard(self, request: Request) -> HTMLResponse:
+    def dashboard(self, request: Request) -> HTMLResponse:
         staff = signed_in(request, self.engine)
         with self.engine.connect() as connection:
             overview = results.dashboard(connection, staff.scope)
@@ -101,42 +184,44 @@ class Handlers:
             stale_sync=_older_than(last_sync, self.stale_hours),
             stale_evaluation=_older_than(evaluation.created_at if evaluation else None, self.stale_hours))
 
-    async def flags(self, request: Request) -> HTMLResponse:
+    def flags(self, request: Request) -> HTMLResponse:
+        query, page, params = _cadre_query(request.query_params), _page(request.query_params), _filters(
+            request.query_params)
         staff = signed_in(request, self.engine)
         with self.engine.connect() as connection:
             evaluation = results.evaluation(connection)
             if evaluation is None:
                 return self.pages.render(request, "flags.html.j2", staff, evaluation=None, rows=[], total=0, page=1,
                                          pages=1, units=[], params={})
-            found = results.flagged_page(connection, evaluation.id, staff.scope, _cadre_query(request.query_params),
-                                         _page(request.query_params), PAGE_SIZE)
+            found = results.flagged_page(connection, evaluation.id, staff.scope, query, page, PAGE_SIZE)
             units = results.unit_names(connection, evaluation.id, staff.scope)
         return self.pages.render(request, "flags.html.j2", staff, evaluation=evaluation, rows=found.rows,
-                                 total=found.total, page=found.page, pages=found.pages, units=units,
-                                 params=dict(request.query_params))
+                                 total=found.total, page=found.page, pages=found.pages, units=units, params=params)
 
-    async def cadre(self, request: Request) -> HTMLResponse:
+    def cadre(self, request: Request) -> HTMLResponse:
         staff = signed_in(request, self.engine)
-        file = self._cadre(staff, request.path_params["cadre_id"])
+        file = self._cadre(staff, _cadre_id(request))
         with self.engine.connect() as connection:
             history = results.review_history(connection, file.result.cadre_id)
+        done = request.query_params.get("done")
         return self.pages.render(request, "cadre.html.j2", staff, evaluation=file.evaluation, cadre=file.result,
                                  ledger=file.entries, history=history, flags=file.flags,
-                                 today=date.today().isoformat(), message=request.query_params.get("done"))
+                                 today=date.today().isoformat(), message=done if done in review.ACTIONS else None)
 
-    async def export(self, request: Request) -> Response:
+    def export(self, request: Request) -> Response:
+        query, filters = _cadre_query(request.query_params), _filters(request.query_params)
         staff = signed_in(request, self.engine)
         fmt = request.path_params["fmt"]
         with self.engine.connect() as connection:
             evaluation = results.evaluation(connection)
             if evaluation is None or fmt not in ("csv", "xlsx"):
                 raise HTTPException(404)
-            rows = results.flagged_cadres(connection, evaluation.id, staff.scope, _cadre_query(request.query_params))
+            rows = results.flagged_cadres(connection, evaluation.id, staff.scope, query)
         headers = [_("Cadre ID"), _("Name"), _("Unit"), _("Status"), _("Hours"), _("Review"), _("Flags")]
         table = [[r.result.cadre_id, r.result.name, r.result.unit_name, status_label(r.result.status),
                   round(r.result.hours, 1), r.review,
                   "; ".join(f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in r.flags)] for r in rows]
-        audit.record(self.engine, staff.username, "export", fmt, rows=len(table), filters=dict(request.query_params))
+        audit.record(self.engine, staff.username, "export", fmt, rows=len(table), filters=filters)
         sheets = [export.Sheet(_("Flagged cadres"), headers, table)]
         if fmt == "csv":
             return Response(export.csv_bytes(sheets), media_type=export.CSV_MEDIA_TYPE,
@@ -144,21 +229,28 @@ class Handlers:
         return Response(export.xlsx_bytes(sheets), media_type=export.XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": 'attachment; filename="flagged.xlsx"'})
 
-    async def audit_page(self, request: Request) -> HTMLResponse:
+    def audit_page(self, request: Request) -> HTMLResponse:
+        page = _page(request.query_params)
         staff = signed_in(request, self.engine)
         if not staff.is_admin:
             raise HTTPException(404)
-        return self.pages.render(request, "audit.html.j2", staff, rows=audit.latest(self.engine))
+        rows, total = audit.page(self.engine, page, AUDIT_PAGE_SIZE)
+        return self.pages.render(request, "audit.html.j2", staff, rows=rows, page=page,
+                                 pages=max(1, ceil(total / AUDIT_PAGE_SIZE)), total=total)
 
     # --- writing ----------------------------------------------------------------------------------
 
-    async def review(self, request: Request) -> Response:
-        form = await checked_form(request)
+    def _review(self, request: Request, form: dict[str, str]) -> Response:
         staff = signed_in(request, self.engine)
-        cadre = self._cadre(staff, request.path_params["cadre_id"]).result
+        cadre = self._cadre(staff, _cadre_id(request)).result
         action = review.Action.from_form(form)
         try:
             review.act(self.engine, cadre, action, staff.username)
         except review.ReviewError as exc:
-            raise HTTPException(400, str(exc)) from None
-        return RedirectResponse(f"/cadres/{cadre.cadre_id}?done={action.kind}", status_code=303)
+            raise _bad(str(exc)) from None
+        return RedirectResponse(f"/cadres/{quote(cadre.cadre_id, safe='')}?done={action.kind}", status_code=303)
+
+    async def review(self, request: Request) -> Response:
+        form = await checked_form(request)
+        response: Response = await run_in_threadpool(self._review, request, form)
+        return response

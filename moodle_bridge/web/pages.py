@@ -31,6 +31,10 @@ class Pages:
         return HTMLResponse(page, status_code=status)
 
     def error(self, code: int, detail: str) -> HTMLResponse:
-        page = self.templates.get_template("error.html.j2").render(_=_, staff=None, lang="en", code=code,
-                                                                   detail=detail)
+        """A plain page for a refusal or a failure, in the current language: a heading, what happened, a way back."""
+        titles = {400: _("The request cannot be used"), 403: _("Refused"), 404: _("Not found"),
+                  413: _("The request is too large"), 503: _("Busy: please try again shortly")}
+        page = self.templates.get_template("error.html.j2").render(
+            _=_, staff=None, lang=current_language().replace("_", "-"), code=code,
+            title=titles.get(code, str(code)), detail=detail)
         return HTMLResponse(page, status_code=code)

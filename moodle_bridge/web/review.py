@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert
 
 from ..i18n import N_, _
 from ..results import CadreResult
+from ..rules.bounds import EARLIEST, LATEST, sane_date
 from ..store.schema import exemptions, message_queue, review_events
 from . import audit
 
@@ -24,6 +25,7 @@ ACTIONS = ("reviewed", "note", "excuse", "message")
 # Review states and kinds kept as data, translated where shown.
 WORDS = [N_("open"), N_("reviewed"), N_("excused"), N_("note"), N_("message_queued")]
 EVENT_KINDS = {"excuse": "excused", "message": "message_queued"}
+MAX_TEXT = 4000  # characters of a note, a reason or a message
 
 
 class ReviewError(ValueError):
@@ -50,12 +52,19 @@ def act(engine: Engine, cadre: CadreResult, action: Action, staff: str) -> dict[
     """Take the action on the cadre as this staff member, and audit it; the detail audited. Raises ReviewError."""
     now = datetime.now(UTC)
     detail: dict[str, Any] = {}
+    if len(action.text) > MAX_TEXT:
+        raise ReviewError(_("The text is too long (at most {n} characters).").format(n=MAX_TEXT))
     with engine.begin() as connection:
         if action.kind == "excuse":
             try:
                 start, end = date.fromisoformat(action.start), date.fromisoformat(action.end)
             except ValueError:
                 raise ReviewError(_("Give the dates as YYYY-MM-DD.")) from None
+            try:
+                sane_date(start), sane_date(end)
+            except ValueError:
+                raise ReviewError(_("Give dates from {earliest} to {latest}.").format(
+                    earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())) from None
             if not action.text or end < start:
                 raise ReviewError(_("An excuse needs a reason and a date range."))
             effect = "full" if action.effect == "full" else "prorate"

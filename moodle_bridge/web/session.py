@@ -1,4 +1,8 @@
-"""Who is signed in, in which language, and the CSRF token every form carries (signed session cookies)."""
+"""Who is signed in, in which language, and the CSRF token every form carries (signed session cookies).
+
+A session names the account and the account's session version when it began; a session of an older version (after a
+sign-out, a new password or disabling) is no session at all.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,18 @@ from ..i18n import _, available_languages, set_language
 from . import accounts
 
 
+def begin(request: Request, staff: accounts.Staff) -> None:
+    """A new session for the account that just signed in."""
+    request.session.clear()
+    request.session["staff_id"] = staff.id
+    request.session["version"] = staff.session_version
+
+
 def signed_in(request: Request, engine: Engine) -> accounts.Staff:
-    """The signed-in account (its language set for the request); anyone else is sent to /login."""
-    staff_id = request.session.get("staff_id")
-    staff = accounts.by_id(engine, staff_id) if staff_id else None
+    """The signed-in account (its language set for the request); anyone else is sent to /login. Blocking."""
+    staff_id, version = request.session.get("staff_id"), request.session.get("version")
+    staff = (accounts.by_id(engine, staff_id, version)
+             if isinstance(staff_id, int) and isinstance(version, int) else None)
     if staff is None:
         raise HTTPException(303, headers={"Location": "/login"})
     set_language(language(request, staff))
@@ -41,6 +53,7 @@ async def checked_form(request: Request) -> dict[str, str]:
     """The posted form, refused (403) without this session's CSRF token."""
     form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
     expected = request.session.get("csrf")
-    if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+    given = form.get("csrf", "").encode("utf-8", "replace")  # bytes: compare_digest refuses non-ASCII text
+    if not isinstance(expected, str) or not secrets.compare_digest(given, expected.encode()):
         raise HTTPException(403, _("The form expired or did not come from this site: reload and try again."))
     return form

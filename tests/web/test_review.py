@@ -51,6 +51,9 @@ def test_each_action_writes_its_event_and_is_audited(engine):
     review.Action("excuse", text="leave", start="2026-13-01", end="2026-12-31"),
     review.Action("excuse", text="", start="2026-01-01", end="2026-12-31"),
     review.Action("excuse", text="leave", start="2026-12-31", end="2026-01-01"),
+    review.Action("excuse", text="for ever", start="0001-01-01", end="9999-12-31"),  # outside 1990..2100
+    review.Action("excuse", text="leave", start="1989-12-31", end="2026-12-31"),
+    review.Action("note", text="x" * (review.MAX_TEXT + 1)),
     review.Action("note"), review.Action("message"), review.Action("delete")])
 def test_a_refused_action_writes_nothing(engine, action):
     with pytest.raises(review.ReviewError):
