@@ -136,6 +136,7 @@ class Handlers:
         return staff
 
     async def login(self, request: Request) -> Response:
+        set_language(language(request, None))
         form = await checked_form(request)
         username, password = form.get("username", "").strip(), form.get("password", "")
         if len(username) > accounts.MAX_USERNAME or len(password) > accounts.MAX_PASSWORD:
@@ -185,9 +186,9 @@ class Handlers:
             stale_evaluation=_older_than(evaluation.created_at if evaluation else None, self.stale_hours))
 
     def flags(self, request: Request) -> HTMLResponse:
+        staff = signed_in(request, self.engine)  # first: a refusal below speaks the account's language
         query, page, params = _cadre_query(request.query_params), _page(request.query_params), _filters(
             request.query_params)
-        staff = signed_in(request, self.engine)
         with self.engine.connect() as connection:
             evaluation = results.evaluation(connection)
             if evaluation is None:
@@ -209,8 +210,8 @@ class Handlers:
                                  today=date.today().isoformat(), message=done if done in review.ACTIONS else None)
 
     def export(self, request: Request) -> Response:
-        query, filters = _cadre_query(request.query_params), _filters(request.query_params)
         staff = signed_in(request, self.engine)
+        query, filters = _cadre_query(request.query_params), _filters(request.query_params)
         fmt = request.path_params["fmt"]
         with self.engine.connect() as connection:
             evaluation = results.evaluation(connection)
@@ -230,10 +231,10 @@ class Handlers:
                         headers={"Content-Disposition": 'attachment; filename="flagged.xlsx"'})
 
     def audit_page(self, request: Request) -> HTMLResponse:
-        page = _page(request.query_params)
         staff = signed_in(request, self.engine)
         if not staff.is_admin:
             raise HTTPException(404)
+        page = _page(request.query_params)
         rows, total = audit.page(self.engine, page, AUDIT_PAGE_SIZE)
         return self.pages.render(request, "audit.html.j2", staff, rows=rows, page=page,
                                  pages=max(1, ceil(total / AUDIT_PAGE_SIZE)), total=total)

@@ -30,12 +30,17 @@ def signed_in(request: Request, engine: Engine) -> accounts.Staff:
              if isinstance(staff_id, int) and isinstance(version, int) else None)
     if staff is None:
         raise HTTPException(303, headers={"Location": "/login"})
-    set_language(language(request, staff))
+    request.state.language = language(request, staff)  # for an error page rendered outside the handler
+    set_language(request.state.language)
     return staff
 
 
 def language(request: Request, staff: accounts.Staff | None) -> str:
-    """The account's language, else Chinese for a browser that asks for it, else English."""
+    """The account's language, else Chinese for a browser that asks for it, else English.
+
+    Without an account, the one a handler found for this request, if any (error pages are rendered after it)."""
+    if staff is None and isinstance(getattr(request.state, "language", None), str):
+        return str(request.state.language)
     if staff and staff.language:
         return staff.language
     wanted = request.headers.get("accept-language", "").lower()

@@ -295,3 +295,10 @@ def test_every_response_carries_the_security_headers(app_engine):
         assert answer.headers["x-content-type-options"] == "nosniff", name
         assert answer.headers["referrer-policy"], name
         assert (answer.headers.get("cache-control") == "no-store") == (name != "static"), name
+
+
+def test_a_refusal_speaks_the_account_language_throughout(app_engine):
+    app, engine = app_engine
+    accounts.add(engine, "zhang", PASSWORD, "reviewer", ["U1"], "zh_CN")
+    answer = client_for(app, "zhang").get("/flags?page=x", headers={"Accept-Language": "en"})
+    assert answer.status_code == 400 and "请求无效" in answer.text and "页码应为" in answer.text
