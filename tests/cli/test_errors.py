@@ -151,7 +151,7 @@ def test_an_xlsx_that_is_not_a_zip_names_the_file(site):
     result = run("credits", "import", str(fake))
     assert result.exit_code == 2
     line = one_line(result)
-    assert f"{fake}: not an Excel workbook (.xlsx)" in line and "save it again" in line
+    assert f"{fake}: not a readable Excel workbook" in line and "save it again" in line
     assert zipfile.is_zipfile(fake) is False
 
 
