@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from rich.table import Table
 from ..i18n import _
 from ..reports.plain import difference_label, status_label
 from ..rules import STATUSES
+from ..rules.sections import Cadres
 from .context import EXIT_USAGE, CommandError, Context
 from .root import main
 
@@ -29,6 +31,20 @@ def _rules(obj: Context, path: Path | None) -> LoadedRules:
     except RulesError as exc:
         raise CommandError("\n".join([_("The rules file has problems:"), *("  " + p for p in exc.problems)]),
                            EXIT_USAGE) from None
+
+
+def _cadres(obj: Context) -> Cadres:
+    """Where the rules say a cadre's id is (so an import can name ids the mirror lacks); the default without a
+    rules file yet."""
+    if not obj.settings().rules.file.exists():
+        return Cadres()
+    return _rules(obj, None).rules.cadres
+
+
+def _finite(hours: float) -> float:
+    if not math.isfinite(hours):  # click's range lets NaN through (every comparison with NaN is false)
+        raise click.BadParameter(_("{value} is not a number of hours").format(value=hours))
+    return hours
 
 
 def _nothing_imported(problems: list[str]) -> CommandError:
@@ -114,10 +130,9 @@ def credits_import(obj: Context, path: Path) -> None:
     from ..services.offline import ImportError_, import_offline, parse_offline
 
     try:
-        rows = parse_offline(path)
+        new, known = import_offline(obj.store(), parse_offline(path), path.name, _cadres(obj))
     except ImportError_ as exc:
         raise _nothing_imported(exc.problems) from None
-    new, known = import_offline(obj.store(), rows, path.name)
     click.echo(_("{new} rows imported, {known} already imported before.").format(new=new, known=known))
 
 
@@ -143,7 +158,7 @@ def credits_show(obj: Context, cadre_id: str) -> None:
 
 @credits.command("adjust")
 @click.argument("cadre_id")
-@click.argument("hours", type=float)
+@click.argument("hours", type=click.FloatRange(-10_000, 10_000), callback=lambda _ctx, _param, v: _finite(v))
 @click.option("--reason", required=True, help="Why (kept in the ledger).")
 @click.option("--period", "label", required=True, help="The period it counts in.")
 @click.option("--online", is_flag=True, help="Count it as online hours.")
@@ -189,10 +204,9 @@ def exemptions_import(obj: Context, path: Path) -> None:
     from ..services.exemptions import ImportError_, import_exemptions, read_exemptions
 
     try:
-        rows = read_exemptions(path)
+        new, known = import_exemptions(obj.store(), read_exemptions(path), _cadres(obj), path.name)
     except ImportError_ as exc:
         raise _nothing_imported(exc.problems) from None
-    new, known = import_exemptions(obj.store(), rows)
     click.echo(_("{new} exemptions imported, {known} already known.").format(new=new, known=known))
 
 

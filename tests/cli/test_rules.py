@@ -110,6 +110,26 @@ def test_a_bad_import_imports_nothing(site_dir):
     assert result.exit_code == 2 and "bad.csv:3: no cadre id" in result.output
 
 
+def test_an_import_naming_cadres_the_mirror_lacks_is_one_refusal_not_a_traceback(site_dir):
+    path, _moodle, runner = site_dir
+    (path / "ghost.csv").write_text("cadre id,training name,start,end,days\r\nNOSUCH9,X,2026-01-01,2026-01-02,1\r\n",
+                                    encoding="utf-8")
+    result = runner.invoke(main, ["credits", "import", "ghost.csv"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # refused, not raised
+    assert "Nothing was imported" in result.output and "NOSUCH9" in result.output
+    (path / "ghost-ex.csv").write_text("cadre id,reason,from,to,effect\r\nNOSUCH9,leave,2026-01-01,2026-02-01,full\r\n",
+                                       encoding="utf-8")
+    result = runner.invoke(main, ["exemptions", "import", "ghost-ex.csv"])
+    assert result.exit_code == 2 and "NOSUCH9" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("hours", ["inf", "nan", "-inf", "1e308"])
+def test_a_manual_adjustment_must_be_a_finite_number_of_hours(site_dir, hours):
+    _path, _moodle, runner = site_dir
+    result = runner.invoke(main, ["credits", "adjust", "CD260002", hours, "--reason", "x", "--period", "2026"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+
+
 def test_a_closed_period_reports_differences_instead_of_changing(site_dir):
     _path, moodle, runner = site_dir
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
