@@ -56,11 +56,6 @@ def as_of_and_period(rules: Rules, label: str | None = None, as_of: date | None 
     return day, label or period_of(day_start(day, organisation), organisation).label
 
 
-def _exemption(cadre_id: str, reason: str, start: date, end: date, effect: str) -> Exemption:
-    return Exemption.model_validate({"cadre_id": cadre_id, "reason": reason, "from": start, "to": end,
-                                     "effect": effect})
-
-
 def load_cadres(connection: Connection, rules: Rules) -> list[CadreFacts]:
     cadres, duplicates = cadres_of(store.load_people(connection), rules.cadres)
     for d in duplicates:  # two Moodle users share a cadre id: the first account counts
