@@ -159,6 +159,9 @@ class ScheduleSettings(_Section):
     pipeline: str = "0 2 * * *"  # cron: minute hour day month weekday, organisation time zone
     reports_folder: Path = Path("reports")
     actions: bool = False  # also enrol cadres in required courses and send messages (features.enrol/notify)
+    # The longest a step may run: the sync stops at its next partition (resumable) and the run fails with an alert;
+    # a local step (evaluate, reports) past it is finished but alerted. Each Moodle call has its own deadline too.
+    step_deadline_minutes: float = Field(240.0, gt=0, le=10_080)
 
     _cron = field_validator("pipeline")(check_crontab)
 

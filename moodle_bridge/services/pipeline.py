@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,19 +57,28 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
         with engine.begin() as connection:
             run_id = connection.execute(insert(pipeline_runs).values(
                 trigger=trigger, started_at=now, status="running", steps=[]).returning(pipeline_runs.c.id)).scalar_one()
+        minutes = settings.schedule.step_deadline_minutes
         for name, step in _steps(settings, engine, stop):
             if stop.is_set():
                 status = "interrupted"
                 break
             record: dict[str, Any] = {"step": name, "started": datetime.now(UTC).isoformat()}
-            try:
-                record["counts"] = step()
-                record["status"] = "succeeded"
-            except StopRequested:
-                record["status"], status = "interrupted", "interrupted"
-            except Exception as exc:
-                record["status"], record["error"] = "failed", f"{type(exc).__name__}: {exc}"
-                status, error = "failed", f"{name}: {record['error']}"
+            with _deadline(minutes * 60) as late:
+                try:
+                    record["counts"] = step(lambda: stop.is_set() or late.is_set())
+                    record["status"] = "succeeded"
+                except StopRequested:
+                    if late.is_set():
+                        record["status"], record["error"] = "failed", _past_deadline(minutes)
+                        status, error = "failed", f"{name}: {record['error']}"
+                    else:
+                        record["status"], status = "interrupted", "interrupted"
+                except Exception as exc:
+                    record["status"], record["error"] = "failed", f"{type(exc).__name__}: {exc}"
+                    status, error = "failed", f"{name}: {record['error']}"
+                if late.is_set() and record["status"] == "succeeded":  # a local step: done, but said
+                    record["late"] = _past_deadline(minutes)
+                    _late_alert(settings, run_id, name, minutes)
             record["finished"] = datetime.now(UTC).isoformat()
             steps.append(record)
             _save(engine, run_id, steps=steps)
@@ -88,14 +98,14 @@ def run_pipeline(settings: Settings, engine: Engine, trigger: str = "manual",
 # --- the steps: the scheduler's pipeline and the demo run these same functions -------------------------------------
 
 
-def sync_mirror(settings: Settings, engine: Engine, *, stop: threading.Event | None = None,
+def sync_mirror(settings: Settings, engine: Engine, *, should_stop: Callable[[], bool] = lambda: False,
                 progress: Progress | None = None, full: bool = False) -> RunSummary:
-    """One sync run (resumes an interrupted one); the summary says whether it succeeded."""
+    """One sync run (resumes an interrupted one); the summary says whether it succeeded. ``should_stop`` is asked
+    between partitions (a stop request, or the step's deadline)."""
     from ..sync import Sync, SyncOptions
 
     with make_client(settings) as client:
-        return Sync(settings, client, engine, progress=progress,
-                    should_stop=stop.is_set if stop else lambda: False).run(SyncOptions(full=full))
+        return Sync(settings, client, engine, progress=progress, should_stop=should_stop).run(SyncOptions(full=full))
 
 
 def evaluate_rules(settings: Settings, engine: Engine, today: date | None = None) -> EvaluationSummary:
@@ -136,21 +146,50 @@ def act(engine: Engine, client: MoodleClient | None, *, enrol_required: bool, no
     return done
 
 
-def _steps(settings: Settings, engine: Engine, stop: threading.Event) -> Iterator[tuple[str, Callable[[], Counts]]]:
-    def sync() -> Counts:
-        summary = sync_mirror(settings, engine, stop=stop)
+@contextmanager
+def _deadline(seconds: float) -> Iterator[threading.Event]:
+    """An event set once ``seconds`` have passed, for the length of the block."""
+    late = threading.Event()
+    timer = threading.Timer(seconds, late.set)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield late
+    finally:
+        timer.cancel()
+
+
+def _past_deadline(minutes: float) -> str:
+    return (f"ran past its deadline of {minutes:g} minutes (schedule.step_deadline_minutes); the sync resumes "
+            f"where it stopped at the next run")
+
+
+def _late_alert(settings: Settings, run_id: int | None, step: str, minutes: float) -> None:
+    from .alerts import alert
+
+    alert(settings, f"moodle_bridge: run {run_id}: the {step} step was slow",
+          f"it took longer than {minutes:g} minutes (schedule.step_deadline_minutes)")
+
+
+ShouldStop = Callable[[], bool]
+
+
+def _steps(settings: Settings, engine: Engine,
+           stop: threading.Event) -> Iterator[tuple[str, Callable[[ShouldStop], Counts]]]:
+    def sync(should_stop: ShouldStop) -> Counts:
+        summary = sync_mirror(settings, engine, should_stop=should_stop)
         if not summary.ok:
             raise RuntimeError("; ".join(summary.errors))
         return {"requests": summary.requests, **{k: dict(v) for k, v in summary.counts.items()}}
 
-    def evaluate() -> Counts:
+    def evaluate(_should_stop: ShouldStop) -> Counts:  # local, chunked work: it finishes
         result = evaluate_rules(settings, engine)
         return {"evaluation": result.evaluation_id, "flags": result.flags, "posted": result.posted, **result.statuses}
 
-    def reports() -> Counts:
+    def reports(_should_stop: ShouldStop) -> Counts:
         return {"files": len(write_reports(engine, settings.schedule.reports_folder, date.today().isoformat()))}
 
-    def actions() -> Counts:
+    def actions(_should_stop: ShouldStop) -> Counts:
         with make_client(settings) as client:
             done = act(engine, client, enrol_required=settings.features.enrol,
                        notify_flagged=settings.features.notify, dry_run=False)

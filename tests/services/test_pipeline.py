@@ -96,3 +96,33 @@ def test_sigterm_during_a_sync_stops_cleanly_and_the_next_run_resumes(tmp_path):
     finally:
         server.kill()
         server.wait()
+
+
+def test_a_sync_past_its_step_deadline_stops_resumably_and_fails_the_run_with_the_reason(tmp_path, monkeypatch):
+    import threading
+    from contextlib import contextmanager
+
+    from moodle_bridge.services import pipeline
+
+    @contextmanager
+    def already_late(_seconds):  # the deadline has passed the moment the step starts: no clock involved
+        late = threading.Event()
+        late.set()
+        yield late
+
+    monkeypatch.setattr(pipeline, "_deadline", already_late)
+    alerts = []
+    monkeypatch.setattr("moodle_bridge.services.alerts.alert", lambda _s, subject, text: alerts.append(subject))
+    moodle = SimulatedMoodle(generate("small"))
+    settings = _settings(tmp_path, moodle.siteurl)
+    engine = connect(settings.store.url)
+    upgrade(engine)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        result = run_pipeline(settings, engine)
+    assert result["status"] == "failed" and [s["step"] for s in result["steps"]] == ["sync"]
+    assert "deadline of 240 minutes (schedule.step_deadline_minutes)" in result["error"]
+    assert any("failed" in subject for subject in alerts)
+    with engine.connect() as c:  # the sync run is left to resume, not finished as if complete
+        assert c.execute(sa.select(sync_runs.c.status)).scalar() == "running"
+    engine.dispose()
