@@ -82,8 +82,9 @@ def imported_rows(table: Sequence[tuple[int, Sequence[Any]]], source: str) -> tu
         item = dict(zip(header, cells, strict=False))
         try:
             start, end = date.fromisoformat(str(item["from"])), date.fromisoformat(str(item["to"]))
-            effect = str(item.get("effect") or "prorate")
-            if effect not in EFFECTS or end < start or not item.get("cadre id") or not item.get("reason"):
+            effect = str(item.get("effect") or "prorate").strip()
+            cadre_id, reason = str(item.get("cadre id") or "").strip(), str(item.get("reason") or "").strip()
+            if effect not in EFFECTS or end < start or not cadre_id or not reason:  # spaces only: blank
                 raise ValueError
         except (KeyError, ValueError):
             problems.append(f"{source}:{line}: needs cadre id, reason, from and to (YYYY-MM-DD), "
@@ -94,7 +95,6 @@ def imported_rows(table: Sequence[tuple[int, Sequence[Any]]], source: str) -> tu
         except ValueError as exc:
             problems.append(f"{source}:{line}: {exc}")
             continue
-        cadre_id, reason = str(item["cadre id"]), str(item["reason"])
         rows.append(ExemptionRow(exemption_key(cadre_id, reason, start, end, effect), cadre_id, reason, start, end,
                                  effect, line))
     return rows, problems

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from moodle_bridge.rules.exemptions import ExemptionRow
+from moodle_bridge.rules.exemptions import ExemptionRow, imported_rows
 from moodle_bridge.rules.offline import OfflineRow, template_header
 from moodle_bridge.services.exemptions import ImportError_, import_exemptions, read_exemptions
 from moodle_bridge.services.offline import import_offline, parse_offline
@@ -143,7 +143,7 @@ def _good_offline(row: OfflineRow) -> None:
 
 
 def _good_exemption(row: ExemptionRow) -> None:
-    assert row.cadre_id and row.reason  # (blank ones, of spaces only: test_open_crashes.py)
+    assert row.cadre_id.strip() and row.reason.strip(), "a blank exemption was accepted"
     assert in_window(row.start) and in_window(row.end), f"{row.cadre_id}: {row.start}..{row.end} outside the window"
     assert row.start <= row.end and row.effect in ("full", "prorate")
 
@@ -232,3 +232,15 @@ def test_broken_workbooks(store, raw, suffix):
 
 def test_a_good_workbook_imports(store):
     offline_file(store, GOOD_XLSX, ".xlsx")
+
+
+# Found by this harness (issue 11): a cadre id or reason of spaces only was accepted, a blank exemption.
+@fuzz(50)
+@given(st.sampled_from([" ", "  ", "\t", "\u3000"]), st.booleans())
+def test_an_exemption_with_a_blank_cadre_or_reason_is_refused(blank, blank_reason):
+    cadre_id, reason = ("CD260001", blank) if blank_reason else (blank, "illness")
+    rows, _ = refused_or(lambda: imported_rows([(1, EXEMPTION_HEADER), (2, [cadre_id, reason, "2026-03-01",
+                                                                          "2026-03-31", "full"])], "x.csv"),
+                         ImportError_)
+    assert rows is not None
+    assert all(r.cadre_id.strip() and r.reason.strip() for r in rows[0]), "a blank exemption was accepted"
