@@ -20,7 +20,7 @@ POT = LOCALE / "messages.pot"
 
 subprocess.run(  # babel.cfg's patterns are relative to the repository root
     [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-     "-k", "_", "-k", "N_", "-o", str(POT), "--no-location", "--omit-header", "."],
+     "-k", "_", "-k", "N_", "-o", str(POT), "--no-location", "--omit-header", "--sort-output", "."],
     check=True, cwd=ROOT,
 )
 template = read_po(POT.open("rb"))
