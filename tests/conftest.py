@@ -8,12 +8,19 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moodle"
 POSTGRES_URL = os.environ.get(
     "MOODLE_BRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# No test depends on the machine's speed: hypothesis's default deadline (200 ms an example) and its
+# "too slow" health check fail on a loaded machine (CI with both cores busy), not on a wrong answer.
+# A test's own @settings still inherits these unless it names them.
+settings.register_profile("loaded-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("loaded-machine")
 
 
 def fixture_files() -> list[Path]:

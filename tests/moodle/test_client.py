@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from urllib.parse import parse_qsl
 
 import pytest
@@ -238,13 +237,16 @@ def test_refused_connection_is_recognised_on_a_real_socket():
 
 def test_call_many_keeps_order_captures_errors_and_bounds_concurrency():
     in_flight, peak, lock = 0, 0, threading.Lock()
+    overlapped = threading.Event()  # two calls in flight at once: no guessed sleep, so no machine is too slow
 
     def answer(request):
         nonlocal in_flight, peak
         with lock:
             in_flight += 1
             peak = max(peak, in_flight)
-        time.sleep(0.02)
+            if in_flight >= 2:
+                overlapped.set()
+        overlapped.wait(60)  # a client that never overlaps its calls fails below, after this bound
         with lock:
             in_flight -= 1
         courseid = int(dict(parse_qsl(request.body))["courseid"])

@@ -1,8 +1,9 @@
-"""A sync in a child process, for the kill tests: python kill_child.py DB_URL ROAD MARKERS PAUSE.
+"""A sync in a child process, for the kill tests: python kill_child.py DB_URL ROAD MARKERS PAUSE [HOLD_AT].
 
 Before each partition commits (its rows and bookmark written, not yet committed) it appends
-"entity<TAB>partition" to MARKERS and pauses PAUSE seconds, so that a SIGKILL from the parent
-lands there often enough.
+"entity<TAB>partition" to MARKERS and pauses PAUSE seconds, so that a SIGKILL from the parent's
+timer lands there now and then. With HOLD_AT = k it stops at the k-th partition, its transaction
+open, until the parent kills it: a kill inside a partition that no machine's speed can miss.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from moodle_bridge.sync import Sync, SyncOptions
 
 def main() -> None:
     db_url, road, markers, pause = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    hold_at = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    announced = 0
     configure_logging("error", "json")
     moodle = SimulatedMoodle(generate("small"))
     engine = connect(db_url)
@@ -31,10 +34,15 @@ def main() -> None:
     settings = Settings(moodle={"url": moodle.siteurl, "completions_report_id": 2}, sync={"completion_road": road})
 
     def before_commit(entity: str, partition: str) -> None:
+        nonlocal announced
         with open(markers, "a") as out:
             out.write(f"{entity}\t{partition}\n")
             out.flush()
             os.fsync(out.fileno())
+        announced += 1
+        if announced == hold_at:
+            time.sleep(600)  # the parent kills us here; the bound only ends an orphan
+            sys.exit(4)
         time.sleep(pause)
 
     with responses.RequestsMock() as mock:
