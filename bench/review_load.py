@@ -39,7 +39,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -343,8 +343,7 @@ def report(recorder: Recorder, writes: list[dict[str, Any]], seconds: float) -> 
     errors = [e for es in recorder.errors.values() for e in es]
     summary = {
         "requests": total, "per_s": round(total / seconds, 1), "errors": len(errors),
-        "error_kinds": dict(sorted({e: errors.count(e) for e in {re.sub(r"/cadres/\S+", "/cadres/…", x)
-                                                                  for x in errors}}.items())),
+        "error_kinds": dict(sorted(Counter(re.sub(r"/cadres/\S+", "/cadres/…", e) for e in errors).items())),
         "pages_p95_ms": round(percentile(pages, 0.95) * 1000) if pages else None,
         "refused_sign_ins_retried": recorder.refused_sign_ins,
         "writer": {"runs": len(writes), "ok": sum(w["outcome"] == "ok" for w in writes),
