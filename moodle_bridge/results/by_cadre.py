@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, desc, func, select
+from sqlalchemy import Connection, Select, desc, exists, func, select
 
 from ..store.schema import credit_entries, evaluation_flags, evaluation_results, mirror_users, review_events
 from .answers import CadreFile, CadrePage, CadreQuery, CadreResult, LedgerEntry, ReviewedCadre, ReviewEvent, ReviewState
@@ -26,12 +26,14 @@ def review_states(connection: Connection) -> dict[str, ReviewState]:
 
 def _flagged_query(evaluation_id: int, units: Scope, ask: CadreQuery,
                    states: dict[str, ReviewState]) -> Select[Any]:
-    query = scoped(select(evaluation_results).where(
-        evaluation_results.c.evaluation_id == evaluation_id,
-        evaluation_results.c.cadre_id.in_(select(evaluation_flags.c.cadre_id).where(
-            evaluation_flags.c.evaluation_id == evaluation_id,
-            *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
-            *([evaluation_flags.c.group_name == ask.group] if ask.group else [])))), units)
+    # EXISTS on the flags' index (evaluation, cadre, kind), one probe per result: no evaluation's flags materialised.
+    has_flag = exists().where(
+        evaluation_flags.c.evaluation_id == evaluation_id,
+        evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id,
+        *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
+        *([evaluation_flags.c.group_name == ask.group] if ask.group else []))
+    query = scoped(select(evaluation_results).where(evaluation_results.c.evaluation_id == evaluation_id, has_flag),
+                   units)
     if ask.unit_code:
         query = query.where(evaluation_results.c.unit_code == ask.unit_code)
     if ask.search and ask.search.strip():
@@ -41,6 +43,10 @@ def _flagged_query(evaluation_id: int, units: Scope, ask: CadreQuery,
         query = query.where(evaluation_results.c.cadre_id.notin_(set(states)))
     elif ask.state in ("reviewed", "excused"):
         query = query.where(evaluation_results.c.cadre_id.in_({c for c, s in states.items() if s == ask.state}))
+    return query
+
+
+def _sorted(query: Select[Any], ask: CadreQuery) -> Select[Any]:
     sort = SORTS.get(ask.sort, SORTS["name"])
     return query.order_by(desc(sort) if ask.descending else sort, evaluation_results.c.cadre_id)
 
@@ -50,7 +56,8 @@ def flagged_cadres(connection: Connection, evaluation_id: int, units: Scope = No
     """The flagged cadres of an evaluation (within the scope) as the review page filters and sorts them, each with
     their flags and review state; `limit` and `offset` cut a page."""
     states = review_states(connection)
-    query = _flagged_query(evaluation_id, units, ask or CadreQuery(), states)
+    ask = ask or CadreQuery()
+    query = _sorted(_flagged_query(evaluation_id, units, ask, states), ask)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     results = [CadreResult.from_row(r) for r in connection.execute(query)]
@@ -64,7 +71,8 @@ def flagged_page(connection: Connection, evaluation_id: int, units: Scope = None
     """One page of `flagged_cadres`, with the total and the number of pages (at least one)."""
     page = max(1, page)
     query = _flagged_query(evaluation_id, units, ask or CadreQuery(), review_states(connection))
-    total = connection.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+    count = query.with_only_columns(func.count(), maintain_column_froms=True)  # no ORDER BY, no subquery
+    total = connection.execute(count).scalar() or 0
     rows = flagged_cadres(connection, evaluation_id, units, ask, limit=page_size, offset=(page - 1) * page_size)
     return CadrePage(rows=rows, total=total, page=page, pages=max(1, -(-total // page_size)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 
 from ..store.schema import evaluation_flags, evaluation_results
 from .answers import (
@@ -114,6 +114,6 @@ def flagged_users(connection: Connection, limit: int) -> list[int]:
     return list(connection.execute(
         select(evaluation_results.c.user_id).where(
             evaluation_results.c.evaluation_id == current.id,
-            evaluation_results.c.cadre_id.in_(select(evaluation_flags.c.cadre_id).where(
-                evaluation_flags.c.evaluation_id == current.id)))
+            exists().where(evaluation_flags.c.evaluation_id == current.id,
+                           evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id))
         .order_by(evaluation_results.c.user_id).limit(limit)).scalars())

@@ -58,11 +58,15 @@ def units(connection: Connection, period: str | None = None, unit: str | None = 
 
 def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, int]:
     """How many flags of each kind an evaluation has (within the scope)."""
-    query = scoped(select(evaluation_flags.c.kind, func.count().label("n")).join(evaluation_results, and_(
-        evaluation_results.c.evaluation_id == evaluation_flags.c.evaluation_id,
-        evaluation_results.c.cadre_id == evaluation_flags.c.cadre_id))
-        .where(evaluation_flags.c.evaluation_id == evaluation_id).group_by(evaluation_flags.c.kind), units)
-    return {r.kind: r.n for r in connection.execute(query)}
+    counted = select(evaluation_flags.c.kind, func.count().label("n"))
+    if units is None:  # every flag has its cadre's result: no join, the index (evaluation, kind) alone
+        query = counted.where(evaluation_flags.c.evaluation_id == evaluation_id)
+    else:  # the scope's results by the index (evaluation, unit), each one's flags by (evaluation, cadre, kind)
+        query = scoped(counted.select_from(evaluation_results).join(evaluation_flags, and_(
+            evaluation_flags.c.evaluation_id == evaluation_results.c.evaluation_id,
+            evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id))
+            .where(evaluation_results.c.evaluation_id == evaluation_id), units)
+    return {r.kind: r.n for r in connection.execute(query.group_by(evaluation_flags.c.kind))}
 
 
 def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:

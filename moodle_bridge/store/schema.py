@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -282,18 +283,26 @@ evaluation_results = Table(
     Column("hours_offline", Float, nullable=False),
     Column("required_hours", Float),
     PrimaryKeyConstraint("evaluation_id", "cadre_id"),
+    # The review page's list, paged in name order without sorting an evaluation; a reviewer's units, and the units'
+    # names and rates (the dashboard) read from the index alone (0011).
+    Index("ix_evaluation_results_evaluation_name", "evaluation_id", "name", "cadre_id"),
+    Index("ix_evaluation_results_evaluation_unit", "evaluation_id", "unit_code", "unit_name", "status", "hours_online",
+          "hours_offline"),
 )
 
 evaluation_flags = Table(
     "evaluation_flags",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
     Column("cadre_id", String(255), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("group_name", String(64), nullable=False),
     Column("rule", String(128), nullable=False),
     Column("evidence", JSON, nullable=False),
+    # A cadre's flags (is it flagged, of this kind?) and the flags by kind, read from the index alone (0011).
+    Index("ix_evaluation_flags_evaluation_cadre", "evaluation_id", "cadre_id", "kind"),
+    Index("ix_evaluation_flags_evaluation_kind", "evaluation_id", "kind", "cadre_id"),
 )
 
 period_closures = Table(

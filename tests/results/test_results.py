@@ -182,6 +182,15 @@ def test_the_review_pages_list_is_scoped_filtered_sorted_and_paged(engine):
         assert [r.result.cadre_id for r in second.rows] == ["C"]
         assert results.flagged_page(c, 2, units=[]).pages == 1  # nothing to show is still one page
 
+        # The page's total is counted apart from the list (no ORDER BY, no subquery): the same under every filter.
+        for units in (None, ["U1"], ["U2"], []):
+            for ask in (results.CadreQuery(), results.CadreQuery(kind="missing_required_course"),
+                        results.CadreQuery(group="township", state="reviewed"), results.CadreQuery(search="c"),
+                        results.CadreQuery(unit_code="U1", sort="hours", descending=True)):
+                page = results.flagged_page(c, 2, units, ask, page=1, page_size=10)
+                listed = results.flagged_cadres(c, 2, units, ask)
+                assert (page.total, page.rows) == (len(listed), listed)
+
 
 def test_the_dashboard_is_scoped(engine):
     with engine.connect() as c:
