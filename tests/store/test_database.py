@@ -113,3 +113,75 @@ def test_unknown_store_failures_are_left_to_the_caller():
 
     assert explain(ValueError("not a store error")) is None
     assert explain(sa.exc.OperationalError("SELECT 1", {}, Exception("something new"))) is None
+
+
+# --- issue 11 under load: the review page's indexes, fresh statistics, and WAL for a SQLite file ---------------------
+
+REVIEW_INDEXES = {  # migration 0011
+    "evaluation_flags": {"ix_evaluation_flags_evaluation_cadre": ["evaluation_id", "cadre_id", "kind"],
+                         "ix_evaluation_flags_evaluation_kind": ["evaluation_id", "kind", "cadre_id"]},
+    "evaluation_results": {"ix_evaluation_results_evaluation_name": ["evaluation_id", "name", "cadre_id"],
+                           "ix_evaluation_results_evaluation_unit": ["evaluation_id", "unit_code", "unit_name",
+                                                                     "status", "hours_online", "hours_offline"]},
+}
+
+
+def test_the_review_pages_indexes_exist_as_declared(db_url):
+    """The migration made them, schema.py declares the same (the drift test compares the rest), and the flags' index
+    on evaluation_id alone, a prefix of the new ones, is gone."""
+    from moodle_bridge.store.schema import metadata
+
+    engine = connect(db_url)
+    upgrade(engine)
+    inspector = sa.inspect(engine)
+    for table, wanted in REVIEW_INDEXES.items():
+        made = {i["name"]: i["column_names"] for i in inspector.get_indexes(table)}
+        declared = {i.name: [c.name for c in i.columns] for i in metadata.tables[table].indexes}
+        assert {name: made.get(name) for name in wanted} == wanted
+        assert {name: declared.get(name) for name in wanted} == wanted
+        assert "ix_evaluation_flags_evaluation_id" not in made
+    engine.dispose()
+
+
+def test_statistics_are_refreshed_for_the_evaluation_tables(db_url):
+    from moodle_bridge.store.database import refresh_statistics
+
+    engine = connect(db_url)
+    upgrade(engine)
+    refresh_statistics(engine)
+    refresh_statistics(engine)  # again: statistics are replaced, never added to
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                                              ).scalar() == 1
+        else:
+            analysed = connection.exec_driver_sql(  # reltuples: -1 until a table is first analysed (or vacuumed)
+                "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname IN "
+                "('evaluations', 'evaluation_results', 'evaluation_flags') AND reltuples >= 0").scalars().all()
+            assert set(analysed) == {"evaluations", "evaluation_results", "evaluation_flags"}
+    engine.dispose()
+
+
+def test_a_sqlite_file_store_keeps_a_private_write_ahead_log(tmp_path):
+    """WAL: the page's readers read while an evaluation writes; its -wal and -shm files are the store's (0600)."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        engine = connect(f"sqlite:///{tmp_path / 'store.db'}")
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            for name in ("store.db", "store.db-wal", "store.db-shm"):
+                assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+            with engine.connect() as reader, engine.begin() as writer:  # a reader does not wait for a writer
+                writer.exec_driver_sql("INSERT INTO sync_state (entity, key, value) VALUES ('t', 'k', '1')")
+                assert reader.exec_driver_sql("SELECT count(*) FROM sync_state").scalar() == 0
+        engine.dispose()
+    finally:
+        os.umask(old)
+    memory = connect("sqlite://")
+    with memory.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
+    memory.dispose()
