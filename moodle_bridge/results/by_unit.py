@@ -8,6 +8,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from ..rules import STATUSES, completion_rate, counted_cadres
 from ..store.schema import evaluation_flags, evaluation_results
+from ._memo import remembered
 from .answers import Dashboard, UnitRate, UnitRates
 from .evaluations import evaluation, latest
 from .scope import Scope, scoped
@@ -74,8 +75,14 @@ def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:
     current = evaluation(connection)
     if current is None:
         return None
-    rates = sorted(unit_rates(connection, current.id, units).values(), key=lambda u: u.name)
-    return Dashboard(evaluation=current, units=rates, flag_kinds=flag_kind_counts(connection, current.id, units))
+    found = current
+
+    def compute() -> Dashboard:  # 100,000 results and their flags aggregated: once per evaluation and scope
+        rates = sorted(unit_rates(connection, found.id, units).values(), key=lambda u: u.name)
+        return Dashboard(evaluation=found, units=rates, flag_kinds=flag_kind_counts(connection, found.id, units))
+
+    key = ("dashboard", current.id, current.created_at, None if units is None else frozenset(units))
+    return remembered(connection, key, compute)
 
 
 def unit_names(connection: Connection, evaluation_id: int, units: Scope = None) -> list[tuple[str, str]]:

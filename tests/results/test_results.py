@@ -203,6 +203,37 @@ def test_the_dashboard_is_scoped(engine):
         assert results.unit_names(c, 2, ["U1"]) == [("U1", "Datang Town")]
 
 
+def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
+    """The list's total and the dashboard are remembered per evaluation (issue 11): a review, a new evaluation or an
+    evaluation given the same id again (SQLite, after a rollback) are seen at once."""
+    def reviewed_total(c: sa.Connection) -> int:
+        return results.flagged_page(c, 2, ask=results.CadreQuery(state="reviewed")).total
+
+    with engine.connect() as c:
+        assert reviewed_total(c) == 1 and results.flagged_page(c, 2).total == 2
+        assert results.dashboard(c).evaluation.id == 2
+    with engine.begin() as c:
+        c.execute(sa.insert(review_events).values(cadre_id="C", unit_code="U2", kind="reviewed", text=None, detail={},
+                                                  staff="one", created_at=NOW))
+        c.execute(sa.insert(evaluations).values(id=3, period="2026", as_of=date(2026, 11, 3), rules_hash="r",
+                                                exemptions_hash="e", created_at=NOW, counts={}))
+    with engine.connect() as c:
+        assert reviewed_total(c) == 2 and results.flagged_page(c, 2).total == 2
+        assert (results.dashboard(c).evaluation.id, results.dashboard(c).flag_kinds) == (3, {})
+    with engine.begin() as c:  # evaluation 3 again, now with a flagged cadre: another evaluation, another answer
+        c.execute(sa.delete(evaluations).where(evaluations.c.id == 3))
+        c.execute(sa.insert(evaluations).values(id=3, period="2026", as_of=date(2026, 11, 3), rules_hash="r",
+                                                exemptions_hash="e", created_at=NOW.replace(hour=1), counts={}))
+        c.execute(sa.insert(evaluation_results).values(
+            evaluation_id=3, cadre_id="A", user_id=1, name="Cadre A", unit_code="U1", unit_name="Datang Town",
+            groups=["township"], status="non_compliant", hours_online=1, hours_offline=0, required_hours=90.0))
+        c.execute(sa.insert(evaluation_flags).values(evaluation_id=3, cadre_id="A", kind="insufficient_hours",
+                                                     evidence={}, **HOURS))
+    with engine.connect() as c:
+        assert results.dashboard(c).flag_kinds == {"insufficient_hours": 1}
+        assert results.flagged_page(c, 3).total == 1
+
+
 def test_review_states_and_history(engine):
     with engine.connect() as c:
         assert results.review_states(c) == {"A": "reviewed", "C": "excused"}

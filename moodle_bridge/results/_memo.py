@@ -1,0 +1,41 @@
+"""Answers about one evaluation, remembered: an evaluation's results and flags are written in one transaction and
+never changed, so an aggregate over them (the list's total, the dashboard) is computed once per store, evaluation and
+question, not on every request (issue 11: 100,000 cadres, 50 staff).
+
+The key always holds the evaluation's id and its ``created_at`` (an id SQLite gives again after a rolled-back
+evaluation is another evaluation), and whatever else the answer depends on (the scope, the filters, the review
+states a filter reads). Kept per engine (forgotten with it), at most ``SIZE`` answers, the least recently asked
+dropped first."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine
+
+T = TypeVar("T")
+SIZE = 512
+
+_answers: WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def remembered(connection: Connection, key: Hashable, compute: Callable[[], T]) -> T:
+    """The answer remembered under ``key`` for this connection's store, else ``compute()`` (then remembered).
+    Never inside a transaction that has written (an answer about rows that may yet roll back): the caller reads."""
+    with _lock:
+        answers = _answers.setdefault(connection.engine, OrderedDict())
+        if key in answers:
+            answers.move_to_end(key)
+            found: T = answers[key]
+            return found
+    answer = compute()  # outside the lock: two first askers may both compute, and agree
+    with _lock:
+        answers[key] = answer
+        while len(answers) > SIZE:
+            answers.popitem(last=False)
+    return answer
