@@ -63,8 +63,11 @@ def served(tmp_path):
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
+    waited = 0.0
+    while not server.started:  # generous: a busy CI machine may take long, but never for ever
+        assert waited < 300 and thread.is_alive(), "the page server never started"
         time.sleep(0.05)
+        waited += 0.05
     yield f"http://127.0.0.1:{port}", engine, rules
     server.should_exit = True
     thread.join(timeout=10)
