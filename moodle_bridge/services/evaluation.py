@@ -179,7 +179,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                 tally.add(r)
             clock.lap("write results")
         store.finish_evaluation(connection, evaluation_id, statuses)
-    refresh_statistics(engine)  # the review page's reads are planned on the new rows' statistics
-    clock.lap("statistics")
+        refresh_statistics(connection)  # committed with the rows: the page's reads of them are planned on them
+        clock.lap("statistics")
     return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), flags, posted, reported,
                              tally.rates())
