@@ -307,3 +307,23 @@ def test_a_refusal_speaks_the_account_language_throughout(app_engine):
     accounts.add(engine, "zhang", PASSWORD, "reviewer", ["U1"], "zh_CN")
     answer = client_for(app, "zhang").get("/flags?page=x", headers={"Accept-Language": "en"})
     assert answer.status_code == 400 and "请求无效" in answer.text and "页码应为" in answer.text
+
+
+def test_an_export_while_an_evaluation_holds_the_store_is_served_and_audited_after(app_engine):
+    """SQLite has one writer: an evaluation's transaction (minutes on a province) must not turn exports into
+    busy pages; the export's audit line waits in memory and is written with the next line that gets through."""
+    _app, engine = app_engine
+    app = create_app(engine, KEY, busy_timeout=0.3)
+    client = client_for(app, "admin")
+    raw = sqlite3.connect(engine.url.database, isolation_level=None)
+    raw.execute("BEGIN IMMEDIATE")  # a writer, as an evaluation is; readers go on in WAL
+    try:
+        exported = client.get("/flags/export.csv")
+    finally:
+        raw.rollback()
+        raw.close()
+    assert exported.status_code == 200 and "Alice" in exported.content.decode("utf-8-sig")
+    audit.record(engine, "admin", "logout")  # the next line that gets through takes the deferred one with it
+    with engine.connect() as connection:
+        actions = [r.action for r in connection.execute(sa.select(audit_log.c.action).order_by(audit_log.c.id))]
+    assert actions[-2:] == ["export", "logout"]
