@@ -8,7 +8,6 @@ accepted excuse stores dates within the sane window."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 import pytest
@@ -17,18 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from moodle_bridge.store import connect, upgrade
-from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations, exemptions, sync_runs
-from moodle_bridge.web import accounts
+from moodle_bridge.store.schema import exemptions
 from moodle_bridge.web.app import create_app
 
+from ..web.conftest import PASSWORD, review_store
 from .common import HUGE_NUMBERS, ODD_DATES, ODD_TEXT, fuzz, in_window
 from .store_counts import counts
 
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 21, tzinfo=UTC)
-CADRES = [("A1", "U1", "Unit One", "Alice Wang"), ("A2", "U1", "Unit One", "<script>alert(1)</script>"),
-          ("B1", "U2", "Unit Two", "Bob Li"), ("B2", "U2", "Unit Two", "=cmd|' /C calc'!A0")]
 PARAM_NAMES = st.sampled_from(["page", "q", "unit", "kind", "group", "state", "sort", "order", "done", "fmt", "x"])
 PARAM_VALUES = st.one_of(
     ODD_TEXT, HUGE_NUMBERS, ODD_DATES, st.integers(-(10**30), 10**30).map(str),
@@ -41,23 +35,7 @@ CADRE_IDS = st.one_of(st.sampled_from(["A1", "A2", "B1", "B2", "Z9", "a1", "A1 "
 
 
 def seeded_app(tmp_path_factory):
-    engine = connect(f"sqlite:///{tmp_path_factory.mktemp('web') / 'store.db'}")
-    upgrade(engine)
-    with engine.begin() as c:
-        c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="r",
-                                                exemptions_hash="e", created_at=NOW, counts={}))
-        c.execute(sa.insert(sync_runs).values(kind="full", started_at=NOW, finished_at=NOW, status="succeeded",
-                                              counts={}))
-        c.execute(sa.insert(evaluation_results), [
-            {"evaluation_id": 1, "cadre_id": cid, "user_id": n, "name": name, "unit_code": code, "unit_name": unit,
-             "groups": ["township"], "status": "at_risk", "hours_online": 10, "hours_offline": 5,
-             "required_hours": 90} for n, (cid, code, unit, name) in enumerate(CADRES)])
-        c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 1, "cadre_id": cid, "kind": "insufficient_hours", "group_name": "township",
-             "rule": "groups.township.requirements[0]", "evidence": {"required": 90, "achieved": 15, "period": "2026"}}
-            for cid, *_ in CADRES])
-    accounts.add(engine, "admin", PASSWORD, "admin", [])
-    accounts.add(engine, "one", PASSWORD, "reviewer", ["U1"])
+    engine = review_store(tmp_path_factory.mktemp("web") / "store.db")  # the review page tests' store
     return create_app(engine, "fuzz-secret-key-" + "k" * 48), engine
 
 

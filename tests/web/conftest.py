@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import Engine
 
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations, sync_runs
@@ -18,9 +20,9 @@ CADRES = [("A1", "U1", "Unit One", "Alice <b>Wang</b>"), ("A2", "U1", "Unit One"
           ("B1", "U2", "Unit Two", "Bob Li"), ("B2", "U2", "Unit Two", "=cmd|' /C calc'!A0")]
 
 
-@pytest.fixture
-def app_engine(tmp_path):
-    engine = connect(f"sqlite:///{tmp_path / 'store.db'}")
+def review_store(path: Path) -> Engine:
+    """A migrated store at ``path`` with the four cadres' evaluation, a sync, and three accounts."""
+    engine = connect(f"sqlite:///{path}")
     upgrade(engine)
     with engine.begin() as c:
         c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="r",
@@ -38,6 +40,12 @@ def app_engine(tmp_path):
     accounts.add(engine, "admin", PASSWORD, "admin", [])
     accounts.add(engine, "one", PASSWORD, "reviewer", ["U1"])
     accounts.add(engine, "two", PASSWORD, "reviewer", ["U2"])
+    return engine
+
+
+@pytest.fixture
+def app_engine(tmp_path):
+    engine = review_store(tmp_path / "store.db")
     app = create_app(engine, "test-secret-key")
     yield app, engine
     engine.dispose()
