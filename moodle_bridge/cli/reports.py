@@ -23,13 +23,16 @@ def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, un
            output: Path | None) -> None:
     """Flagged cadres by unit, unit completion rates, or one cadre's training file."""
     from ..results import NoEvaluation
-    from ..services.report_files import write_report
+    from ..services.report_files import report_json, write_report
 
     if kind == "cadre" and not cadre_id:
         raise CommandError(_("report cadre needs a CADRE_ID"), EXIT_USAGE)
     engine = obj.store()
-    output = output or Path(f"{kind}{'-' + cadre_id if cadre_id else ''}.{fmt}")
     try:
+        if fmt == "json" and output is None:  # data for another program: to standard output, like other tools
+            click.echo(report_json(engine, kind, period, unit, cadre_id).decode())
+            return
+        output = output or Path(f"{kind}{'-' + cadre_id if cadre_id else ''}.{fmt}")
         written = write_report(engine, kind, fmt, output, period, unit, cadre_id)
     except NoEvaluation:
         raise CommandError(_("No evaluation yet: run `moodle-bridge evaluate`."))

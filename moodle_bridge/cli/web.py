@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from typing import Any
 
 import click
 import structlog
@@ -26,8 +27,6 @@ MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None) -> None:
     """Serve the review page for organisation staff."""
-    import uvicorn
-
     from ..web.app import create_app
 
     settings = obj.settings()
@@ -45,8 +44,16 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     engine = obj.store()
     app = create_app(engine, secret, https_only=settings.web.https,
                      stale_hours=settings.alerts.mirror_max_age_hours)
-    uvicorn.run(app, host=host or settings.web.host, port=port or settings.web.port, log_level="warning",
-                proxy_headers=settings.web.https)
+    run_page(app, host or settings.web.host, port or settings.web.port, behind_proxy=settings.web.https)
+
+
+def run_page(app: Any, host: str, port: int, behind_proxy: bool = False) -> None:
+    """Serve the review page until Ctrl-C, after saying where it answers (``serve`` and ``demo --serve``)."""
+    import uvicorn
+
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(_("The review page answers at http://{host}:{port}/ (Ctrl-C stops it).").format(host=shown, port=port))
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=behind_proxy)
 
 
 @main.group()

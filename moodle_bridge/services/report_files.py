@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 
-def write_report(engine: Engine, kind: str, fmt: str, output: Path, period: str | None = None, unit: str | None = None,
-                 cadre_id: str | None = None) -> Path:
-    """Write one report; the path written. Raises results.NoEvaluation, or KeyError for an unknown cadre."""
+def report_json(engine: Engine, kind: str, period: str | None = None, unit: str | None = None,
+                cadre_id: str | None = None) -> bytes:
+    """One report's data as JSON (for standard output). Raises as `write_report` does."""
+    from ..reports import export
+
+    return export.json_bytes(_report_data(engine, kind, period, unit, cadre_id))
+
+
+def _report_data(engine: Engine, kind: str, period: str | None, unit: str | None, cadre_id: str | None) -> Any:
     from .. import results
-    from ..reports import export, render
+    from ..reports import render
 
     with engine.connect() as connection:
         content: render.Report
@@ -23,6 +30,15 @@ def write_report(engine: Engine, kind: str, fmt: str, output: Path, period: str 
             if cadre_id is None:
                 raise KeyError(cadre_id)
             content = results.cadre_file(connection, cadre_id, period)
+    return content
+
+
+def write_report(engine: Engine, kind: str, fmt: str, output: Path, period: str | None = None, unit: str | None = None,
+                 cadre_id: str | None = None) -> Path:
+    """Write one report; the path written. Raises results.NoEvaluation, or KeyError for an unknown cadre."""
+    from ..reports import export, render
+
+    content = _report_data(engine, kind, period, unit, cadre_id)
     if fmt == "html":
         output.write_text(render.html(content), encoding="utf-8")
     elif fmt == "csv":

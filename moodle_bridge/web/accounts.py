@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from ..store.schema import staff_accounts
 
@@ -93,9 +93,25 @@ def add(engine: Engine, username: str, password: str, role: str, units: list[str
     with engine.begin() as connection:
         if connection.execute(select(staff_accounts.c.id).where(staff_accounts.c.username == username)).first():
             raise AccountError(f"{username} exists already")
+        unknown = unknown_units(connection, units)
+        if unknown:
+            raise AccountError(f"no unit {', '.join(unknown)} in the latest evaluation (its units' codes: "
+                               "moodle-bridge report units)")
         connection.execute(insert(staff_accounts).values(
             username=username, password_hash=HASHER.hash(password), role=role, units=sorted(set(units)),
             language=language, disabled=False, failed_logins=0, created_at=datetime.now(UTC)))
+
+
+def unknown_units(connection: Connection, units: list[str]) -> list[str]:
+    """The codes among ``units`` that no unit of the latest evaluation has. Before the first evaluation no unit is
+    known and none is refused: an administrator may make accounts before the first sync."""
+    from ..results import NoEvaluation, latest, unit_names
+
+    try:
+        known = {code for code, _name in unit_names(connection, latest(connection).id)}
+    except NoEvaluation:
+        return []
+    return sorted(set(units) - known)
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
