@@ -6,14 +6,16 @@ import json
 import signal
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 import click
 import structlog
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import _
+from ..i18n import N_, _
 from .context import CommandError, Context
 from .root import main
 
@@ -44,9 +46,9 @@ def pipeline(obj: Context) -> None:
     stop = threading.Event()
     _stop_on_signals(stop)
     result = run_pipeline(settings, engine, "manual", stop)
-    line = _("Pipeline run: {status}").format(status=result["status"])
+    line = _("Pipeline run: {status}").format(status=_label(RUN_STATES, result["status"]))
     if result["status"] != "succeeded":
-        raise CommandError(line)
+        raise CommandError(f"{line}: {result['error']}" if result.get("error") else line)
     click.echo(line)
 
 
@@ -54,6 +56,7 @@ def pipeline(obj: Context) -> None:
 @click.pass_obj
 def scheduler(obj: Context) -> None:
     """Run the pipeline on the configured schedule until stopped (SIGTERM or Ctrl-C)."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
@@ -67,13 +70,27 @@ def scheduler(obj: Context) -> None:
     runner = BlockingScheduler(timezone=zone, job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": 3600})
     stop = threading.Event()
-    runner.add_job(run_pipeline, CronTrigger.from_crontab(settings.schedule.pipeline, timezone=zone),
-                   args=[settings, engine, "schedule", stop], id="pipeline", name="sync, evaluate, reports")
+    trigger = CronTrigger.from_crontab(settings.schedule.pipeline, timezone=zone)
+    runner.add_job(run_pipeline, trigger, args=[settings, engine, "schedule", stop], id="pipeline",
+                   name="sync, evaluate, reports")
     _stop_on_signals(stop, also=lambda: runner.shutdown(wait=False))
-    log.info("scheduler.started", schedule=settings.schedule.pipeline, timezone=zone)
-    click.echo(_("Scheduler running ({cron}, {zone}); stop with Ctrl-C or SIGTERM.").format(
-        cron=settings.schedule.pipeline, zone=zone))
+    first = trigger.get_next_fire_time(None, datetime.now(ZoneInfo(zone)))
+    log.info("scheduler.started", schedule=settings.schedule.pipeline, timezone=zone, next_run=str(first))
+    click.echo(_("Scheduler running ({cron}, {zone}); next run {when}; stop with Ctrl-C or SIGTERM.").format(
+        cron=settings.schedule.pipeline, zone=zone, when=_when(first)))
+
+    def say_next(_event: object) -> None:
+        job = runner.get_job("pipeline")
+        if job is not None and job.next_run_time is not None:
+            click.echo(_("Next run {when}.").format(when=_when(job.next_run_time)))
+
+    runner.add_listener(say_next, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     runner.start()  # returns after shutdown; a running pipeline finishes or stops at its next boundary
+
+
+def _when(moment: datetime | None) -> str:
+    """A run's time as the administrator's schedule reads it: in the organisation's zone, to the minute."""
+    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
 @main.command()
@@ -88,11 +105,28 @@ def runs(obj: Context, as_json: bool, last: int) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
+    if not rows:
+        click.echo(_("No pipeline runs yet: `moodle-bridge pipeline` runs one now, `moodle-bridge scheduler` on "
+                     "the schedule."))
+        return
+    zone = ZoneInfo(obj.settings().sync.organisation_timezone)
     table = Table(title=_("Pipeline runs"))
     for header in (_("No."), _("Trigger"), _("Started"), _("Status"), _("Steps"), _("Error")):
         table.add_column(header, overflow="fold")
     for r in rows:
-        steps = ", ".join(f"{s['step']} {s['status']}" for s in r["steps"])
-        table.add_row(str(r["id"]), r["trigger"], f"{r['started_at']:%Y-%m-%d %H:%M}", r["status"], steps,
-                      r["error"] or "")
+        steps = ", ".join(f"{_label(STEPS, s['step'])} {_label(RUN_STATES, s['status'])}" for s in r["steps"])
+        started = r["started_at"].replace(tzinfo=r["started_at"].tzinfo or UTC).astimezone(zone)
+        table.add_row(str(r["id"]), _label(TRIGGERS, r["trigger"]), _when(started), _label(RUN_STATES, r["status"]),
+                      steps, r["error"] or "")
     Console().print(table)
+
+
+# What a run's codes say to an administrator (``runs --json`` keeps the codes).
+RUN_STATES = {"running": N_("running"), "succeeded": N_("succeeded"), "failed": N_("failed"),
+              "interrupted": N_("interrupted"), "skipped": N_("skipped")}
+TRIGGERS = {"manual": N_("by hand"), "schedule": N_("on schedule")}
+STEPS = {"sync": N_("sync"), "evaluate": N_("evaluation"), "reports": N_("reports"), "actions": N_("actions")}
+
+
+def _label(labels: dict[str, str], code: str) -> str:
+    return _(labels[code]) if code in labels else code
