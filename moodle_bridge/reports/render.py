@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..i18n import N_, _, current_language, translated
+from ..i18n import DAY, N_, _, current_language, local_time, translated
 from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates
 from ..rules import STATUSES
 from .chart import bar_chart
 from .export import Sheet, Shown
-from .plain import explain, flag_label, status_label
+from .plain import entry_kind_label, explain, flag_label, status_label
 
 Report = UnitRates | FlaggedByUnit | CadreFile
 
@@ -38,7 +38,7 @@ def _change(delta: float | None) -> Shown | str:
 def _meta(evaluation: Evaluation) -> str:
     return _("Period {period}, evaluated as of {day} (evaluation {id}); generated {now}").format(
         period=evaluation.period, day=evaluation.as_of, id=evaluation.id,
-        now=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        now=local_time(datetime.now(UTC)))
 
 
 # --- each report: its tables (for CSV and Excel) and its HTML -------------------------------------
@@ -78,8 +78,9 @@ def ledger_headers() -> list[str]:
 
 
 def ledger_rows(entries: list[LedgerEntry]) -> list[list[object]]:
-    return [[e.id, e.period, e.source, e.kind, Shown(e.hours, f"{e.hours:+.2f}", "+0.00;-0.00;0.00"),
-             _("yes") if e.online else _("no"), datetime.fromtimestamp(e.earned_at, UTC).strftime("%Y-%m-%d"),
+    return [[e.id, e.period, e.source, entry_kind_label(e.kind),
+             Shown(e.hours, f"{e.hours:+.2f}", "+0.00;-0.00;0.00"), _("yes") if e.online else _("no"),
+             local_time(e.earned_at, DAY),
              e.reason or ""] for e in entries]
 
 
