@@ -6,33 +6,18 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..i18n import DAY, N_, _, current_language, local_time, translated
+from ..i18n import DAY, _, current_language, local_time
 from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates
-from ..rules import STATUSES
-from .chart import bar_chart
+from . import units as units_table
 from .export import Sheet, Shown
 from .plain import entry_kind_label, explain, flag_label, status_label
 
 Report = UnitRates | FlaggedByUnit | CadreFile
 
-# The units table counts cadres by status, in the order of rules.STATUSES: every status but the suspended (a unit
-# does not count its suspended cadres). A column header a status (capitalised, unlike its label in a sentence).
-UNIT_COLUMNS = [status for status in STATUSES if status != "suspended"]
-_STATUS_HEADERS = {"compliant": N_("Compliant"), "on_track": N_("On track"), "at_risk": N_("At risk"),
-                   "non_compliant": N_("Non-compliant"), "exempt": N_("Exempt")}
-
 
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("moodle_bridge.reports", "templates"),
                        autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
-
-
-def _percent(share: float | None) -> Shown | str:
-    return "-" if share is None else Shown(share, f"{share:.1%}", "0.0%")
-
-
-def _change(delta: float | None) -> Shown | str:
-    return "" if delta is None else Shown(round(delta * 100, 2), f"{delta * 100:+.1f}", "+0.0;-0.0;0.0")
 
 
 def _meta(evaluation: Evaluation) -> str:
@@ -42,14 +27,6 @@ def _meta(evaluation: Evaluation) -> str:
 
 
 # --- each report: its tables (for CSV and Excel) and its HTML -------------------------------------
-
-
-def units_tables(data: UnitRates) -> list[Sheet]:
-    headers = [_("Unit code"), _("Unit"), _("Cadres"), *(translated(_STATUS_HEADERS[s]) for s in UNIT_COLUMNS),
-               _("Completion rate"), _("Change (points)"), _("Hours per cadre")]
-    rows = [[u.code, u.name, u.cadres, *(u.counts[s] for s in UNIT_COLUMNS), _percent(u.completion_rate),
-             _change(u.change), u.hours_per_cadre] for u in data.units]
-    return [Sheet(_("Units"), headers, rows)]
 
 
 def flagged_tables(data: FlaggedByUnit) -> list[Sheet]:
@@ -86,8 +63,8 @@ def ledger_rows(entries: list[LedgerEntry]) -> list[list[object]]:
 
 def tables(data: Report) -> list[Sheet]:
     """The report's tables, for CSV and Excel."""
-    if isinstance(data, UnitRates):
-        return units_tables(data)
+    if isinstance(data, UnitRates):  # the units table has its own module
+        return units_table.tables(data)
     if isinstance(data, FlaggedByUnit):
         return flagged_tables(data)
     return cadre_tables(data)
@@ -97,10 +74,7 @@ def html(data: Report) -> str:
     env = _environment()
     common = {"lang": current_language().replace("_", "-"), "meta": _meta(data.evaluation)}
     if isinstance(data, UnitRates):
-        sheet = units_tables(data)[0]
-        chart = bar_chart([(u.name, u.completion_rate) for u in data.units])
-        return env.get_template("units.html.j2").render(title=_("Unit completion rates"), headers=sheet.headers,
-                                                        rows=sheet.rows, chart=chart, **common)
+        return units_table.html(data, env, common)
     if isinstance(data, FlaggedByUnit):
         units = [{"code": unit.code, "name": unit.name, "cadres": [
             {"cadre_id": c.cadre_id, "name": c.name, "status": c.status, "status_label": status_label(c.status),

@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from .. import results
 from ..i18n import DAY, _, local_time, set_language
 from ..reports import export
-from ..reports.chart import bar_chart
+from ..reports import units as units_table
 from ..reports.plain import explain, flag_label, review_label, status_label
 from . import accounts, audit, review
 from .pages import Pages
@@ -177,11 +177,13 @@ class Handlers:
             overview = results.dashboard(connection, staff.scope)
             last_sync = results.last_sync(connection)
         evaluation = overview.evaluation if overview else None
-        units = overview.units if overview else []
-        chart = bar_chart([(u.name, u.completion_rate) for u in units]) if units else ""
-        return self.pages.render(
-            request, "dashboard.html.j2", staff, evaluation=evaluation, units=units,
-            kinds=overview.flag_kinds if overview else {}, chart=chart, last_sync=last_sync,
+        rates = overview.rates if overview else None
+        return self.pages.render(  # the units report's own columns, figures and charts: they agree to the digit
+            request, "dashboard.html.j2", staff, evaluation=evaluation, rates=rates,
+            headers=units_table.figure_headers(), figures=units_table.figures,
+            chart=units_table.status_chart(rates.units, width=640) if rates and rates.units else "",
+            trend=units_table.trend_svg(rates.trend, width=520) if rates else "",  # side by side
+            kinds=overview.flag_kinds if overview else {}, last_sync=last_sync,
             stale_sync=_older_than(last_sync, self.stale_hours),
             stale_evaluation=_older_than(evaluation.created_at if evaluation else None, self.stale_hours))
 
