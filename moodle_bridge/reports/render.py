@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..i18n import DAY, _, current_language, local_time
-from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates
+from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates, YearSummary
+from . import summary
 from . import units as units_table
 from .export import Sheet, Shown
 from .plain import entry_kind_label, explain, flag_label, status_label
 
-Report = UnitRates | FlaggedByUnit | CadreFile
+Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile
 
 
 def _environment() -> Environment:
@@ -63,8 +64,10 @@ def ledger_rows(entries: list[LedgerEntry]) -> list[list[object]]:
 
 def tables(data: Report) -> list[Sheet]:
     """The report's tables, for CSV and Excel."""
-    if isinstance(data, UnitRates):  # the units table has its own module
+    if isinstance(data, UnitRates):  # the units table and the year-end summary have their own modules
         return units_table.tables(data)
+    if isinstance(data, YearSummary):
+        return summary.tables(data)
     if isinstance(data, FlaggedByUnit):
         return flagged_tables(data)
     return cadre_tables(data)
@@ -75,6 +78,8 @@ def html(data: Report) -> str:
     common = {"lang": current_language().replace("_", "-"), "meta": _meta(data.evaluation)}
     if isinstance(data, UnitRates):
         return units_table.html(data, env, common)
+    if isinstance(data, YearSummary):
+        return summary.html(data, env, common)
     if isinstance(data, FlaggedByUnit):
         units = [{"code": unit.code, "name": unit.name, "cadres": [
             {"cadre_id": c.cadre_id, "name": c.name, "status": c.status, "status_label": status_label(c.status),

@@ -11,6 +11,7 @@ function takes it, is a reviewer's scope (`scope`): the unit codes they may see,
   `flags_for_actions` (the latest evaluation's flagged cadres the write-backs act on), `flagged_users`
 - units (`by_unit`): `unit_rates`, `units` (ranked, with the change since the previous evaluation and the total),
   `flag_kind_counts`, `dashboard`, `unit_names`
+- the year-end summary (`summary`): `year_summary`
 - cadres (`by_cadre`): `flagged_cadres` and `flagged_page` (the review page's list: scoped, filtered, sorted,
   paged), `cadre_result`, `cadre_file`, `cadre_ledger` (the ledger's one reader), `review_states`,
   `review_history`
@@ -33,13 +34,16 @@ from .answers import (
     FlaggedUnit,
     FlagRow,
     LedgerEntry,
+    MakeUpOwed,
     NoEvaluation,
     ReviewedCadre,
     ReviewEvent,
     ReviewState,
+    ShortCadre,
     TrendPoint,
     UnitRate,
     UnitRates,
+    YearSummary,
 )
 from .by_cadre import (
     SORTS,
@@ -55,14 +59,15 @@ from .by_flag import cadre_flags, flag_diff, flagged, flagged_users, flags, flag
 from .by_unit import dashboard, flag_kind_counts, unit_names, unit_rates, units
 from .evaluations import evaluation, last_sync, latest, latest_evaluations, trend
 from .scope import Scope
+from .summary import year_summary
 
 __all__ = [
     "REVIEW_STATES", "SORTS", "CadreFile", "CadreFlags", "CadrePage", "CadreQuery", "CadreResult", "Dashboard",
     "Evaluation", "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit", "FlaggedCadre", "FlaggedUnit",
-    "LedgerEntry", "NoEvaluation", "ReviewEvent", "ReviewState", "ReviewedCadre", "Scope", "TrendPoint", "UnitRate",
-    "UnitRates",
+    "LedgerEntry", "MakeUpOwed", "NoEvaluation", "ReviewEvent", "ReviewState", "ReviewedCadre", "Scope", "ShortCadre",
+    "TrendPoint", "UnitRate", "UnitRates", "YearSummary",
     "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "dashboard", "evaluation", "flag_diff",
     "flag_kind_counts", "flagged", "flagged_cadres", "flagged_page", "flagged_users", "flags", "flags_for_actions",
     "last_sync", "latest", "latest_evaluations", "results_by_cadre", "review_history", "review_states", "trend",
-    "unit_names", "unit_rates", "units",
+    "unit_names", "unit_rates", "units", "year_summary",
 ]
