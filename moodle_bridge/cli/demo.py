@@ -47,9 +47,11 @@ def demo(obj: Context, size: str, folder: Path, serve: bool, port: int) -> None:
         console.print(f"  {path}")
     console.print(_("The store is {store}; try: moodle-bridge --config {config} flags").format(
         store=done.store, config=done.config_file))
-    if serve:
-        page = review_page(done.store, obj.lang)
-        console.print()
-        console.print(_("Sign in as {username} with the password {password} (made for this run).").format(
-            username=page.username, password=page.password))
-        run_page(page.app, "127.0.0.1", port)
+    if not serve:
+        console.print(_("To look at the results on the review page: moodle-bridge demo --serve"))
+        return
+    page = review_page(done.store, obj.lang)
+    console.print()
+    console.print(_("Sign in as {username} with the password {password} (made for this run).").format(
+        username=page.username, password=page.password))
+    run_page(page.app, "127.0.0.1", port)

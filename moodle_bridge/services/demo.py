@@ -25,6 +25,9 @@ from .. import results
 from ..config import MoodleSettings, RulesSettings, Settings, StoreSettings
 from ..i18n import N_, _, translated
 from ..reports import export
+from ..rules.rates import completion_rate
+from ..simulator.data import Site
+from ..simulator.generator import SIZES
 from ..simulator.server import SimulatedMoodle
 from ..simulator.showcase import READING_CATEGORY, REQUIRED_COURSE, SECOND_COURSE, County, county
 from . import pipeline
@@ -32,14 +35,17 @@ from . import pipeline
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from ..rules.offline import OfflineRow
     from ..sync import RunSummary
     from ..sync.progress import Progress
+    from .evaluation import EvaluationSummary
 
 EXAMPLE_RULES = Path(__file__).resolve().parent.parent / "templates" / "rules.example.yaml"
 DEMO_TOKEN = "demo-token-not-secret"
 DEMO_ZONE = "Asia/Shanghai"
 DEMO_ACCOUNT = "demo"
 PREVIOUS_YEAR_END = date(2025, 12, 31)  # the previous period's year-end evaluation: what it found short is owed
+QUARTER_ENDS = ((3, 31), (6, 30), (9, 30))  # evaluated before today's: the completion rate through the year
 PREVIOUS_PLATFORM = N_("Online hours on the county's previous learning platform")  # staff's words
 
 # The example rules, changed where the simulated county differs from a real one: its cadres take a few short online
@@ -146,16 +152,18 @@ class DemoSite:
                         store=StoreSettings(url=f"sqlite:///{self.store.resolve()}"))
 
     @contextmanager
-    def serve(self) -> Iterator[Settings]:
-        """The simulated Moodle on 127.0.0.1 while the block runs; a config file beside the results to try later."""
-        with SimulatedMoodle(self.county.site, token=DEMO_TOKEN).serve() as url:
+    def serve(self, site: Site) -> Iterator[tuple[Settings, SimulatedMoodle]]:
+        """The simulated Moodle of ``site`` on 127.0.0.1 while the block runs (its ``site`` may be changed between
+        syncs); a config file beside the results to try later."""
+        moodle = SimulatedMoodle(site, token=DEMO_TOKEN)
+        with moodle.serve() as url:
             self.config_file.write_text(
                 f"# Written by `moodle-bridge demo`: a simulated Moodle on {url} (gone when the demo ends).\n"
                 f'[moodle]\nurl = "{url}"\ntoken_file = "{(self.folder / "token").resolve()}"\n'
                 f"completions_report_id = 4\n"
                 f'[rules]\nfile = "{self.rules_file.resolve()}"\n'
                 f'[store]\nurl = "sqlite:///{self.store.resolve()}"\n', encoding="utf-8")
-            yield self.settings(url)
+            yield self.settings(url), moodle
 
 
 _PLAIN_NAME = re.compile(r"[^\W\d_]+(?:[ '.-][^\W\d_]+)*")  # letters, words apart: no markup, no test marks
@@ -243,62 +251,113 @@ class DemoResult:
 
 def run_demo(size: str, folder: Path, say: Callable[[str], None] = print, progress: Progress | None = None,
              show_sync: Callable[[RunSummary], None] | None = None) -> DemoResult:
-    """Prepare a simulated county in ``folder`` and run the job against it as a department would: sync, import
-    its records, evaluate the previous year at its end and this year as of today, write the reports, training
-    files and a dry run of the actions. ``say`` is told each step as it starts; ``progress`` follows the sync and
-    ``show_sync`` is shown its summary."""
+    """Prepare a simulated county in ``folder`` and run the job against it as a department would through a year:
+    sync and import its records at the end of each quarter gone by and evaluate (the rate through the year, and
+    last year at its end, whose shortfalls are owed now), withdraw a row entered twice, sync and evaluate as of
+    today; then write the reports, training files and a dry run of the actions. ``say`` is told each step as it
+    starts; ``progress`` follows today's sync and ``show_sync`` is shown its summary."""
     from ..store import connect, upgrade
-    from .exemptions import import_exemptions, read_exemptions
-    from .ledger import withdraw
     from .offline import import_offline, parse_offline
-    from .report_files import write_report
 
-    say(_("Generating a simulated {size} county...").format(size=size))
+    say(_("Generating a simulated county of {cadres} cadres...").format(cadres=f"{SIZES[size].cadres:,}"))
     prepared = DemoSite.prepare(size, folder)
-    made = prepared.county
-    with prepared.serve() as settings:
-        engine = connect(settings.store.url)
-        upgrade(engine)
-        say(_("Step 1/5: sync from the simulated Moodle at {url}").format(url=settings.moodle.url))
-        summary = pipeline.sync_mirror(settings, engine, progress=progress, full=True)
-        if show_sync is not None:
-            show_sync(summary)
+    made, today = prepared.county, prepared.today
+    quarters = [day for day in (date(today.year, m, d) for m, d in QUARTER_ENDS) if day < today]
+    offline = parse_offline(prepared.offline_file)
+    engine = connect(f"sqlite:///{prepared.store.resolve()}")
     try:
-        say(_("Step 2/5: import the department's records: {offline} rows of offline training ({path}), "
-              "{exemptions} exemptions ({exemptions_path})").format(
-            offline=prepared.offline_rows, path=prepared.offline_file, exemptions=prepared.exemption_rows,
-            exemptions_path=prepared.exemptions_file))
-        import_offline(engine, parse_offline(prepared.offline_file), prepared.offline_file.name)
-        import_exemptions(engine, read_exemptions(prepared.exemptions_file), source=prepared.exemptions_file.name)
-        entered = enter_previous_online(engine, prepared.rules_file, made.previous_online,
-                                        str(PREVIOUS_YEAR_END.year))
-        say(_("{cadres} cadres' online hours of {year} from the previous platform, entered as adjustments").format(
-            cadres=entered, year=PREVIOUS_YEAR_END.year))
-        say(_("Step 3/5: evaluate {year} at its end ({day}): the hours a cadre fell short then are owed as "
-              "make-up now").format(year=PREVIOUS_YEAR_END.year, day=PREVIOUS_YEAR_END))
-        pipeline.evaluate_rules(settings, engine, PREVIOUS_YEAR_END)
-        line = made.entered_twice + 2  # the header is line 1
-        reason = _("Entered twice: the same training as certificate {reference}").format(
-            reference=made.first_entry.reference)  # staff's words, in their language
-        withdraw(engine, offline_row_id(engine, prepared.offline_file.name, line), reason)
-        say(_("Line {line} of {file} withdrawn: {reason}").format(line=line, file=prepared.offline_file.name,
-                                                                   reason=reason))
-        say(_("Step 4/5: evaluate {year} as of {day} with the demo rules (see {path})").format(
-            year=prepared.today.year, day=prepared.today, path=prepared.rules_file))
-        result = pipeline.evaluate_rules(settings, engine, prepared.today)
+        upgrade(engine)
+        with prepared.serve(made.site_on(quarters[0])) as (settings, moodle):
+            say(_("Step 1/5: sync from the simulated Moodle at {url} as it was on {day}").format(
+                url=settings.moodle.url, day=quarters[0]))
+            _synced(settings, engine)
+            imported = _import_records(prepared, engine, [r for r in offline if r.end <= quarters[0]])
+            say(_("Imported the department's records: {offline} rows of offline training done by then ({path}), "
+                  "{exemptions} exemptions ({exemptions_path}), {cadres} cadres' online hours of {year} on the "
+                  "previous platform (ledger adjustments)").format(
+                offline=imported, path=prepared.offline_file, exemptions=prepared.exemption_rows,
+                exemptions_path=prepared.exemptions_file, cadres=len(made.previous_online),
+                year=PREVIOUS_YEAR_END.year))
+            say(_("Step 2/5: evaluate {year} at its end ({day}): the hours a cadre fell short then are owed as "
+                  "make-up now").format(year=PREVIOUS_YEAR_END.year, day=PREVIOUS_YEAR_END))
+            pipeline.evaluate_rules(settings, engine, PREVIOUS_YEAR_END)
+            say(_("Step 3/5: evaluate {year} through the year, each time on Moodle as it was that day and the "
+                  "offline training done by then").format(year=today.year))
+            for day in quarters:
+                if day != quarters[0]:
+                    moodle.site = made.site_on(day)
+                    _synced(settings, engine)
+                    import_offline(engine, [r for r in offline if r.end <= day], prepared.offline_file.name)
+                say(_rate_line(day, pipeline.evaluate_rules(settings, engine, day)))
+            _withdraw_entered_twice(prepared, engine, say)
+            moodle.site = made.site
+            say(_("Step 4/5: sync from the simulated Moodle as it is today, import the rest of the offline "
+                  "training, evaluate {year} as of {day} with the demo rules (see {path})").format(
+                year=today.year, day=today, path=prepared.rules_file))
+            summary = _synced(settings, engine, progress)
+            if show_sync is not None:
+                show_sync(summary)
+            import_offline(engine, offline, prepared.offline_file.name)
+            result = pipeline.evaluate_rules(settings, engine, today)
+            say(_rate_line(today, result))
         say(_("Step 5/5: reports, training files, and a dry run of the actions back to Moodle"))
-        written = pipeline.write_reports(engine, folder)
-        samples = sample_cadres(engine)
-        for cadre_id in samples:
-            written.append(write_report(engine, "cadre", "html", folder / f"cadre-{cadre_id}.html",
-                                        cadre_id=cadre_id))
-        written.append(write_dry_run(engine, folder / "actions-dry-run.json"))
+        samples, written = _write_files(engine, folder)
         with engine.connect() as connection:
             kinds = Counter(f.kind for f in results.flags(connection, result.evaluation_id))
     finally:
         engine.dispose()
     return DemoResult(dict(result.statuses), result.flags, dict(kinds), samples, written, prepared.store,
                       prepared.config_file)
+
+
+def _synced(settings: Settings, engine: Engine, progress: Progress | None = None) -> RunSummary:
+    summary = pipeline.sync_mirror(settings, engine, progress=progress, full=True)
+    if not summary.ok:  # the demo's own Moodle: a failed sync is a fault of the demo, not of a site
+        raise RuntimeError("; ".join(summary.errors))
+    return summary
+
+
+def _import_records(prepared: DemoSite, engine: Engine, offline: list[OfflineRow]) -> int:
+    """The department's records: offline training (``offline``), exemptions and last year's online hours; the
+    offline rows imported."""
+    from .exemptions import import_exemptions, read_exemptions
+    from .offline import import_offline
+
+    imported, _known = import_offline(engine, offline, prepared.offline_file.name)
+    import_exemptions(engine, read_exemptions(prepared.exemptions_file), source=prepared.exemptions_file.name)
+    enter_previous_online(engine, prepared.rules_file, prepared.county.previous_online, str(PREVIOUS_YEAR_END.year))
+    return imported
+
+
+def _rate_line(day: date, result: EvaluationSummary) -> str:
+    rate = completion_rate(result.statuses)
+    return _("  as of {day}: completion rate {rate}").format(day=day, rate="-" if rate is None else f"{rate:.1%}")
+
+
+def _withdraw_entered_twice(prepared: DemoSite, engine: Engine, say: Callable[[str], None]) -> None:
+    """Staff find the row entered twice and withdraw it: the next evaluation reverses what it earned."""
+    from .ledger import withdraw
+
+    line = prepared.county.entered_twice + 2  # the header is line 1
+    reason = _("Entered twice: the same training as certificate {reference}").format(
+        reference=prepared.county.first_entry.reference)  # staff's words, in their language
+    withdraw(engine, offline_row_id(engine, prepared.offline_file.name, line), reason)
+    say(_("Line {line} of {file} withdrawn: {reason}").format(line=line, file=prepared.offline_file.name,
+                                                               reason=reason))
+
+
+def _write_files(engine: Engine, folder: Path) -> tuple[list[str], list[Path]]:
+    """The reports (the pipeline's, and the year-end summary), the training files of ``sample_cadres`` and the
+    actions' dry run: (the cadres, the files)."""
+    from .report_files import write_report
+
+    written = pipeline.write_reports(engine, folder)
+    written.append(write_report(engine, "summary", "html", folder / "summary.html"))
+    samples = sample_cadres(engine)
+    for cadre_id in samples:
+        written.append(write_report(engine, "cadre", "html", folder / f"cadre-{cadre_id}.html", cadre_id=cadre_id))
+    written.append(write_dry_run(engine, folder / "actions-dry-run.json"))
+    return samples, written
 
 
 @dataclass(frozen=True)

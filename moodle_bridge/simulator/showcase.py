@@ -93,6 +93,10 @@ class County:
     # them by hand (a ledger adjustment), as a county does in its first year on a new platform.
     previous_online: dict[str, float] = field(default_factory=dict)
 
+    def site_on(self, day: date) -> Site:
+        """The Moodle site as it was at the end of ``day`` (in the county's zone): see :func:`rewound`."""
+        return rewound(self.site, _at(day + timedelta(days=1), 0) - 1)
+
     @property
     def first_entry(self) -> OfflineTraining:
         """The row that ``entered_twice`` repeats."""
@@ -137,6 +141,33 @@ def county(size: str = "small", seed: int = 2026) -> County:
     made.offline = _offline(township, leaders, joined_this_year, short, rng)
     made.entered_twice = _enter_twice(made.offline, {u.idnumber for u in available}, rng)
     return made
+
+
+def rewound(site: Site, moment: int) -> Site:
+    """The site as it was at ``moment`` (Unix seconds): enrolments made since gone, and what learners did since
+    (activities, grades, completions) undone. The objects that did not change are shared with ``site``."""
+    return replace(site, now=moment, revision=site.revision + 1,
+                   enrolments={k: e for k, e in site.enrolments.items() if e.timecreated <= moment},
+                   progress={k: _progress_at(p, moment) for k, p in site.progress.items()
+                             if k in site.enrolments and site.enrolments[k].timecreated <= moment})
+
+
+def _progress_at(progress: Progress, moment: int) -> Progress:
+    record = progress.record
+    times = [done.time for done in progress.activities.values()] + [progress.graded_at or 0]
+    times += [record.timecompleted or 0, record.timestarted] if record else []
+    times += list((progress.criteria or {}).values())
+    if max(times, default=0) <= moment:
+        return progress
+    graded = progress.graded_at is not None and progress.graded_at <= moment
+    return Progress({cmid: done for cmid, done in progress.activities.items() if done.time <= moment},
+                    progress.grade if graded else None, progress.graded_at if graded else None,
+                    progress.grade_created if graded else None,
+                    None if record is None else CompletionRecord(
+                        record.timeenrolled, record.timestarted if record.timestarted <= moment else 0,
+                        record.timecompleted if (record.timecompleted or 0) <= moment else None, record.reaggregate),
+                    None if progress.criteria is None else {
+                        criterion: at for criterion, at in progress.criteria.items() if at <= moment})
 
 
 def _leaders_in_county_offices(site: Site, leaders: list[User]) -> None:
@@ -329,9 +360,10 @@ def _offline(township: list[User], leaders: list[User], joined_this_year: set[st
 
 
 def _enter_twice(rows: list[OfflineTraining], ordinary: set[str], rng: random.Random) -> int:
-    """One of this year's rows of an ``ordinary`` cadre entered a second time under a mistyped certificate
-    number; its index."""
-    this_year = [r for r in rows if r.start.year == YEAR and r.cadre_id in ordinary and not r.leave_hours]
+    """One of this spring's rows of an ``ordinary`` cadre entered a second time under a mistyped certificate
+    number (found, and withdrawn, months later); its index."""
+    this_year = [r for r in rows if date(YEAR, 3, 1) <= r.start <= date(YEAR, 5, 31) and r.cadre_id in ordinary
+                 and not r.leave_hours]
     original = rng.choice(this_year)
     digits = original.reference[-4:]
     rows.append(replace(original, reference=original.reference[:-4] + digits[:2] + digits[:1:-1]))

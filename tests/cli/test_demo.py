@@ -22,7 +22,8 @@ def test_the_demo_runs_end_to_end_then_serves_the_review_page(tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     out = tmp_path / "demo-output"
     for name in ("units.html", "units.csv", "units.xlsx", "flagged.html", "flagged.csv", "flagged.xlsx",
-                 "actions-dry-run.json", "store.db", "moodle_bridge.toml", "offline_training.csv", "exemptions.csv"):
+                 "summary.html", "actions-dry-run.json", "store.db", "moodle_bridge.toml", "offline_training.csv",
+                 "exemptions.csv"):
         assert (out / name).stat().st_size > 0, name
     assert "completions_report_id = 4" in (out / "moodle_bridge.toml").read_text()
     # The recommended report carries the grades: the sync made no per-course grade reads.

@@ -68,6 +68,15 @@ def test_make_up_is_owed_after_a_promotion_and_after_last_years_shortfall(run):
     assert any("2025" in line and "make-up" in line for line in said)
 
 
+def test_the_year_is_evaluated_quarter_by_quarter_on_moodle_as_it_was_then(run):
+    _done, engine, said = run
+    with engine.connect() as connection:
+        points = results.trend(connection, results.latest(connection))
+    assert [p.day.isoformat() for p in points] == ["2026-03-31", "2026-06-30", "2026-09-30", "2026-11-21"]
+    assert points[0].rate < points[1].rate < points[2].rate < points[3].rate  # completions come in through the year
+    assert sum("completion rate" in line for line in said) == 4
+
+
 def test_an_offline_row_entered_twice_is_withdrawn_and_its_credit_reversed(run):
     _done, engine, said = run
     with engine.connect() as connection:
