@@ -18,7 +18,7 @@ from .root import main
 
 @main.command()
 @click.option("--size", type=click.Choice(["small", "county"]), default="small",
-              help="small: 300 cadres, 24 courses; county: 5,600 cadres, 110 courses.")
+              help="small: 300 cadres, 24 courses (seconds); county: 5,600 cadres, 110 courses (a minute or two).")
 @click.option("--output", "folder", type=click.Path(path_type=Path, file_okay=False), default="demo-output")
 @click.option("--serve", is_flag=True, help="Then serve the review page on the demo's results until Ctrl-C.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,

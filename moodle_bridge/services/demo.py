@@ -111,7 +111,8 @@ class DemoSite:
     @classmethod
     def prepare(cls, size: str, folder: Path) -> DemoSite:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "store.db").unlink(missing_ok=True)
+        for stale in ("store.db", "store.db-wal", "store.db-shm"):  # a last run's store, its write-ahead log too
+            (folder / stale).unlink(missing_ok=True)
         made = county(size)
         token = folder / "token"
         token.write_text(DEMO_TOKEN + "\n")
