@@ -10,10 +10,9 @@ import gettext as _gettext
 import io
 import os
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -70,33 +69,15 @@ def N_(message: str) -> str:
     return message
 
 
+# A month's name in a written date. The Chinese catalogue gives each month its number ("December": "12"), so one
+# pattern serves both: "31 December 2026" and "2026 年 12 月 31 日".
+MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+          N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+
+
+def day_words(day: date) -> str:
+    """A day as people write it in sentences (tables keep 2026-12-31)."""
+    return gettext("{day} {month} {year}").format(day=day.day, month=gettext(MONTHS[day.month - 1]), year=day.year)
+
+
 _ = gettext
-
-
-# --- times as people read them --------------------------------------------------------------------------------------
-
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
-MINUTES = "%Y-%m-%d %H:%M"
-SECONDS = "%Y-%m-%d %H:%M:%S"
-DAY = "%Y-%m-%d"
-# One organisation per process: the zone is the configuration's (sync.organisation_timezone), set when the settings
-# are read; a global, not a context variable, so the review page's worker threads see it too.
-_time_zone = ZoneInfo(DEFAULT_TIME_ZONE)
-
-
-def set_time_zone(zone: str) -> None:
-    """Show times in ``zone`` (an IANA name, checked by the configuration) from now on."""
-    global _time_zone
-    _time_zone = ZoneInfo(zone)
-
-
-def local_time(moment: datetime | float | None, form: str = MINUTES, empty: str = "-") -> str:
-    """A stored instant as staff read it: in the organisation's zone, without a zone name (never UTC).
-
-    ``moment`` is a datetime (one without a zone is UTC: SQLite gives them back so) or Unix seconds (Moodle's);
-    ``None`` is shown as ``empty``."""
-    if moment is None:
-        return empty
-    if not isinstance(moment, datetime):
-        moment = datetime.fromtimestamp(moment, UTC)
-    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(_time_zone).strftime(form)

@@ -1,4 +1,4 @@
-"""Send each flagged cadre a Moodle message listing what is missing and by when.
+"""Send each flagged cadre a Moodle message listing what is missing, what would fix it and by when.
 
 A flag is never messaged twice within the interval (each flag's sending is logged); messages go
 in small batches with a pause between them (rate-limited).
@@ -23,7 +23,7 @@ from .. import results
 from ..i18n import _
 from ..moodle import MoodleClient, MoodleError
 from ..moodle.models import SentMessage
-from ..reports.plain import explain, flag_label
+from ..reports.plain import explain, flag_label, remedy
 from ..store.schema import action_log
 from . import ActionRow, acting_client, record
 
@@ -46,9 +46,11 @@ class PlannedMessage(TypedDict):
 
 def _message(name: str, flags: list[results.Flag]) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    items = [f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in flags]
+    items = [{"label": flag_label(f.kind), "text": explain(f.kind, f.evidence), "remedy": remedy(f.kind, f.evidence)}
+             for f in flags]  # the remedy says by when: the due date travels with each flag
     return env.get_template("notify_message.html.j2").render(
         greeting=_("Dear {name}, your training record shows:").format(name=name), items=items,
+        remedy_label=_("What would fix it"), colon=_(": "),
         closing=_("Please complete what is missing in time. Questions: your organisation department."))
 
 

@@ -9,15 +9,16 @@ Each requirement kind is judged by its unit in ``rules/kinds/`` (through the reg
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .credits import selects
-from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, Refused
+from .credits import course_hours, selects
+from .facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, OpenCourse, Refused
 from .kinds import unit_for
-from .kinds.base import SEVERITY, CadreContext, Evidence
+from .kinds.base import SEVERITY, CadreContext, CourseOption, Evidence
 from .model import Condition, CourseSelector, Exemption, Rules
 from .periods import Period, day_end, day_start, elapsed_share
 from .rates import STATUSES, completion_rate
@@ -37,13 +38,29 @@ class Situation:
     period: Period
     as_of_end: int
     courses: dict[int, CourseFacts]
+    open: Sequence[OpenCourse] | None = None  # the courses open in Moodle on the as-of day; None: not loaded
     _chosen: dict[int, list[CourseFacts]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _open_until: dict[int | None, list[CourseOption]] = field(default_factory=dict, init=False, repr=False,
+                                                              compare=False)
 
     def chosen(self, selectors: Sequence[CourseSelector]) -> list[CourseFacts]:
         """The courses a requirement names: resolved once per evaluation, not once per cadre."""
         if id(selectors) not in self._chosen:
             self._chosen[id(selectors)] = [c for c in self.courses.values() if any(selects(s, c) for s in selectors)]
         return self._chosen[id(selectors)]
+
+    def open_courses(self, until: int | None = None) -> list[CourseOption] | None:
+        """The courses open on the as-of day that start before ``until`` (any, when None), with the hours they
+        earn (before a bonus), most hours first: resolved once per evaluation and due day, not once per cadre."""
+        if self.open is None:
+            return None
+        if until not in self._open_until:
+            cap = self.rules.credits.cap_per_item
+            found = [(CourseOption(course.id, course.fullname, min(course_hours(course, self.rules), cap or math.inf)))
+                     for o in self.open if (course := self.courses.get(o.course_id)) is not None
+                     and (until is None or o.start < until)]
+            self._open_until[until] = sorted((c for c in found if c.hours > 0), key=lambda c: (-c.hours, c.name, c.id))
+        return self._open_until[until]
 
     @property
     def period_over(self) -> bool:

@@ -40,6 +40,15 @@ class CourseFacts:
 
 
 @dataclass(frozen=True)
+class OpenCourse:
+    """A course open in Moodle on the evaluation day (visible, not ended): one a cadre could still take."""
+
+    course_id: int
+    start: int  # Unix seconds (0: Moodle has no start date)
+    end: int | None  # Unix seconds; None: no end date
+
+
+@dataclass(frozen=True)
 class CompletionFact:
     user_id: int
     course_id: int

@@ -26,14 +26,10 @@ from .sections import (
     Excellent,
     Exemption,
     HoursRule,
-    Label,
-    Labels,
     Organisation,
     Status,
     Strict,
     UnitSource,
-    Words,
-    label_text,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +39,7 @@ else:
 
 
 class Group(Strict):
-    label: Label  # a name, or a name per language ({en: ..., zh_CN: ...})
+    label: str
     select: Condition
     requirements: list[Requirement] = Field(min_length=1)
 
@@ -56,7 +52,6 @@ class Rules(Strict):
     status: Status = Status()
     groups: dict[str, Group] = Field(min_length=1)
     exemptions: list[Exemption] = []
-    labels: Labels = Labels()
 
 
 __all__ = [
@@ -71,13 +66,9 @@ __all__ = [
     "Exemption",
     "Group",
     "HoursRule",
-    "Label",
-    "Labels",
     "Organisation",
     "Requirement",
     "Rules",
     "Status",
     "UnitSource",
-    "Words",
-    "label_text",
 ]

@@ -24,7 +24,7 @@ from ..rules.cadres import cadres_of
 from ..rules.credits import cap_online, completion_credits, offline_credits
 from ..rules.evaluate import CadreResult, Situation, UnitTally, carry_over, evaluate_cadre, shortfall
 from ..rules.exemptions import file_changes, fingerprint
-from ..rules.facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, Refused
+from ..rules.facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, OpenCourse, Refused
 from ..rules.kinds import unit_for
 from ..rules.ledger import Entry, credits_of, postings, standing_of
 from ..rules.loader import LoadedRules
@@ -136,11 +136,10 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         store_rules_exemptions(connection, rules)
         exempt, exemptions_hash = load_exemptions(connection)
         closed = store.closed_periods(connection)
-        situation = Situation(rules, span, day_end(as_of, rules.organisation), courses)
+        open_courses = store.load_open_courses(connection, day_start(as_of, rules.organisation), OpenCourse)
+        situation = Situation(rules, span, day_end(as_of, rules.organisation), courses, open_courses)
         shortfalls = previous_shortfalls(connection, period_label) if _needs_shortfall(rules) else {}
         evaluation_id = store.create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash)
-        if loaded.text:  # the text that judged, for any later report to name its requirements
-            store.keep_rules_text(connection, loaded.digest, loaded.text)
         clock.lap("read the store")
         for start in range(0, len(cadres), chunk):
             group = cadres[start:start + chunk]

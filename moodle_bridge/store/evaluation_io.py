@@ -30,7 +30,6 @@ from .schema import (
     mirror_users,
     offline_records,
     period_closures,
-    rules_files,
 )
 
 T = TypeVar("T")
@@ -76,6 +75,17 @@ def load_courses(connection: Connection, make: CourseMaker[T]) -> dict[int, T]:
     return {r.id: make(r.id, r.idnumber, r.shortname, r.fullname, *categories.get(r.categoryid, (None, None)),
                        r.hours)
             for r in connection.execute(select(mirror_courses).where(mirror_courses.c.gone_at.is_(None)))}
+
+
+def load_open_courses(connection: Connection, not_ended_at: int,
+                      make: Callable[[int, int, int | None], T]) -> list[T]:
+    """Live visible courses with no end date or one at or after ``not_ended_at`` (Unix seconds):
+    make(id, start date, end date or None). Moodle writes 0 for a date a course does not have."""
+    courses = mirror_courses.c
+    return [make(r.id, r.startdate or 0, r.enddate or None) for r in connection.execute(
+        select(courses.id, courses.startdate, courses.enddate).where(
+            courses.gone_at.is_(None), courses.visible.is_(True),
+            (courses.enddate == 0) | (courses.enddate >= not_ended_at)).order_by(courses.id))]
 
 
 def load_completions(connection: Connection, first_user: int, last_user: int,
@@ -170,13 +180,6 @@ def create_evaluation(connection: Connection, label: str, as_of: date, rules_has
         created_at=datetime.now(UTC), counts={})).inserted_primary_key
     assert key is not None  # an insert of one row has its key
     return int(key[0])
-
-
-def keep_rules_text(connection: Connection, rules_hash: str, text: str) -> None:
-    """The rules file's text, by its hash, once: what a later report reads to name the requirements that judged."""
-    if connection.execute(select(rules_files.c.rules_hash).where(rules_files.c.rules_hash == rules_hash)).first():
-        return
-    connection.execute(insert(rules_files).values(rules_hash=rules_hash, text=text, first_used_at=datetime.now(UTC)))
 
 
 def finish_evaluation(connection: Connection, evaluation_id: int, counts: Mapping[str, int]) -> None:

@@ -53,7 +53,7 @@ def test_evaluate_flags_and_the_ledger(site_dir):
     flags = json.loads(invoke(runner, "flags", "--format", "json"))
     assert flags and {f["kind"] for f in flags} <= {
         "insufficient_hours", "insufficient_online_hours", "missing_required_course", "overdue_required_course",
-        "required_reading_missing", "failed_assessment", "window_shortfall", "makeup_due"}
+        "required_reading_missing", "failed_assessment", "window_shortfall", "makeup_due", "completed_late"}
     by_unit = json.loads(invoke(runner, "flags", "--format", "json", "--unit", flags[0]["unit_code"]))
     assert by_unit and all(f["unit_code"] == flags[0]["unit_code"] for f in by_unit)
 

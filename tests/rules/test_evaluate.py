@@ -118,9 +118,14 @@ def test_d_fully_exempt_and_f_suspended_are_not_flagged():
 
 def test_e_half_exempt_with_voided_leave_and_a_late_required_course():
     # exempt 1 Jan - 30 Jun (181 days): 184/365 of 90 = 45.37; offline e1 voided by leave, e2 = 45;
-    # C-REQ done on 15 July (late, but done): 10 online, short of 25.21 online
-    assert summary(run("E", END)) == ("non_compliant", 10.0, 45.0, [
-        ("insufficient_online_hours", 25.21, 10.0), ("required_reading_missing", ["Reading: a book"], None)])
+    # C-REQ (due 30 June) done on 15 July: late, but done (its 10 hours count), short of 25.21 online
+    result = run("E", END)
+    assert summary(result) == ("non_compliant", 10.0, 45.0, [
+        ("completed_late", ["Required course"], None), ("insufficient_online_hours", 25.21, 10.0),
+        ("required_reading_missing", ["Reading: a book"], None)])
+    late = next(f for f in result.flags if f.kind == "completed_late")
+    assert (late.evidence["due"], late.evidence["late"]) == (
+        "2026-06-30", [{"course": "Required course", "completed": "2026-07-15"}])
 
 
 def test_g_meets_everything():
@@ -131,9 +136,9 @@ def test_unit_completion_rate_is_compliant_over_cadres_less_exempt():
     results = [run(cid, END) for cid in CADRES]
     rates = unit_rates(results)
     assert rates["UNIT-1"]["completion_rate"] == 0.0 and rates["UNIT-1"]["cadres"] == 2
-    # UNIT-2: C, D, E, G counted (F suspended is apart); D exempt: G alone of 3 -> 33.3%
+    # UNIT-2: C, D, E, G counted (F suspended is apart); D exempt: G alone of 3 -> 0.3333
     assert (rates["UNIT-2"]["cadres"], rates["UNIT-2"]["exempt"], rates["UNIT-2"]["compliant"]) == (4, 1, 1)
-    assert rates["UNIT-2"]["completion_rate"] == 0.333  # 1 of 3, published to a tenth of a percent
+    assert rates["UNIT-2"]["completion_rate"] == 0.3333
 
 
 # --- boundaries ---------------------------------------------------------------------------------
@@ -212,7 +217,8 @@ def test_make_up_after_a_shortfall_owes_the_missing_hours():
                                                               day_end(date(2027, 7, 2), rules.organisation), COURSES),
                           previous_shortfall=short)
     flag = next(f for f in over.flags if f.kind == "makeup_due")
-    assert flag.evidence == {"after": "shortfall", "required": 50.0, "achieved": 0.0, "due": "2027-07-01"}
+    assert flag.evidence == {"after": "shortfall", "required": 50.0, "achieved": 0.0, "due": "2027-07-01",
+                             "overdue": True}
     assert over.status == "non_compliant"  # six months after the period ended, still owed
     on_the_day = evaluate_cadre(facts, credits, {}, [], Situation(rules, period("2027", rules.organisation),
                                                                     day_end(date(2027, 7, 1), rules.organisation),

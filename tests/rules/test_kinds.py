@@ -15,7 +15,7 @@ from moodle_bridge.rules.kinds import BY_FLAG, BY_NAME, UNITS, unit_for, unit_fo
 from moodle_bridge.rules.kinds.base import Evidence, Kind, RequirementModel
 from moodle_bridge.rules.kinds.makeup import MakeUpEvidence
 from moodle_bridge.rules.kinds.min_hours import PeriodHoursEvidence
-from moodle_bridge.rules.kinds.required_courses import CoursesEvidence, FailedAssessment
+from moodle_bridge.rules.kinds.required_courses import CoursesEvidence, FailedAssessment, LateCompletion
 from moodle_bridge.rules.kinds.window import WindowEvidence
 from moodle_bridge.rules.loader import RulesError, parse_rules
 from moodle_bridge.rules.model import Group
@@ -38,6 +38,7 @@ EVIDENCE = {
     "required_reading_missing": CoursesEvidence("2026-06-30", ["R"], ["R"], [3], "any"),
     "window_shortfall": WindowEvidence(550.0, 100.0, "2024-2028", 330.0),
     "makeup_due": MakeUpEvidence("shortfall", 50.0, 0.0, "2027-07-01"),
+    "completed_late": CoursesEvidence("2026-06-30", ["A"], [], [], "all", late=[LateCompletion("A", "2026-07-15")]),
 }
 FAKE_KIND = "no_such_kind_for_tests"  # obviously nobody's kind
 
@@ -60,8 +61,33 @@ def test_every_registered_unit_is_whole(name):
     unit = BY_NAME[name]
     assert isinstance(unit, Kind) and unit_for(name) is unit
     assert issubclass(unit.model, RequirementModel) and issubclass(unit.evidence, Evidence)
-    assert unit.flags and all(unit_for_flag(flag) is unit and label for flag, label in unit.flags.items())
+    # a flag kind two kinds raise (completed_late) is explained by the first, with one label and one evidence type
+    assert unit.flags and all(unit_for_flag(flag).evidence is unit.evidence and unit_for_flag(flag).flags[flag] == label
+                              and label for flag, label in unit.flags.items())
     assert unit.enrolling_flags <= set(unit.flags)
+
+
+def test_completed_late_is_one_flag_kind_of_required_courses_and_reading():
+    assert {u.name for u in UNITS if "completed_late" in u.flags} == {"required_courses", "required_reading"}
+    assert unit_for_flag("completed_late") is unit_for("required_courses")
+    assert flag_label("completed_late") == "completed late" and list(FLAG_KINDS).count("completed_late") == 1
+    assert all("completed_late" not in u.enrolling_flags for u in UNITS)  # nothing to enrol in: it is done
+
+
+def test_two_kinds_raising_one_flag_kind_must_agree_on_its_label_and_evidence():
+    from moodle_bridge.rules.kinds import index_flags
+
+    courses, window = unit_for("required_courses"), unit_for("window")
+
+    class Relabelled(type(unit_for("required_reading"))):
+        flags = {"completed_late": "done after the due date"}
+
+    class OtherEvidence(type(window)):
+        flags = {"completed_late": "completed late"}
+
+    for stray in (Relabelled(), OtherEvidence()):
+        with pytest.raises(TypeError, match="one label and one evidence type"):
+            index_flags((courses, stray))
 
 
 def test_an_unregistered_kind_fails_loudly():
@@ -107,6 +133,9 @@ def test_the_stored_json_shapes_are_unchanged():
                                                       "expected_by_now": 330.0}
     assert EVIDENCE["makeup_due"].to_json() == {"after": "shortfall", "required": 50.0, "achieved": 0.0,
                                                 "due": "2027-07-01"}
+    assert EVIDENCE["completed_late"].to_json() == {"due": "2026-06-30", "required": ["A"], "missing": [],
+                                                    "missing_ids": [], "need": "all",
+                                                    "late": [{"course": "A", "completed": "2026-07-15"}]}
 
 
 def test_the_staff_sentences_are_the_ones_they_were():
@@ -116,6 +145,8 @@ def test_the_staff_sentences_are_the_ones_they_were():
     assert explain("failed_assessment", EVIDENCE["failed_assessment"].to_json()) == (
         "not done: A; due 2026-06-30; A: grade 40 below 60")
     assert explain("makeup_due", EVIDENCE["makeup_due"].to_json()) == "make-up of 50 hours, 0 done, due 2027-07-01"
+    assert explain("completed_late", EVIDENCE["completed_late"].to_json()) == (
+        "A completed on 15 July 2026, due by 30 June 2026")
     assert explain("retired_kind", {"a": 1}) == "a: 1"  # a flag no unit raises: its evidence as it is
 
 

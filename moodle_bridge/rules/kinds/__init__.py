@@ -34,11 +34,25 @@ def _discover() -> tuple[AnyKind, ...]:
     return tuple(sorted(units, key=lambda u: (u.order, u.name)))
 
 
+def index_flags(units: tuple[AnyKind, ...]) -> dict[str, AnyKind]:
+    """Each flag kind's unit: the first in order that raises it. Two kinds may raise one flag kind (required
+    courses and required reading both say ``completed_late``) only with one label and one evidence type, so
+    either explains it alike."""
+    found: dict[str, AnyKind] = {}
+    for unit in units:
+        for flag, label in unit.flags.items():
+            first = found.setdefault(flag, unit)
+            if first is not unit and (first.flags[flag] != label or first.evidence is not unit.evidence):
+                raise TypeError(f"{first.name} and {unit.name} both raise {flag!r}: they must give it one label "
+                                "and one evidence type")
+    return found
+
+
 UNITS: tuple[AnyKind, ...] = _discover()
 BY_NAME: Mapping[str, AnyKind] = {u.name: u for u in UNITS}
-BY_FLAG: Mapping[str, AnyKind] = {flag: u for u in UNITS for flag in u.flags}
-if len(BY_NAME) != len(UNITS) or len(BY_FLAG) != sum(len(u.flags) for u in UNITS):
-    raise TypeError("two requirement kinds share a name or a flag kind")
+BY_FLAG: Mapping[str, AnyKind] = index_flags(UNITS)
+if len(BY_NAME) != len(UNITS):
+    raise TypeError("two requirement kinds share a name")
 
 
 def unit_for(kind: str) -> AnyKind:
@@ -50,7 +64,8 @@ def unit_for(kind: str) -> AnyKind:
 
 
 def unit_for_flag(flag: str) -> AnyKind | None:
-    """The unit that raises a flag kind (None: a kind no unit raises, e.g. from an older version)."""
+    """The unit that raises a flag kind, the first if several do (None: a kind no unit raises, e.g. from an
+    older version)."""
     return BY_FLAG.get(flag)
 
 
@@ -58,5 +73,5 @@ def requirement_models() -> tuple[type[RequirementModel], ...]:
     return tuple(u.model for u in UNITS)
 
 
-__all__ = ["BY_FLAG", "BY_NAME", "UNITS", "AnyKind", "Kind", "RequirementModel", "requirement_models", "unit_for",
-           "unit_for_flag"]
+__all__ = ["BY_FLAG", "BY_NAME", "UNITS", "AnyKind", "Kind", "RequirementModel", "index_flags", "requirement_models",
+           "unit_for", "unit_for_flag"]

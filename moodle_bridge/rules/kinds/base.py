@@ -10,16 +10,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from zoneinfo import ZoneInfo
 
+from ...i18n import _, day_words
 from ..facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, Refused
 from ..periods import Period
-from ..sections import CourseSelector, Organisation, Status, Strict
+from ..sections import CourseSelector, Credits, Organisation, Status, Strict
 
 # The order of the four statuses a requirement can give, worst last. Not the list of every status (exempt and
 # suspended are the cadre's, never a requirement's): that list is ``rules.STATUSES``.
 SEVERITY = {"compliant": 0, "on_track": 1, "at_risk": 2, "non_compliant": 3}
 FLAGGED = 2  # at risk or worse: the requirement raises a flag
+SUGGESTED = 5  # open courses a remedy of missing hours names, at most (the evidence stays small)
 
 
 class RequirementModel(Strict):
@@ -47,6 +51,8 @@ class RulesView(Protocol):
     def organisation(self) -> Organisation: ...
     @property
     def status(self) -> Status: ...
+    @property
+    def credits(self) -> Credits: ...
 
 
 class SituationView(Protocol):
@@ -62,6 +68,29 @@ class SituationView(Protocol):
     def period_over(self) -> bool: ...
     def past(self, moment_end: int) -> bool: ...
     def chosen(self, selectors: Sequence[CourseSelector]) -> list[CourseFacts]: ...
+    def open_courses(self, until: int | None = None) -> Sequence[CourseOption] | None:
+        """The courses open in Moodle on the evaluation day (starting before ``until``, when given), most hours
+        first; None when nobody loaded them (a remedy then names no course)."""
+
+
+@dataclass(frozen=True)
+class CourseOption:
+    """A course open in Moodle, with the hours it earns under the rules: what a remedy suggests."""
+
+    id: int
+    name: str
+    hours: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "hours": self.hours}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CourseOption:
+        return cls(data.get("id", 0), data.get("name", ""), data.get("hours", 0))
+
+
+def options_from_json(data: Mapping[str, Any], key: str = "open_courses") -> list[CourseOption]:
+    return [CourseOption.from_json(c) for c in data.get(key, [])]
 
 
 @dataclass(frozen=True)
@@ -135,6 +164,11 @@ class Kind(ABC, Generic[R, E]):
     def explain(self, flag: str, evidence: E) -> str:
         """One sentence of evidence a staff member can read aloud."""
 
+    @abstractmethod
+    def remedy(self, flag: str, evidence: E) -> str | None:
+        """What would fix the flag, in words a staff member (or the cadre, in a message) can act on: what is
+        still missing, by when, and which open courses count; None when nothing can be said."""
+
     def courses_to_enrol(self, evidence: E) -> Sequence[int]:
         """The Moodle course ids a flag of ``enrolling_flags`` with this evidence asks to enrol the cadre in."""
         return ()
@@ -151,3 +185,59 @@ class Kind(ABC, Generic[R, E]):
     def needs_previous_shortfall(self, requirement: R) -> bool:
         """Whether judging it needs what the cadre fell short of in the previous period."""
         return False
+
+
+def courses_that_count(cadre: CadreContext, situation: SituationView, until: int, missing: float) -> list[CourseOption]:
+    """Open courses that would add the ``missing`` hours before ``until`` (a due date's end): not completed by the
+    cadre (a course counts once), most hours first, as many as cover the missing hours and at most SUGGESTED.
+    Every Moodle course earns online hours, so none counts once the period's online hours reached their cap."""
+    found = situation.open_courses(until)
+    cap = situation.rules.credits.cap_online_per_period
+    if not found or (cap is not None and sum(c.hours for c in cadre.period_credits if c.online) >= cap - 1e-9):
+        return []
+    chosen: list[CourseOption] = []
+    for course in found:
+        if len(chosen) == SUGGESTED or sum(c.hours for c in chosen) >= missing - 1e-9:
+            break
+        if course.id not in cadre.completions:
+            chosen.append(course)
+    return chosen
+
+
+def course_names(names: Sequence[str]) -> str:
+    """Course titles in a sentence (the Chinese catalogue puts each in 《》)."""
+    return _(", ").join(_("“{course}”").format(course=name) for name in names)
+
+
+def hours_remedy(missing: float, due: date | None, overdue: bool, options: Sequence[CourseOption],
+                 online: bool = False) -> str | None:
+    """Hours still missing and by when, and the open courses that would count (evidence of an older version
+    may know no due day and no course: the hours alone then)."""
+    if missing <= 0.005:
+        return None
+    missing = round(missing, 2)
+    if due is None:
+        text = (_("{missing:g} more online hours") if online else _("{missing:g} more hours")).format(missing=missing)
+    elif overdue:
+        text = (_("{missing:g} online hours short; the deadline was {due}") if online else
+                _("{missing:g} hours short; the deadline was {due}")).format(missing=missing, due=day_words(due))
+    else:
+        text = (_("{missing:g} more online hours by {due}") if online else
+                _("{missing:g} more hours by {due}")).format(missing=missing, due=day_words(due))
+    if options:
+        text += _("; open courses that count: {courses}").format(courses=_(", ").join(
+            _("“{course}” ({hours:g} hours)").format(course=c.name, hours=c.hours) for c in options))
+    return text
+
+
+def stored_day(text: Any) -> date | None:
+    """A day stored as ISO text in evidence; None when absent or unreadable (an older version's evidence)."""
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def last_day(end: int, organisation: Organisation) -> date:
+    """The last day before ``end`` (a span's exclusive end), in the organisation's zone: a period's due day."""
+    return datetime.fromtimestamp(end - 1, ZoneInfo(organisation.timezone)).date()

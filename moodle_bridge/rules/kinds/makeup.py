@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo
@@ -13,7 +13,19 @@ from pydantic import Field
 from ...i18n import N_, _
 from ..bounds import MAX_HOURS
 from ..periods import add_months, day_end, day_start
-from .base import CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView
+from .base import (
+    CadreContext,
+    CourseOption,
+    Evidence,
+    Kind,
+    Outcome,
+    RequirementModel,
+    SituationView,
+    courses_that_count,
+    hours_remedy,
+    options_from_json,
+    stored_day,
+)
 
 
 class MakeUp(RequirementModel):
@@ -29,13 +41,22 @@ class MakeUpEvidence(Evidence):
     required: float
     achieved: float
     due: str | None
+    overdue: bool = False  # the make-up's deadline is past
+    open_courses: list[CourseOption] = field(default_factory=list)  # stored only when there are some
 
     def to_json(self) -> dict[str, Any]:
-        return {"after": self.after, "required": self.required, "achieved": self.achieved, "due": self.due}
+        data: dict[str, Any] = {"after": self.after, "required": self.required, "achieved": self.achieved,
+                                "due": self.due}
+        if self.overdue:
+            data["overdue"] = True
+        if self.open_courses:
+            data["open_courses"] = [c.to_json() for c in self.open_courses]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
-        return cls(data.get("after", ""), data.get("required", 0), data.get("achieved", 0), data.get("due"))
+        return cls(data.get("after", ""), data.get("required", 0), data.get("achieved", 0), data.get("due"),
+                   bool(data.get("overdue", False)), options_from_json(data))
 
 
 class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
@@ -65,11 +86,13 @@ class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
                              if start <= c.at < end and not c.source.startswith("carryover:")), 2)
         if achieved >= required - 1e-9:
             return Outcome("compliant")
-        evidence = MakeUpEvidence(requirement.after, round(required, 2), achieved, due_day.isoformat())
         if situation.past(end):
-            return Outcome("non_compliant", "makeup_due", evidence)
+            return Outcome("non_compliant", "makeup_due",
+                           MakeUpEvidence(requirement.after, round(required, 2), achieved, due_day.isoformat(), True))
         if end - situation.as_of_end <= rules.status.due_soon_days * 86400:
-            return Outcome("at_risk", "makeup_due", evidence)
+            return Outcome("at_risk", "makeup_due", MakeUpEvidence(
+                requirement.after, round(required, 2), achieved, due_day.isoformat(),
+                open_courses=courses_that_count(cadre, situation, end, required - achieved)))
         return Outcome("on_track")
 
     def describe(self, requirement: MakeUp) -> str:
@@ -82,6 +105,10 @@ class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
     def explain(self, flag: str, evidence: MakeUpEvidence) -> str:
         return _("make-up of {required:g} hours, {achieved:g} done, due {due}").format(
             required=evidence.required, achieved=evidence.achieved, due=evidence.due)
+
+    def remedy(self, flag: str, evidence: MakeUpEvidence) -> str | None:
+        return hours_remedy(evidence.required - evidence.achieved, stored_day(evidence.due), evidence.overdue,
+                            evidence.open_courses)
 
     def needs_previous_shortfall(self, requirement: MakeUp) -> bool:
         return requirement.after == "shortfall"

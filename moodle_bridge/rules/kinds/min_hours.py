@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field
 
 from ...i18n import N_, _
 from ..bounds import MAX_HOURS
-from .base import FLAGGED, SEVERITY, CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView, pace_status
+from .base import (
+    FLAGGED,
+    SEVERITY,
+    CadreContext,
+    CourseOption,
+    Evidence,
+    Kind,
+    Outcome,
+    RequirementModel,
+    SituationView,
+    courses_that_count,
+    hours_remedy,
+    last_day,
+    options_from_json,
+    pace_status,
+    stored_day,
+)
 
 
 class MinHours(RequirementModel):
@@ -20,25 +36,36 @@ class MinHours(RequirementModel):
 
 @dataclass(frozen=True)
 class PeriodHoursEvidence(Evidence):
-    """Hours required (pro-rated) and achieved in the period, and how far the period has gone."""
+    """Hours required (pro-rated) and achieved in the period, and how far the period has gone; for the remedy, the
+    period's last day, whether it is past, and open courses that would count."""
 
     required: float
     achieved: float
     period: str
     elapsed_share: float
     pro_rated_share: float | None = None  # only when the cadre owes less than the whole period
+    due: str | None = None  # the period's last day (ISO); None in an older version's evidence
+    overdue: bool = False  # the period is over: hours earned now count in the next one
+    open_courses: list[CourseOption] = field(default_factory=list)  # stored only when there are some
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"required": self.required, "achieved": self.achieved, "period": self.period,
                                 "elapsed_share": self.elapsed_share}
+        if self.due is not None:
+            data["due"] = self.due
         if self.pro_rated_share is not None:
             data["pro_rated_share"] = self.pro_rated_share
+        if self.overdue:
+            data["overdue"] = True
+        if self.open_courses:
+            data["open_courses"] = [c.to_json() for c in self.open_courses]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(data.get("required", 0), data.get("achieved", 0), data.get("period", ""),
-                   data.get("elapsed_share", 0), data.get("pro_rated_share"))
+                   data.get("elapsed_share", 0), data.get("pro_rated_share"), data.get("due"),
+                   bool(data.get("overdue", False)), options_from_json(data))
 
 
 def period_hours(hours: float, online_only: bool, flag: str, cadre: CadreContext,
@@ -50,14 +77,22 @@ def period_hours(hours: float, online_only: bool, flag: str, cadre: CadreContext
                          situation.rules.status.at_risk_margin)
     if SEVERITY[status] < FLAGGED:
         return Outcome(status, minimum_hours=required)
-    evidence = PeriodHoursEvidence(required, achieved, situation.period.label, round(cadre.elapsed, 3),
-                                   round(cadre.share, 3) if cadre.share < 1 else None)
+    span, over = situation.period, situation.period_over
+    evidence = PeriodHoursEvidence(required, achieved, span.label, round(cadre.elapsed, 3),
+                                   round(cadre.share, 3) if cadre.share < 1 else None,
+                                   last_day(span.end, situation.rules.organisation).isoformat(), over,
+                                   [] if over else courses_that_count(cadre, situation, span.end, required - achieved))
     return Outcome(status, flag, evidence, minimum_hours=required)
 
 
 def explain_period_hours(evidence: PeriodHoursEvidence) -> str:
     return _("{achieved:g} of {required:g} hours in {period}").format(
         achieved=evidence.achieved, required=evidence.required, period=evidence.period)
+
+
+def remedy_period_hours(evidence: PeriodHoursEvidence, online: bool) -> str | None:
+    return hours_remedy(evidence.required - evidence.achieved, stored_day(evidence.due), evidence.overdue,
+                        evidence.open_courses, online)
 
 
 class MinHoursKind(Kind[MinHours, PeriodHoursEvidence]):
@@ -76,6 +111,9 @@ class MinHoursKind(Kind[MinHours, PeriodHoursEvidence]):
 
     def explain(self, flag: str, evidence: PeriodHoursEvidence) -> str:
         return explain_period_hours(evidence)
+
+    def remedy(self, flag: str, evidence: PeriodHoursEvidence) -> str | None:
+        return remedy_period_hours(evidence, online=False)
 
     def period_minimum(self, requirement: MinHours) -> float | None:
         return requirement.hours

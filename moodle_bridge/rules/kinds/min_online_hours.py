@@ -10,7 +10,7 @@ from pydantic import Field
 from ...i18n import N_, _
 from ..bounds import MAX_HOURS
 from .base import CadreContext, Kind, Outcome, RequirementModel, SituationView
-from .min_hours import PeriodHoursEvidence, explain_period_hours, period_hours
+from .min_hours import PeriodHoursEvidence, explain_period_hours, period_hours, remedy_period_hours
 
 
 class MinOnlineHours(RequirementModel):
@@ -35,6 +35,9 @@ class MinOnlineHoursKind(Kind[MinOnlineHours, PeriodHoursEvidence]):
 
     def explain(self, flag: str, evidence: PeriodHoursEvidence) -> str:
         return explain_period_hours(evidence)
+
+    def remedy(self, flag: str, evidence: PeriodHoursEvidence) -> str | None:
+        return remedy_period_hours(evidence, online=True)  # every open Moodle course earns online hours
 
 
 UNIT = MinOnlineHoursKind()

@@ -8,11 +8,13 @@ from typing import ClassVar, Literal
 from ...i18n import N_, _
 from .base import CadreContext, Kind, Outcome, SituationView
 from .required_courses import (
+    COMPLETED_LATE,
     CourseList,
     CoursesEvidence,
     describe_course_list,
     evaluate_course_list,
     explain_course_list,
+    remedy_course_list,
 )
 
 
@@ -24,7 +26,8 @@ class RequiredReadingKind(Kind[RequiredReading, CoursesEvidence]):
     name = "required_reading"
     model = RequiredReading
     evidence = CoursesEvidence
-    flags: ClassVar[Mapping[str, str]] = {"required_reading_missing": N_("required reading missing")}
+    flags: ClassVar[Mapping[str, str]] = {"required_reading_missing": N_("required reading missing"),
+                                          COMPLETED_LATE: N_("completed late")}  # shared with required courses
     order = 40
     enrolling_flags = frozenset({"required_reading_missing"})
 
@@ -37,7 +40,10 @@ class RequiredReadingKind(Kind[RequiredReading, CoursesEvidence]):
         return describe_course_list(requirement, _("required reading"))
 
     def explain(self, flag: str, evidence: CoursesEvidence) -> str:
-        return explain_course_list(evidence)
+        return explain_course_list(flag, evidence)
+
+    def remedy(self, flag: str, evidence: CoursesEvidence) -> str | None:
+        return remedy_course_list(flag, evidence)
 
     def courses_to_enrol(self, evidence: CoursesEvidence) -> list[int]:
         return evidence.to_enrol()

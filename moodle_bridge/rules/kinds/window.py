@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field
@@ -11,7 +11,23 @@ from pydantic import Field
 from ...i18n import N_, _
 from ..bounds import EARLIEST, LATEST, MAX_HOURS
 from ..periods import elapsed_share, period
-from .base import FLAGGED, SEVERITY, CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView, pace_status
+from .base import (
+    FLAGGED,
+    SEVERITY,
+    CadreContext,
+    CourseOption,
+    Evidence,
+    Kind,
+    Outcome,
+    RequirementModel,
+    SituationView,
+    courses_that_count,
+    hours_remedy,
+    last_day,
+    options_from_json,
+    pace_status,
+    stored_day,
+)
 
 
 class Window(RequirementModel):
@@ -27,15 +43,26 @@ class WindowEvidence(Evidence):
     achieved: float
     window: str  # "2024-2028"
     expected_by_now: float
+    due: str | None = None  # the window's last day (ISO); None in an older version's evidence
+    overdue: bool = False  # the window is over
+    open_courses: list[CourseOption] = field(default_factory=list)  # stored only when there are some
 
     def to_json(self) -> dict[str, Any]:
-        return {"required": self.required, "achieved": self.achieved, "window": self.window,
-                "expected_by_now": self.expected_by_now}
+        data: dict[str, Any] = {"required": self.required, "achieved": self.achieved, "window": self.window,
+                                "expected_by_now": self.expected_by_now}
+        if self.due is not None:
+            data["due"] = self.due
+        if self.overdue:
+            data["overdue"] = True
+        if self.open_courses:
+            data["open_courses"] = [c.to_json() for c in self.open_courses]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(data.get("required", 0), data.get("achieved", 0), data.get("window", ""),
-                   data.get("expected_by_now", 0))
+                   data.get("expected_by_now", 0), data.get("due"), bool(data.get("overdue", False)),
+                   options_from_json(data))
 
 
 class WindowKind(Kind[Window, WindowEvidence]):
@@ -58,8 +85,11 @@ class WindowKind(Kind[Window, WindowEvidence]):
         status = pace_status(achieved, requirement.hours, share, situation.past(end), rules.status.at_risk_margin)
         if SEVERITY[status] < FLAGGED:
             return Outcome(status)
-        return Outcome(status, "window_shortfall", WindowEvidence(requirement.hours, achieved, f"{first}-{last}",
-                                                                  round(requirement.hours * share, 1)))
+        over = situation.past(end)
+        return Outcome(status, "window_shortfall", WindowEvidence(
+            requirement.hours, achieved, f"{first}-{last}", round(requirement.hours * share, 1),
+            last_day(end, rules.organisation).isoformat(), over,
+            [] if over else courses_that_count(cadre, situation, end, requirement.hours - achieved)))
 
     def describe(self, requirement: Window) -> str:
         return _("at least {hours:g} hours in the {years} years from {start}").format(
@@ -69,6 +99,10 @@ class WindowKind(Kind[Window, WindowEvidence]):
         return _("{achieved:g} of {required:g} hours in {window} (about {expected:g} expected by now)").format(
             achieved=evidence.achieved, required=evidence.required, window=evidence.window,
             expected=evidence.expected_by_now)
+
+    def remedy(self, flag: str, evidence: WindowEvidence) -> str | None:
+        return hours_remedy(evidence.required - evidence.achieved, stored_day(evidence.due), evidence.overdue,
+                            evidence.open_courses)
 
 
 UNIT = WindowKind()
