@@ -10,9 +10,10 @@ import gettext as _gettext
 import io
 import os
 from contextvars import ContextVar
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -81,3 +82,32 @@ def day_words(day: date) -> str:
 
 
 _ = gettext
+
+
+# --- times as people read them --------------------------------------------------------------------------------------
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+MINUTES = "%Y-%m-%d %H:%M"
+SECONDS = "%Y-%m-%d %H:%M:%S"
+DAY = "%Y-%m-%d"
+# One organisation per process: the zone is the configuration's (sync.organisation_timezone), set when the settings
+# are read; a global, not a context variable, so the review page's worker threads see it too.
+_time_zone = ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def set_time_zone(zone: str) -> None:
+    """Show times in ``zone`` (an IANA name, checked by the configuration) from now on."""
+    global _time_zone
+    _time_zone = ZoneInfo(zone)
+
+
+def local_time(moment: datetime | float | None, form: str = MINUTES, empty: str = "-") -> str:
+    """A stored instant as staff read it: in the organisation's zone, without a zone name (never UTC).
+
+    ``moment`` is a datetime (one without a zone is UTC: SQLite gives them back so) or Unix seconds (Moodle's);
+    ``None`` is shown as ``empty``."""
+    if moment is None:
+        return empty
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(_time_zone).strftime(form)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -48,3 +49,29 @@ def test_language_switch():
     assert i18n.gettext("Ready.") == "Ready."
     i18n.set_language("xx_XX")  # unknown: English, not an error
     assert i18n.gettext("Ready.") == "Ready."
+
+
+def test_a_utc_instant_is_shown_in_the_organisations_zone():
+    instant = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # already 1 January in Shanghai
+    assert i18n.local_time(instant) == "2027-01-01 00:30"
+    assert i18n.local_time(instant.replace(tzinfo=None)) == "2027-01-01 00:30"  # SQLite's naive UTC
+    assert i18n.local_time(instant.timestamp(), i18n.DAY) == "2027-01-01"  # Moodle's Unix seconds
+    assert i18n.local_time(None) == "-"
+    try:
+        i18n.set_time_zone("Europe/London")
+        assert i18n.local_time(instant, i18n.SECONDS) == "2026-12-31 16:30:00"
+    finally:
+        i18n.set_time_zone(i18n.DEFAULT_TIME_ZONE)
+
+
+def test_the_configured_zone_is_the_one_shown():
+    from moodle_bridge.cli.context import Context
+    from moodle_bridge.config import Settings
+
+    try:
+        Context(None, None, None, None).apply(Settings(moodle={"url": "https://moodle.example.org"},
+                                                       sync={"organisation_timezone": "Asia/Urumqi"}))
+        assert i18n.local_time(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01 06:00"
+    finally:
+        i18n.set_time_zone(i18n.DEFAULT_TIME_ZONE)
+        i18n.set_language(None)

@@ -18,7 +18,7 @@ import click
 from sqlalchemy import Engine
 
 from ..config import ConfigError, Settings, load_settings
-from ..i18n import _, set_language
+from ..i18n import _, set_language, set_time_zone
 from ..log import configure_logging
 from ..moodle import MoodleClient, MoodleError
 
@@ -118,6 +118,7 @@ class Context:
     def apply(self, settings: Settings) -> None:
         configure_logging(self.log_level or settings.logging.level, self.log_format or settings.logging.format)
         set_language(self.lang or settings.language)
+        set_time_zone(settings.sync.organisation_timezone)  # the times every output shows
 
     def store(self) -> Engine:
         """The configured store, migrated; a store not migrated is 'not ready' (exit 1)."""

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import results
-from ..i18n import _
+from ..i18n import N_, _, translated
 from ..reports import export
-from ..reports.plain import flag_label, status_label
+from ..reports.plain import explain, flag_label, status_label
 from .context import EXIT_USAGE, CommandError, Context
 from .root import main
 
@@ -28,15 +28,16 @@ def _record(row: results.FlagRow, change: str | None = None) -> dict[str, Any]:
     return record if change is None else {**record, "change": change}
 
 
-def _evidence_text(evidence: dict[str, Any]) -> str:
-    return "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in evidence.items())
+CHANGES = {"new": N_("new"), "resolved": N_("resolved")}  # --diff: a flag raised or gone since the evaluation before
 
 
 def _cell(record: dict[str, Any], column: str) -> Any:
     if column == "status":
         return status_label(record["status"])
     if column == "evidence":
-        return _evidence_text(record["evidence"])
+        return explain(record["kind"], record["evidence"])
+    if column == "change":
+        return translated(CHANGES[record["change"]])
     return record.get(column, "")
 
 

@@ -12,7 +12,7 @@ from .root import main
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["flagged", "units", "cadre"]))
+@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "cadre"]))
 @click.argument("cadre_id", required=False)
 @click.option("--period", help="The period (default: the latest evaluation's).")
 @click.option("--unit", help="Only this unit (code or name).")
@@ -21,7 +21,8 @@ from .root import main
 @click.pass_obj
 def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, unit: str | None, fmt: str,
            output: Path | None) -> None:
-    """Flagged cadres by unit, unit completion rates, or one cadre's training file."""
+    """Flagged cadres by unit, units ranked by completion rate, the year-end summary, or one cadre's training
+    file."""
     from ..results import NoEvaluation
     from ..services.report_files import report_json, write_report
 

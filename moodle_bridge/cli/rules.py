@@ -11,8 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import _
-from ..reports.plain import difference_label, status_label
+from ..i18n import _, current_language, local_time
+from ..reports.plain import difference_label, entry_kind_label, status_label
 from ..rules import STATUSES
 from ..rules.sections import Cadres
 from .context import EXIT_USAGE, CommandError, Context
@@ -113,12 +113,12 @@ def credits() -> None:
 
 @credits.command("template")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default="offline_training.csv")
-@click.option("--lang", "language", type=click.Choice(["en", "zh_CN"]), default="en", help="Header language.")
-def credits_template(output: Path, language: str) -> None:
-    """Write an empty offline-training file (CSV or .xlsx) with the columns the import reads."""
+def credits_template(output: Path) -> None:
+    """Write an empty offline-training file (CSV or .xlsx) with the columns the import reads, in the language of
+    the output (--lang)."""
     from ..services.offline import write_template
 
-    write_template(output, language)
+    write_template(output, current_language())
     click.echo(_("Wrote {path}: one training per row; days or hours; dates as YYYY-MM-DD.").format(path=output))
 
 
@@ -148,8 +148,8 @@ def credits_show(obj: Context, cadre_id: str) -> None:
     for header in (_("No."), _("Period"), _("Source"), _("Kind"), _("Hours"), _("Online"), _("When"), _("Reason")):
         table.add_column(header)
     for e in ledger.entries:
-        table.add_row(str(e.id), e.period, e.source, e.kind, f"{e.hours:+.2f}", _("yes") if e.online else _("no"),
-                      e.created_at.strftime("%Y-%m-%d %H:%M") if e.created_at else "", e.reason or "")
+        table.add_row(str(e.id), e.period, e.source, entry_kind_label(e.kind), f"{e.hours:+.2f}",
+                      _("yes") if e.online else _("no"), local_time(e.created_at, empty=""), e.reason or "")
     console = Console()
     console.print(table)
     for label, hours in ledger.totals.items():

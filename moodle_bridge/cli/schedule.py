@@ -6,7 +6,7 @@ import json
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ import structlog
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import N_, _
+from ..i18n import N_, _, local_time
 from .context import CommandError, Context
 from .root import main
 
@@ -77,20 +77,15 @@ def scheduler(obj: Context) -> None:
     first = trigger.get_next_fire_time(None, datetime.now(ZoneInfo(zone)))
     log.info("scheduler.started", schedule=settings.schedule.pipeline, timezone=zone, next_run=str(first))
     click.echo(_("Scheduler running ({cron}, {zone}); next run {when}; stop with Ctrl-C or SIGTERM.").format(
-        cron=settings.schedule.pipeline, zone=zone, when=_when(first)))
+        cron=settings.schedule.pipeline, zone=zone, when=local_time(first)))
 
     def say_next(_event: object) -> None:
         job = runner.get_job("pipeline")
         if job is not None and job.next_run_time is not None:
-            click.echo(_("Next run {when}.").format(when=_when(job.next_run_time)))
+            click.echo(_("Next run {when}.").format(when=local_time(job.next_run_time)))
 
     runner.add_listener(say_next, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     runner.start()  # returns after shutdown; a running pipeline finishes or stops at its next boundary
-
-
-def _when(moment: datetime | None) -> str:
-    """A run's time as the administrator's schedule reads it: in the organisation's zone, to the minute."""
-    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
 @main.command()
@@ -109,15 +104,13 @@ def runs(obj: Context, as_json: bool, last: int) -> None:
         click.echo(_("No pipeline runs yet: `moodle-bridge pipeline` runs one now, `moodle-bridge scheduler` on "
                      "the schedule."))
         return
-    zone = ZoneInfo(obj.settings().sync.organisation_timezone)
     table = Table(title=_("Pipeline runs"))
     for header in (_("No."), _("Trigger"), _("Started"), _("Status"), _("Steps"), _("Error")):
         table.add_column(header, overflow="fold")
     for r in rows:
         steps = ", ".join(f"{_label(STEPS, s['step'])} {_label(RUN_STATES, s['status'])}" for s in r["steps"])
-        started = r["started_at"].replace(tzinfo=r["started_at"].tzinfo or UTC).astimezone(zone)
-        table.add_row(str(r["id"]), _label(TRIGGERS, r["trigger"]), _when(started), _label(RUN_STATES, r["status"]),
-                      steps, r["error"] or "")
+        table.add_row(str(r["id"]), _label(TRIGGERS, r["trigger"]), local_time(r["started_at"]),
+                      _label(RUN_STATES, r["status"]), steps, r["error"] or "")
     Console().print(table)
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..i18n import N_, _, translated
+from ..i18n import N_, _, local_time, translated
 from ..sync import RunSummary, summary_lines
 from ..sync.entities import LABELS
 
 # Words stored in runs, shown translated.
-WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed")]
+WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed"), N_("interrupted")]
 
 ENTITY_LABELS = LABELS  # the entity table's words (sync/entities), shown translated
 
@@ -90,8 +90,8 @@ def render_status(report: dict[str, Any], console: Console | None = None) -> Non
         console.print(_("No sync has run yet."))
         return
     console.print(_("Last sync: run {id}, {kind}, {status}, started {started}, finished {finished}.").format(
-        id=last["id"], kind=translated(last["kind"]), status=translated(last["status"]), started=last["started_at"],
-        finished=last["finished_at"] or "-"))
+        id=last["id"], kind=translated(last["kind"]), status=translated(last["status"]),
+        started=local_time(last["started_at"]), finished=local_time(last["finished_at"])))
     changes = Table(title=_("What the last sync changed"))
     for header in (_("What"), _("New"), _("Changed"), _("Gone")):
         changes.add_column(header)

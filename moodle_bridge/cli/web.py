@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import ConfigError
-from ..i18n import _
+from ..i18n import N_, _, local_time, translated
 from .context import EXIT_USAGE, CommandError, Context, config_error
 from .root import main
 
@@ -56,6 +56,11 @@ def run_page(app: Any, host: str, port: int, behind_proxy: bool = False) -> None
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=behind_proxy)
 
 
+# An account's role and page language as staff call them (the store keeps the codes).
+ROLES = {"admin": N_("administrator"), "reviewer": N_("reviewer")}
+LANGUAGES = {"en": N_("English"), "zh_CN": N_("Simplified Chinese")}
+
+
 @main.group()
 def staff() -> None:
     """Accounts of organisation staff for the review page."""
@@ -69,20 +74,19 @@ def _password(value: str | None) -> str:
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "reviewer"]), default="reviewer", show_default=True)
 @click.option("--unit", "units", multiple=True, help="A unit code the reviewer may see (repeat for several).")
-@click.option("--lang", "language", type=click.Choice(["en", "zh_CN"]), help="Page language (default: the browser's).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_obj
-def staff_add(obj: Context, username: str, role: str, units: tuple[str, ...], language: str | None,
-              password_stdin: bool) -> None:
-    """Add an account: admin (every unit) or reviewer (the units given)."""
+def staff_add(obj: Context, username: str, role: str, units: tuple[str, ...], password_stdin: bool) -> None:
+    """Add an account: admin (every unit) or reviewer (the units given). Its pages speak the --lang given (wherever
+    it stands on the line), else the browser's language."""
     from ..web import accounts
 
     password = _password(sys.stdin.readline().rstrip("\n") if password_stdin else None)
     try:
-        accounts.add(obj.store(), username, password, role, list(units), language)
+        accounts.add(obj.store(), username, password, role, list(units), obj.lang)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(_("Account {name} added ({role}).").format(name=username, role=role))
+    click.echo(_("Account {name} added ({role}).").format(name=username, role=translated(ROLES[role])))
 
 
 @staff.command("list")
@@ -95,8 +99,9 @@ def staff_list(obj: Context) -> None:
     for header in (_("Name"), _("Role"), _("Units"), _("Language"), _("Disabled"), _("Locked until")):
         table.add_column(header)
     for a in accounts.listing(obj.store()):
-        table.add_row(a["username"], a["role"], ", ".join(a["units"]) or "*", a["language"] or "-",
-                      _("yes") if a["disabled"] else _("no"), str(a["locked_until"] or "-"))
+        table.add_row(a["username"], translated(ROLES.get(a["role"], a["role"])), ", ".join(a["units"]) or _("all"),
+                      translated(LANGUAGES.get(a["language"], a["language"])) if a["language"] else "-",
+                      _("yes") if a["disabled"] else _("no"), local_time(a["locked_until"]))
     Console().print(table)
 
 

@@ -34,6 +34,25 @@ def difference_label(state: str) -> str:
     return translated(DIFFERENCE_STATES.get(state, state))
 
 
+# Codes kept as data that staff read as words (the store and ``--json`` keep the codes).
+ENTRY_KINDS = {"credit": N_("hours credited"), "reversal": N_("reversal"), "adjustment": N_("adjustment")}
+"""A ledger entry: hours credited from a course or a training, a reversal of an earlier entry, or staff's own."""
+REVIEW_STATES = {"open": N_("open"), "reviewed": N_("reviewed"), "excused": N_("excused")}
+"""Where a flagged cadre's review stands (the read model's ``REVIEW_STATES``)."""
+REVIEW_EVENTS = {"reviewed": N_("reviewed"), "note": N_("note"), "excused": N_("excused"),
+                 "message_queued": N_("Moodle message queued")}
+"""One line of a cadre's review history."""
+
+
+def entry_kind_label(kind: str) -> str:
+    return translated(ENTRY_KINDS.get(kind, kind))
+
+
+def review_label(state: str) -> str:
+    """A review state, or an event of the review history."""
+    return translated(REVIEW_STATES.get(state) or REVIEW_EVENTS.get(state, state))
+
+
 def explain(kind: str, evidence: Mapping[str, Any]) -> str:
     """One sentence of evidence a staff member can read aloud."""
     unit = unit_for_flag(kind)

@@ -6,20 +6,14 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..i18n import N_, _, current_language, translated
-from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates
-from ..rules import STATUSES
-from .chart import bar_chart
+from ..i18n import DAY, _, current_language, local_time
+from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates, YearSummary
+from . import summary
+from . import units as units_table
 from .export import Sheet, Shown
-from .plain import explain, flag_label, remedy, status_label
+from .plain import entry_kind_label, explain, flag_label, remedy, status_label
 
-Report = UnitRates | FlaggedByUnit | CadreFile
-
-# The units table counts cadres by status, in the order of rules.STATUSES: every status but the suspended (a unit
-# does not count its suspended cadres). A column header a status (capitalised, unlike its label in a sentence).
-UNIT_COLUMNS = [status for status in STATUSES if status != "suspended"]
-_STATUS_HEADERS = {"compliant": N_("Compliant"), "on_track": N_("On track"), "at_risk": N_("At risk"),
-                   "non_compliant": N_("Non-compliant"), "exempt": N_("Exempt")}
+Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile
 
 
 def _environment() -> Environment:
@@ -27,29 +21,13 @@ def _environment() -> Environment:
                        autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
 
 
-def _percent(share: float | None) -> Shown | str:
-    return "-" if share is None else Shown(share, f"{share:.1%}", "0.0%")
-
-
-def _change(delta: float | None) -> Shown | str:
-    return "" if delta is None else Shown(round(delta * 100, 2), f"{delta * 100:+.1f}", "+0.0;-0.0;0.0")
-
-
 def _meta(evaluation: Evaluation) -> str:
     return _("Period {period}, evaluated as of {day} (evaluation {id}); generated {now}").format(
         period=evaluation.period, day=evaluation.as_of, id=evaluation.id,
-        now=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        now=local_time(datetime.now(UTC)))
 
 
 # --- each report: its tables (for CSV and Excel) and its HTML -------------------------------------
-
-
-def units_tables(data: UnitRates) -> list[Sheet]:
-    headers = [_("Unit code"), _("Unit"), _("Cadres"), *(translated(_STATUS_HEADERS[s]) for s in UNIT_COLUMNS),
-               _("Completion rate"), _("Change (points)"), _("Hours per cadre")]
-    rows = [[u.code, u.name, u.cadres, *(u.counts[s] for s in UNIT_COLUMNS), _percent(u.completion_rate),
-             _change(u.change), u.hours_per_cadre] for u in data.units]
-    return [Sheet(_("Units"), headers, rows)]
 
 
 def flagged_tables(data: FlaggedByUnit) -> list[Sheet]:
@@ -80,15 +58,18 @@ def ledger_headers() -> list[str]:
 
 
 def ledger_rows(entries: list[LedgerEntry]) -> list[list[object]]:
-    return [[e.id, e.period, e.source, e.kind, Shown(e.hours, f"{e.hours:+.2f}", "+0.00;-0.00;0.00"),
-             _("yes") if e.online else _("no"), datetime.fromtimestamp(e.earned_at, UTC).strftime("%Y-%m-%d"),
+    return [[e.id, e.period, e.source, entry_kind_label(e.kind),
+             Shown(e.hours, f"{e.hours:+.2f}", "+0.00;-0.00;0.00"), _("yes") if e.online else _("no"),
+             local_time(e.earned_at, DAY),
              e.reason or ""] for e in entries]
 
 
 def tables(data: Report) -> list[Sheet]:
     """The report's tables, for CSV and Excel."""
-    if isinstance(data, UnitRates):
-        return units_tables(data)
+    if isinstance(data, UnitRates):  # the units table and the year-end summary have their own modules
+        return units_table.tables(data)
+    if isinstance(data, YearSummary):
+        return summary.tables(data)
     if isinstance(data, FlaggedByUnit):
         return flagged_tables(data)
     return cadre_tables(data)
@@ -98,10 +79,9 @@ def html(data: Report) -> str:
     env = _environment()
     common = {"lang": current_language().replace("_", "-"), "meta": _meta(data.evaluation)}
     if isinstance(data, UnitRates):
-        sheet = units_tables(data)[0]
-        chart = bar_chart([(u.name, u.completion_rate) for u in data.units])
-        return env.get_template("units.html.j2").render(title=_("Unit completion rates"), headers=sheet.headers,
-                                                        rows=sheet.rows, chart=chart, **common)
+        return units_table.html(data, env, common)
+    if isinstance(data, YearSummary):
+        return summary.html(data, env, common)
     if isinstance(data, FlaggedByUnit):
         units = [{"code": unit.code, "name": unit.name, "cadres": [
             {"cadre_id": c.cadre_id, "name": c.name, "status": c.status, "status_label": status_label(c.status),

@@ -4,12 +4,14 @@ The answers are typed (`answers`), with no rendering and no labels: how a status
 presentation (`reports.plain`). Every function takes an open connection (the caller owns it); `units`, where a
 function takes it, is a reviewer's scope (`scope`): the unit codes they may see, None for every unit.
 
-- which evaluation (`evaluations`): `evaluation`, `latest`, `latest_evaluations`, `last_sync`
+- which evaluation (`evaluations`): `evaluation`, `latest`, `latest_evaluations`, `last_sync`; `trend` (the rate
+  through a period)
 - flags (`by_flag`): `flags` (filtered by unit, group, kind), `flag_diff` (new and resolved between two
   evaluations), `cadre_flags`, `flagged` (the flagged cadres grouped by unit), `results_by_cadre`,
   `flags_for_actions` (the latest evaluation's flagged cadres the write-backs act on), `flagged_users`
-- units (`by_unit`): `unit_rates`, `units` (with the change since the previous evaluation), `flag_kind_counts`,
-  `dashboard`, `unit_names`
+- units (`by_unit`): `unit_rates`, `units` (ranked, with the change since the previous evaluation and the total),
+  `flag_kind_counts`, `dashboard`, `unit_names`
+- the year-end summary (`summary`): `year_summary`
 - cadres (`by_cadre`): `flagged_cadres` and `flagged_page` (the review page's list: scoped, filtered, sorted,
   paged), `cadre_result`, `cadre_file`, `cadre_ledger` (the ledger's one reader), `review_states`,
   `review_history`
@@ -32,12 +34,16 @@ from .answers import (
     FlaggedUnit,
     FlagRow,
     LedgerEntry,
+    MakeUpOwed,
     NoEvaluation,
     ReviewedCadre,
     ReviewEvent,
     ReviewState,
+    ShortCadre,
+    TrendPoint,
     UnitRate,
     UnitRates,
+    YearSummary,
 )
 from .by_cadre import (
     SORTS,
@@ -51,15 +57,17 @@ from .by_cadre import (
 )
 from .by_flag import cadre_flags, flag_diff, flagged, flagged_users, flags, flags_for_actions, results_by_cadre
 from .by_unit import dashboard, flag_kind_counts, unit_names, unit_rates, units
-from .evaluations import evaluation, last_sync, latest, latest_evaluations
+from .evaluations import evaluation, last_sync, latest, latest_evaluations, trend
 from .scope import Scope
+from .summary import year_summary
 
 __all__ = [
     "REVIEW_STATES", "SORTS", "CadreFile", "CadreFlags", "CadrePage", "CadreQuery", "CadreResult", "Dashboard",
     "Evaluation", "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit", "FlaggedCadre", "FlaggedUnit",
-    "LedgerEntry", "NoEvaluation", "ReviewEvent", "ReviewState", "ReviewedCadre", "Scope", "UnitRate", "UnitRates",
+    "LedgerEntry", "MakeUpOwed", "NoEvaluation", "ReviewEvent", "ReviewState", "ReviewedCadre", "Scope", "ShortCadre",
+    "TrendPoint", "UnitRate", "UnitRates", "YearSummary",
     "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "dashboard", "evaluation", "flag_diff",
     "flag_kind_counts", "flagged", "flagged_cadres", "flagged_page", "flagged_users", "flags", "flags_for_actions",
-    "last_sync", "latest", "latest_evaluations", "results_by_cadre", "review_history", "review_states", "unit_names",
-    "unit_rates", "units",
+    "last_sync", "latest", "latest_evaluations", "results_by_cadre", "review_history", "review_states", "trend",
+    "unit_names", "unit_rates", "units", "year_summary",
 ]

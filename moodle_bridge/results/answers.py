@@ -113,7 +113,8 @@ class FlagDiff:
 
 @dataclass(frozen=True)
 class UnitRate:
-    """A unit's cadres by status, completion rate (rules.completion_rate), hours per cadre, change in points."""
+    """A unit's cadres by status, completion rate (rules.completion_rate, as published), rank, hours, flags, and the
+    change since the previous evaluation. The county's total row is one too (code and name empty, no rank)."""
 
     code: str
     name: str
@@ -125,8 +126,12 @@ class UnitRate:
     suspended: int = 0
     cadres: int = 0  # everyone but the suspended
     completion_rate: float | None = None
+    hours: float = 0.0  # of the cadres, online and offline
     hours_per_cadre: float = 0.0
-    change: float | None = None  # the rate's change since the previous evaluation of the period, as a share
+    flags: int = 0  # of the cadres
+    flags_per_100: float = 0.0  # flags per 100 cadres
+    change: float | None = None  # the rate's change since the previous evaluation of the period, in points
+    rank: int | None = None  # 1 for the highest rate; equal rates share a rank; None without a rate
 
     @property
     def counts(self) -> dict[str, int]:
@@ -134,10 +139,66 @@ class UnitRate:
 
 
 @dataclass(frozen=True)
+class TrendPoint:
+    """The completion rate on an evaluation day: that day's latest evaluation of the period."""
+
+    day: date
+    evaluation_id: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
 class UnitRates:
+    """The units ranked by completion rate (those without a rate last, by name), their total, and their rate
+    through the period up to this evaluation."""
+
     evaluation: Evaluation
     previous: Evaluation | None
     units: list[UnitRate]
+    total: UnitRate
+    trend: list[TrendPoint] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ShortCadre:
+    """A cadre short of the period's hours (or non-compliant), as the period's latest evaluation found them."""
+
+    cadre_id: str
+    name: str
+    unit_code: str
+    unit_name: str
+    status: str
+    hours: float
+    required: float | None
+    short: float  # hours short of the period's minimum (rules.evaluate.shortfall): the make-up a shortfall owes
+    flags: list[Flag]
+
+
+@dataclass(frozen=True)
+class MakeUpOwed:
+    """A cadre whose shortfall this period becomes make-up in the next: the hours and the day they are due."""
+
+    cadre: ShortCadre
+    due: date
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One period's summary for the county: the units ranked, their total and the rate through the period; the
+    cadres still short (non-compliant); the make-up owed next period (None: the rules that judged are not kept)."""
+
+    rates: UnitRates
+    still_short: list[ShortCadre]
+    makeup: list[MakeUpOwed] | None
+    last_day: date  # the period's: an evaluation as of an earlier day sees shortfalls that may yet be made good
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.rates.evaluation
+
+    @property
+    def period_over(self) -> bool:
+        return self.evaluation.as_of >= self.last_day
 
 
 @dataclass(frozen=True)
@@ -238,8 +299,16 @@ class ReviewEvent:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The review page's overview, within a reviewer's units: unit rates and flags by kind."""
+    """The review page's overview, within a reviewer's units: the units ranked with their total and the rate
+    through the period; flags by kind."""
 
-    evaluation: Evaluation
-    units: list[UnitRate]
+    rates: UnitRates
     flag_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.rates.evaluation
+
+    @property
+    def units(self) -> list[UnitRate]:
+        return self.rates.units

@@ -1,60 +1,137 @@
-"""Units: cadres by status, the completion rate (rules.completion_rate), hours per cadre; the review dashboard."""
+"""Units: cadres by status, the completion rate (rules.completion_rate), hours and flags per cadre, the ranking and
+the total row; the review dashboard.
+
+A unit's row and the total row are made by one function (`_row`) from the same tallies, so the total is the sum of
+what the rows count, never an average of rounded figures.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Connection, and_, func, select
 
 from ..rules import STATUSES, completion_rate, counted_cadres
+from ..rules.rates import rate_change
 from ..store.schema import evaluation_flags, evaluation_results
 from ._memo import remembered
-from .answers import Dashboard, UnitRate, UnitRates
-from .evaluations import evaluation, latest
+from .answers import Dashboard, Evaluation, UnitRate, UnitRates
+from .evaluations import evaluation, latest, trend
 from .scope import Scope, scoped
 
 
-def unit_rates(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, UnitRate]:
-    """Per unit code (within the scope): cadres by status, completion rate and hours per cadre."""
+@dataclass
+class _Tally:
+    """What one unit (or the county) adds up to in one evaluation; suspended cadres count apart."""
+
+    name: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    hours: float = 0.0
+    flags: int = 0
+
+    def add(self, other: _Tally) -> None:
+        for status, n in other.counts.items():
+            self.counts[status] += n
+        self.hours += other.hours
+        self.flags += other.flags
+
+
+def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flags: bool = True) -> dict[str, _Tally]:
     hours = func.sum(evaluation_results.c.hours_online + evaluation_results.c.hours_offline)
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
-                           evaluation_results.c.status, func.count().label("n"), hours.label("hours"))
-                    .where(evaluation_results.c.evaluation_id == evaluation_id)
-                    .group_by(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
-                              evaluation_results.c.status), units)
-    names: dict[str, str] = {}
-    counts: dict[str, dict[str, int]] = {}
-    total_hours: dict[str, float] = {}
+                          evaluation_results.c.status, func.count().label("n"), hours.label("hours"))
+                   .where(evaluation_results.c.evaluation_id == evaluation_id)
+                   .group_by(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
+                             evaluation_results.c.status), units)
+    tallies: dict[str, _Tally] = {}
     for r in connection.execute(query):
-        names[r.unit_code] = r.unit_name
-        unit_counts = counts.setdefault(r.unit_code, dict.fromkeys(STATUSES, 0))
-        unit_counts[r.status] = unit_counts.get(r.status, 0) + r.n
+        tally = tallies.setdefault(r.unit_code, _Tally(r.unit_name))
+        tally.counts[r.status] = tally.counts.get(r.status, 0) + r.n
         if r.status != "suspended":
-            total_hours[r.unit_code] = total_hours.get(r.unit_code, 0.0) + float(r.hours or 0.0)
-    rates = {}
-    for code, unit_counts in counts.items():
-        cadres = counted_cadres(unit_counts) + unit_counts["exempt"]
-        rates[code] = UnitRate(code=code, name=names[code], **{s: unit_counts[s] for s in STATUSES}, cadres=cadres,
-                               completion_rate=completion_rate(unit_counts),
-                               hours_per_cadre=round(total_hours.get(code, 0.0) / cadres, 1) if cadres else 0.0)
-    return rates
+            tally.hours += float(r.hours or 0.0)
+    if with_flags:
+        for code, n in _flags_by_unit(connection, evaluation_id, units).items():
+            if code in tallies:
+                tallies[code].flags = n
+    return tallies
+
+
+def _flags_by_unit(connection: Connection, evaluation_id: int, units: Scope) -> dict[str, int]:
+    """The flags of each unit's cadres (the suspended apart), by the index (evaluation, cadre, kind)."""
+    query = scoped(select(evaluation_results.c.unit_code, func.count().label("n"))
+                   .select_from(evaluation_results).join(evaluation_flags, and_(
+                       evaluation_flags.c.evaluation_id == evaluation_results.c.evaluation_id,
+                       evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id))
+                   .where(evaluation_results.c.evaluation_id == evaluation_id,
+                          evaluation_results.c.status != "suspended"), units)
+    return {r.unit_code: r.n for r in connection.execute(query.group_by(evaluation_results.c.unit_code))}
+
+
+def _per(amount: float, cadres: int, scale: int = 1) -> float:
+    """An amount per cadre (or per `scale` cadres), rounded once, half up, to one place (15.25 reads 15.3, as a
+    rate's half does); 0 for nobody."""
+    if not cadres:
+        return 0.0
+    return float((Decimal(repr(amount)) * scale / cadres).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _row(code: str, tally: _Tally) -> UnitRate:
+    counts = tally.counts
+    cadres = counted_cadres(counts) + counts["exempt"]
+    return UnitRate(code=code, name=tally.name, **{s: counts[s] for s in STATUSES}, cadres=cadres,
+                    completion_rate=completion_rate(counts), hours=round(tally.hours, 2),
+                    hours_per_cadre=_per(tally.hours, cadres), flags=tally.flags,
+                    flags_per_100=_per(tally.flags, cadres, 100))
+
+
+def unit_rates(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, UnitRate]:
+    """Per unit code (within the scope): cadres by status, completion rate, hours and flags per cadre."""
+    return {code: _row(code, tally) for code, tally in _tallies(connection, evaluation_id, units).items()}
+
+
+def ranked(rows: list[UnitRate]) -> list[UnitRate]:
+    """By completion rate, highest first, with their rank (1, 2, 2, 4: equal rates share one); units without a
+    rate last, unranked; by name within a rank."""
+    rated = sorted((r for r in rows if r.completion_rate is not None),
+                   key=lambda r: (-(r.completion_rate or 0.0), r.name, r.code))
+    answer, rank = [], 0
+    for place, row in enumerate(rated, start=1):
+        if place == 1 or row.completion_rate != rated[place - 2].completion_rate:
+            rank = place
+        answer.append(replace(row, rank=rank))
+    return answer + sorted((r for r in rows if r.completion_rate is None), key=lambda r: (r.name, r.code))
+
+
+def _table(connection: Connection, current: Evaluation, previous: Evaluation | None, units: Scope = None,
+           unit: str | None = None) -> UnitRates:
+    """The units of `current` ranked, each with its change since `previous`, their total and their rate through the
+    period; `unit` (a code or a name) keeps one."""
+
+    def keep(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
+        return {code: t for code, t in tallies.items() if not unit or unit in (code, t.name)}
+
+    kept = keep(_tallies(connection, current.id, units))
+    before = keep(_tallies(connection, previous.id, units, with_flags=False)) if previous else {}
+    rows, total, total_before = [], _Tally(), _Tally()
+    for code, tally in kept.items():
+        old = completion_rate(before[code].counts) if code in before else None
+        row = _row(code, tally)
+        rows.append(replace(row, change=rate_change(row.completion_rate, old)))
+        total.add(tally)
+    for tally in before.values():  # the county before: its units then, whether or not they are still here
+        total_before.add(tally)
+    county = _row("", total)
+    county = replace(county, change=rate_change(county.completion_rate, completion_rate(total_before.counts)))
+    return UnitRates(evaluation=current, previous=previous, units=ranked(rows), total=county,
+                     trend=trend(connection, current, list(kept) if unit else units))
 
 
 def units(connection: Connection, period: str | None = None, unit: str | None = None) -> UnitRates:
-    """Unit rates of the latest evaluation (of a period), by name, with the change since the previous one of the
-    same period; `unit` (code or name) keeps one. Raises NoEvaluation."""
+    """Unit rates of the latest evaluation (of a period), ranked, with the change since the previous one of the
+    same period, the total and the rate through the period; `unit` (code or name) keeps one. Raises NoEvaluation."""
     current = latest(connection, period)
-    previous = evaluation(connection, current.period, offset=1)
-    now = unit_rates(connection, current.id)
-    before = unit_rates(connection, previous.id) if previous else {}
-    answer = []
-    for code, rate in sorted(now.items(), key=lambda item: item[1].name):
-        if unit and unit not in (code, rate.name):
-            continue
-        old = before[code].completion_rate if code in before else None
-        change = None if old is None or rate.completion_rate is None else round(rate.completion_rate - old, 4)
-        answer.append(replace(rate, change=change))
-    return UnitRates(evaluation=current, previous=previous, units=answer)
+    return _table(connection, current, evaluation(connection, current.period, offset=1), unit=unit)
 
 
 def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, int]:
@@ -71,15 +148,17 @@ def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = 
 
 
 def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:
-    """The latest evaluation's unit rates (by name) and flags by kind, within the scope; None before any."""
+    """The latest evaluation's units ranked with their total and the rate through the period, and its flags by
+    kind, within the scope; None before any evaluation."""
     current = evaluation(connection)
     if current is None:
         return None
     found = current
 
     def compute() -> Dashboard:  # 100,000 results and their flags aggregated: once per evaluation and scope
-        rates = sorted(unit_rates(connection, found.id, units).values(), key=lambda u: u.name)
-        return Dashboard(evaluation=found, units=rates, flag_kinds=flag_kind_counts(connection, found.id, units))
+        previous = evaluation(connection, found.period, offset=1)
+        return Dashboard(rates=_table(connection, found, previous, units),
+                         flag_kinds=flag_kind_counts(connection, found.id, units))
 
     key = ("dashboard", current.id, current.created_at, None if units is None else frozenset(units))
     return remembered(connection, key, compute)
@@ -88,5 +167,5 @@ def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:
 def unit_names(connection: Connection, evaluation_id: int, units: Scope = None) -> list[tuple[str, str]]:
     """(code, name) of the units in an evaluation (within the scope), by name."""
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name)
-                    .where(evaluation_results.c.evaluation_id == evaluation_id).distinct(), units)
+                   .where(evaluation_results.c.evaluation_id == evaluation_id).distinct(), units)
     return [(r.unit_code, r.unit_name) for r in connection.execute(query.order_by(evaluation_results.c.unit_name))]

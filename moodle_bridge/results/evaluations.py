@@ -1,13 +1,17 @@
-"""Which evaluation: the latest (of a period), the ones before it; and how fresh the mirror under them is."""
+"""Which evaluation: the latest (of a period), the ones before it, the rate through a period; and how fresh the
+mirror under them is."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from ..store.schema import evaluations, sync_runs
-from .answers import Evaluation, NoEvaluation
+from ..rules import completion_rate
+from ..store.schema import evaluation_results, evaluations, sync_runs
+from .answers import Evaluation, NoEvaluation, TrendPoint
+from .scope import Scope, scoped
 
 
 def evaluation(connection: Connection, period: str | None = None, offset: int = 0) -> Evaluation | None:
@@ -39,3 +43,24 @@ def last_sync(connection: Connection) -> datetime | None:
         select(sync_runs.c.finished_at).where(sync_runs.c.status == "succeeded").order_by(sync_runs.c.id.desc())
     ).scalar()
     return finished
+
+
+def trend(connection: Connection, upto: Evaluation, units: Scope = None) -> list[TrendPoint]:
+    """The completion rate through `upto`'s period, up to it: one point per day evaluated as of, from that day's
+    latest evaluation. The county's rate from the status counts each evaluation keeps; a reviewer's units (or an
+    evaluation without its counts) from the results."""
+    days: dict[date, Any] = {}
+    for row in connection.execute(select(evaluations.c.id, evaluations.c.as_of, evaluations.c.counts)
+                                  .where(evaluations.c.period == upto.period, evaluations.c.id <= upto.id)
+                                  .order_by(evaluations.c.id)):
+        days[row.as_of] = row  # a later evaluation of the same day replaces an earlier one
+    chosen = [days[day] for day in sorted(days)]
+    counts: dict[int, dict[str, int]] = {r.id: r.counts for r in chosen if units is None and r.counts}
+    missing = [r.id for r in chosen if r.id not in counts]
+    if missing:
+        query = scoped(select(evaluation_results.c.evaluation_id, evaluation_results.c.status,
+                              func.count().label("n"))
+                       .where(evaluation_results.c.evaluation_id.in_(missing)), units)
+        for r in connection.execute(query.group_by(evaluation_results.c.evaluation_id, evaluation_results.c.status)):
+            counts.setdefault(r.evaluation_id, {})[r.status] = r.n
+    return [TrendPoint(r.as_of, r.id, completion_rate(counts.get(r.id, {}))) for r in chosen]

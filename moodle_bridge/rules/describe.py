@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..i18n import _
+from ..i18n import _, current_language
 from .kinds import unit_for
 from .kinds.base import RequirementModel
-from .model import Condition, Rules
+from .model import Condition, Rules, label_text
 
 
 def _condition(condition: Condition) -> str:
@@ -37,7 +37,7 @@ def describe(rules: Rules) -> list[str]:
         hours=credits.offline_hours_per_day, share=credits.leave_limit))
     for name, group in rules.groups.items():
         lines.append(_("Group {name} ({label}): cadres whose {who}").format(
-            name=name, label=group.label, who=_condition(group.select)))
+            name=name, label=label_text(group.label, current_language()), who=_condition(group.select)))
         lines.extend(f"  - {_requirement(r)}" for r in group.requirements)
     lines.append(_("{n} exemption(s) in the file.").format(n=len(rules.exemptions)))
     return lines

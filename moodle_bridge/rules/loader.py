@@ -118,6 +118,7 @@ class LoadedRules:
     rules: Rules
     source: str  # where the text came from (a file's path), as problems name it
     digest: str  # sha256 of the file's bytes: recorded with every evaluation
+    text: str = ""  # the file's text: kept with the evaluations it judged, by its digest
 
 
 def _lines(node: yaml.Node, path: Location = ()) -> dict[Location, int]:
@@ -195,4 +196,4 @@ def parse_rules(raw: bytes | str, source: str = "<rules>") -> LoadedRules:
             line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
             problems.append(f"{source}:{line} {_dotted(loc)}: {_explain(error)}")
         raise RulesError(problems) from None
-    return LoadedRules(rules, source, hashlib.sha256(data_bytes).hexdigest())
+    return LoadedRules(rules, source, hashlib.sha256(data_bytes).hexdigest(), text)

@@ -26,10 +26,14 @@ from .sections import (
     Excellent,
     Exemption,
     HoursRule,
+    Label,
+    Labels,
     Organisation,
     Status,
     Strict,
     UnitSource,
+    Words,
+    label_text,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +43,7 @@ else:
 
 
 class Group(Strict):
-    label: str
+    label: Label  # a name, or a name per language ({en: ..., zh_CN: ...})
     select: Condition
     requirements: list[Requirement] = Field(min_length=1)
 
@@ -52,6 +56,7 @@ class Rules(Strict):
     status: Status = Status()
     groups: dict[str, Group] = Field(min_length=1)
     exemptions: list[Exemption] = []
+    labels: Labels = Labels()
 
 
 __all__ = [
@@ -66,9 +71,13 @@ __all__ = [
     "Exemption",
     "Group",
     "HoursRule",
+    "Label",
+    "Labels",
     "Organisation",
     "Requirement",
     "Rules",
     "Status",
     "UnitSource",
+    "Words",
+    "label_text",
 ]

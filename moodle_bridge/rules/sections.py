@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .bounds import MAX_HOURS, SaneDate
 
@@ -148,6 +148,50 @@ class Exemption(Strict):
         if self.end < self.start:
             raise ValueError("'to' is before 'from'")
         return self
+
+
+class Words(Strict):
+    """A name shown to people, in each language the file gives (at least one)."""
+
+    en: str | None = Field(None, min_length=1)
+    zh_CN: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _some(self) -> Words:
+        if self.en is None and self.zh_CN is None:
+            raise ValueError("give the name in at least one language (en, zh_CN)")
+        return self
+
+
+def _one_or_per_language(value: object) -> object:
+    if isinstance(value, str):  # one name, the same in every language
+        if not value.strip():
+            raise ValueError("empty: write a name")
+        return {"en": value, "zh_CN": value}
+    if not isinstance(value, dict):
+        raise ValueError("a name, or a name per language: {en: ..., zh_CN: ...}")
+    return value
+
+
+Label = Annotated[Words, BeforeValidator(_one_or_per_language)]  # `Town`, or `{en: Town, zh_CN: 乡镇}`
+
+
+def label_text(label: Words, language: str) -> str:
+    """The label in ``language``; a language the file does not give falls back to English, then to the other."""
+    return getattr(label, language, None) or label.en or label.zh_CN or ""
+
+
+class Labels(Strict):
+    """Display names of attribute values (``section_chief`` -> "Section chief" / "正科级"): a value the file does
+    not name is shown as it is."""
+
+    rank: dict[str, Label] = {}
+    category: dict[str, Label] = {}
+
+    def value(self, attribute: str, value: str, language: str) -> str | None:
+        """The display name of a rank or category value; None when the file gives none."""
+        named: dict[str, Words] = getattr(self, attribute, {})
+        return label_text(named[value], language) if value in named else None
 
 
 class Status(Strict):

@@ -140,6 +140,8 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         situation = Situation(rules, span, day_end(as_of, rules.organisation), courses, open_courses)
         shortfalls = previous_shortfalls(connection, period_label) if _needs_shortfall(rules) else {}
         evaluation_id = store.create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash)
+        if loaded.text:  # the text that judged, for any later report to name its requirements
+            store.keep_rules_text(connection, loaded.digest, loaded.text)
         clock.lap("read the store")
         for start in range(0, len(cadres), chunk):
             group = cadres[start:start + chunk]

@@ -24,6 +24,8 @@ def _report_data(engine: Engine, kind: str, period: str | None, unit: str | None
         content: render.Report
         if kind == "units":
             content = results.units(connection, period, unit)
+        elif kind == "summary":  # the year-end summary is the county's: no unit
+            content = results.year_summary(connection, period)
         elif kind == "flagged":
             content = results.flagged(connection, period, unit)
         else:

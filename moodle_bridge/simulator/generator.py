@@ -59,15 +59,19 @@ CATEGORIES = [
     ("Economic Development", "ED"), ("Emergency Management", "EM"), ("Digital Government", "DG"),
     ("Required Reading", "RR"),
 ]
-TOPICS = [
-    "Guiding Principles of the 20th National Party Congress", "Fundamentals of Marxist Philosophy",
-    "Theory of Socialism with Chinese Characteristics", "Contemporary World Economy and Politics",
-    "Party History Study", "Party Discipline and Rules", "Revolutionary Tradition Education",
-    "Integrity Education", "Administrative Law in Practice", "Constitution Study",
-    "Optimizing the Business Environment", "Rural Revitalization", "Green Development",
-    "Emergency Response Planning", "Flood Prevention", "Work Safety", "Digital Government Basics",
-    "Data Security", "Using Government Service Platforms", "Public Opinion in the Digital Age",
-]
+TOPICS = {  # per category code: each course of a category takes the next topic (a second round is numbered)
+    "PT": ["Guiding Principles of the 20th National Party Congress", "Fundamentals of Marxist Philosophy",
+           "Theory of Socialism with Chinese Characteristics", "Contemporary World Economy and Politics"],
+    "PS": ["Party Discipline and Rules", "Party History Study", "Revolutionary Tradition Education",
+           "Integrity Education"],
+    "LA": ["Constitution Study", "Administrative Law in Practice", "Lawful Administrative Enforcement",
+           "The Civil Code for Officials"],
+    "ED": ["Rural Revitalization", "Green Development", "Optimizing the Business Environment",
+           "County Industrial Planning"],
+    "EM": ["Emergency Response Planning", "Flood Prevention", "Work Safety", "Forest Fire Prevention"],
+    "DG": ["Digital Government Basics", "Data Security", "Using Government Service Platforms",
+           "Public Opinion in the Digital Age"],
+}
 BOOKS = [
     "The Governance of China (Volume I)", "The Governance of China (Volume II)",
     "Selected Readings on Party History", "The Constitution and Its Interpretation",
@@ -107,7 +111,9 @@ def unit_names(count: int) -> list[str]:
     return names[:count]
 
 
-def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW) -> Site:
+def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW, lab_anchors: bool = True) -> Site:
+    """A site of ``size``; the ``small`` one also holds the lab's recorded records unless ``lab_anchors`` is off
+    (the demo's county has no throwaway course of the lab's write calls)."""
     spec = SIZES[size]
     rng = random.Random(f"{seed}-{size}")
     site = Site(name=f"County Cadre Training Lab ({size})", now=now, profile_field_names=dict(PROFILE_FIELDS))
@@ -120,9 +126,15 @@ def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW) -> S
     site.reports[2] = Report(2, "Lab: course completions lean", LEAN_REPORT, now - 86400)
     site.reports[3] = Report(3, "moodle_bridge: course completions", RECOMMENDED_REPORT, now - 86400)
     site.reports[4] = Report(4, "moodle_bridge: course completions with the course grade", GRADE_REPORT, now - 86400)
-    if size == "small":
+    if size == "small" and lab_anchors:
         _lab_anchors(site)
     return site
+
+
+def _title(topics: list[str], n: int) -> str:
+    """The ``n``-th course's title of a category: its topics in turn, numbered from the second round on."""
+    title = topics[(n - 1) % len(topics)]
+    return title if n <= len(topics) else f"{title} ({(n - 1) // len(topics) + 1})"
 
 
 def _activity(cmid: int, kind: str, instance: int, name: str) -> Activity:
@@ -150,9 +162,7 @@ def _courses(site: Site, spec: Size, rng: random.Random) -> None:
         for n in range(1, count + 1):
             shortname = f"{code}26-{n:03d}"
             is_reading = code == "RR"
-            title = BOOKS[(n - 1) % len(BOOKS)] if is_reading else TOPICS[(course_id * 7 + n) % len(TOPICS)]
-            if n > len(TOPICS) // 2 and not is_reading:
-                title = f"{title} ({n})"
+            title = _title(BOOKS if is_reading else TOPICS[code], n)
             hours = float(rng.choice([2, 3, 4, 6, 8, 10, 12])) if not is_reading else 4.0
             course = Course(
                 id=course_id, shortname=shortname, fullname=title, idnumber=f"CT2026-{shortname}",

@@ -30,6 +30,7 @@ from .schema import (
     mirror_users,
     offline_records,
     period_closures,
+    rules_files,
 )
 
 T = TypeVar("T")
@@ -180,6 +181,13 @@ def create_evaluation(connection: Connection, label: str, as_of: date, rules_has
         created_at=datetime.now(UTC), counts={})).inserted_primary_key
     assert key is not None  # an insert of one row has its key
     return int(key[0])
+
+
+def keep_rules_text(connection: Connection, rules_hash: str, text: str) -> None:
+    """The rules file's text, by its hash, once: what a later report reads to name the requirements that judged."""
+    if connection.execute(select(rules_files.c.rules_hash).where(rules_files.c.rules_hash == rules_hash)).first():
+        return
+    connection.execute(insert(rules_files).values(rules_hash=rules_hash, text=text, first_used_at=datetime.now(UTC)))
 
 
 def finish_evaluation(connection: Connection, evaluation_id: int, counts: Mapping[str, int]) -> None:

@@ -268,6 +268,14 @@ evaluations = Table(
     Column("counts", JSON, nullable=False),
 )
 
+rules_files = Table(  # the text of every rules file an evaluation used, by its hash: a report names its requirements
+    "rules_files",
+    metadata,
+    Column("rules_hash", String(64), primary_key=True),  # evaluations.rules_hash
+    Column("text", Text, nullable=False),
+    Column("first_used_at", DateTime(timezone=True), nullable=False),
+)
+
 evaluation_results = Table(
     "evaluation_results",
     metadata,

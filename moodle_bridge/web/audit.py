@@ -18,6 +18,8 @@ import structlog
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import OperationalError
 
+from ..i18n import N_, _, translated
+from ..reports.plain import flag_label, review_label
 from ..store.database import explain
 from ..store.schema import audit_log
 
@@ -101,3 +103,65 @@ def page(engine: Engine, number: int, size: int = 100) -> tuple[list[AuditEntry]
             select(audit_log).order_by(audit_log.c.id.desc()).limit(size).offset((max(1, number) - 1) * size))]
     return rows, total
 
+
+# --- the log as an administrator reads it: words, not the codes the rows keep -------------------------------------
+
+ACTIONS = {"login": N_("signed in"), "login_failed": N_("sign-in refused"), "logout": N_("signed out"),
+           "export": N_("exported the flagged list"), "training_file": N_("opened a training file"),
+           "review:reviewed": N_("marked reviewed"), "review:note": N_("added a note"),
+           "review:excuse": N_("approved an excuse"), "review:message": N_("queued a Moodle message")}
+_FORMATS = {"csv": "CSV", "xlsx": "Excel", "html": N_("web page"), "pdf": "PDF"}
+_FILTERS = {"unit": N_("Unit"), "kind": N_("Flag"), "group": N_("Group"), "state": N_("Review"),
+            "q": N_("Name or cadre ID"), "sort": N_("Sort by")}
+_SORTS = {"name": N_("Name"), "unit": N_("Unit"), "status": N_("Status"), "hours": N_("Hours")}
+_EFFECTS = {"prorate": N_("pro-rate the requirement"), "full": N_("exempt in full")}
+
+
+def action_label(action: str) -> str:
+    return translated(ACTIONS.get(action, action))
+
+
+def cadre_of(entry: AuditEntry) -> str | None:
+    """The cadre the action was on (a review, a training file opened), to link to; None for the others."""
+    return entry.target if entry.action.startswith("review:") or entry.action == "training_file" else None
+
+
+def target_label(entry: AuditEntry) -> str:
+    """What the action was on: an export's format, or the cadre's id; nothing for a sign-in."""
+    if not entry.target:
+        return ""  # never gettext(""): that is the catalogue's header
+    return translated(_FORMATS.get(entry.target, entry.target))
+
+
+def _filter_value(name: str, value: Any) -> str:
+    text = str(value)
+    if name == "kind":
+        return flag_label(text)
+    if name == "state":
+        return review_label(text)
+    if name == "sort":
+        return translated(_SORTS.get(text, text))
+    return text
+
+
+def detail_text(detail: dict[str, Any]) -> str:
+    """The detail in words: an export's rows and filters, an excuse's dates and effect, a training file's format."""
+    if detail.get("truncated"):
+        return _("(too long to keep)")
+    parts = []
+    if "rows" in detail:
+        parts.append(_("{n} rows").format(n=detail["rows"]))
+    filters = detail.get("filters")
+    if isinstance(filters, dict):
+        shown = [_("{name} “{value}”").format(name=translated(_FILTERS[k]), value=_filter_value(k, v))
+                 for k, v in filters.items() if k in _FILTERS]
+        if filters.get("order") == "desc":
+            shown.append(_("descending"))
+        parts.append(_("filter: {filters}").format(filters=_(", ").join(shown)) if shown else _("no filter"))
+    if "from" in detail or "to" in detail:
+        parts.append(_("from {start} to {end}").format(start=detail.get("from", "-"), end=detail.get("to", "-")))
+    if "effect" in detail:
+        parts.append(translated(_EFFECTS.get(str(detail["effect"]), str(detail["effect"]))))
+    if "format" in detail:
+        parts.append(translated(_FORMATS.get(str(detail["format"]), str(detail["format"]))))
+    return _("; ").join(parts)

@@ -12,7 +12,7 @@ a few at a time, the rest refused at once. Every parameter is bounded; a bad one
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from math import ceil
 from urllib.parse import quote
 
@@ -24,10 +24,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import results
-from ..i18n import _, set_language
+from ..i18n import DAY, _, local_time, set_language
 from ..reports import export
-from ..reports.chart import bar_chart
-from ..reports.plain import explain, flag_label, status_label
+from ..reports import units as units_table
+from ..reports.plain import explain, flag_label, review_label, status_label
 from . import accounts, audit, review
 from .pages import Pages
 from .session import begin, checked_form, language, signed_in
@@ -177,11 +177,13 @@ class Handlers:
             overview = results.dashboard(connection, staff.scope)
             last_sync = results.last_sync(connection)
         evaluation = overview.evaluation if overview else None
-        units = overview.units if overview else []
-        chart = bar_chart([(u.name, u.completion_rate) for u in units]) if units else ""
-        return self.pages.render(
-            request, "dashboard.html.j2", staff, evaluation=evaluation, units=units,
-            kinds=overview.flag_kinds if overview else {}, chart=chart, last_sync=last_sync,
+        rates = overview.rates if overview else None
+        return self.pages.render(  # the units report's own columns, figures and charts: they agree to the digit
+            request, "dashboard.html.j2", staff, evaluation=evaluation, rates=rates,
+            headers=units_table.figure_headers(), figures=units_table.figures,
+            chart=units_table.status_chart(rates.units, width=640) if rates and rates.units else "",
+            trend=units_table.trend_svg(rates.trend, width=520) if rates else "",  # side by side
+            kinds=overview.flag_kinds if overview else {}, last_sync=last_sync,
             stale_sync=_older_than(last_sync, self.stale_hours),
             stale_evaluation=_older_than(evaluation.created_at if evaluation else None, self.stale_hours))
 
@@ -207,7 +209,8 @@ class Handlers:
         done = request.query_params.get("done")
         return self.pages.render(request, "cadre.html.j2", staff, evaluation=file.evaluation, cadre=file.result,
                                  ledger=file.entries, history=history, flags=file.flags,
-                                 today=date.today().isoformat(), message=done if done in review.ACTIONS else None)
+                                 today=local_time(datetime.now(UTC), DAY),  # the organisation's day
+                                 message=done if done in review.ACTIONS else None)
 
     def export(self, request: Request) -> Response:
         staff = signed_in(request, self.engine)
@@ -220,7 +223,7 @@ class Handlers:
             rows = results.flagged_cadres(connection, evaluation.id, staff.scope, query)
         headers = [_("Cadre ID"), _("Name"), _("Unit"), _("Status"), _("Hours"), _("Review"), _("Flags")]
         table = [[r.result.cadre_id, r.result.name, r.result.unit_name, status_label(r.result.status),
-                  round(r.result.hours, 1), r.review,
+                  round(r.result.hours, 1), review_label(r.review),
                   "; ".join(f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in r.flags)] for r in rows]
         audit.record(self.engine, staff.username, "export", fmt, rows=len(table), filters=filters)
         sheets = [export.Sheet(_("Flagged cadres"), headers, table)]
@@ -237,7 +240,9 @@ class Handlers:
         page = _page(request.query_params)
         rows, total = audit.page(self.engine, page, AUDIT_PAGE_SIZE)
         return self.pages.render(request, "audit.html.j2", staff, rows=rows, page=page,
-                                 pages=max(1, ceil(total / AUDIT_PAGE_SIZE)), total=total)
+                                 pages=max(1, ceil(total / AUDIT_PAGE_SIZE)), total=total,
+                                 action_label=audit.action_label, target_label=audit.target_label,
+                                 cadre_of=audit.cadre_of, detail_text=audit.detail_text)
 
     # --- writing ----------------------------------------------------------------------------------
 

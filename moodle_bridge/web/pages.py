@@ -9,8 +9,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from ..i18n import _, current_language
-from ..reports.plain import FLAG_KINDS, explain, flag_label, remedy, status_label
+from ..i18n import _, current_language, local_time
+from ..reports.plain import FLAG_KINDS, entry_kind_label, explain, flag_label, remedy, review_label, status_label
 from . import accounts
 from .session import csrf_token
 
@@ -21,13 +21,15 @@ class Pages:
     def __init__(self) -> None:
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(["html", "j2"]))
+        self.templates.filters["local_time"] = local_time  # every time a page shows: the organisation's zone
 
     def render(self, request: Request, template: str, staff: accounts.Staff | None, status: int = 200,
                **context: Any) -> HTMLResponse:
         page = self.templates.get_template(template).render(
             _=_, staff=staff, csrf=csrf_token(request), lang=current_language().replace("_", "-"),
             flag_kinds={k: flag_label(k) for k in FLAG_KINDS}, status_label=status_label, flag_label=flag_label,
-            explain=explain, remedy=remedy, dict=dict, **context)
+            explain=explain, remedy=remedy, review_label=review_label, entry_kind_label=entry_kind_label, dict=dict,
+            **context)
         return HTMLResponse(page, status_code=status)
 
     def error(self, code: int, detail: str) -> HTMLResponse:

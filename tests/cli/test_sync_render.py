@@ -1,10 +1,15 @@
-"""The sync's words for administrators: every entity the sync mirrors reads as words, in every language."""
+"""The sync's words for administrators: every entity the sync mirrors reads as words, in every language; times in
+the organisation's zone."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
+from io import StringIO
 
-from moodle_bridge.cli.sync_render import ENTITY_LABELS
+import pytest
+from rich.console import Console
+
+from moodle_bridge.cli.sync_render import ENTITY_LABELS, render_status
 from moodle_bridge.i18n import set_language, translated
 from moodle_bridge.sync.entities import SIDE_TABLES, TABLE
 
@@ -27,3 +32,17 @@ def test_no_label_shows_an_internal_name(language):
     finally:
         set_language(None)
     assert all("_" not in text for text in shown.values()), shown
+
+
+def test_the_last_sync_reads_in_words_and_in_the_organisations_zone():
+    shown = StringIO()
+    last = {"id": 3, "kind": "incremental", "status": "interrupted", "error": None, "counts": {},
+            "started_at": datetime(2026, 11, 20, 18, 0, tzinfo=UTC), "finished_at": datetime(2026, 11, 20, 18, 5)}
+    set_language("zh_CN")
+    try:
+        render_status({"counts": {}, "last_run": last}, Console(file=shown, width=200))
+    finally:
+        set_language(None)
+    text = shown.getvalue()
+    assert "第 3 次，增量，已中断，开始于 2026-11-21 02:00，结束于 2026-11-21 02:05" in text
+    assert not any(code in text for code in ("incremental", "interrupted", "UTC", "+00:00"))

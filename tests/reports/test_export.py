@@ -1,4 +1,5 @@
-"""The one CSV and Excel writer: a BOM, numbers kept numbers, Moodle text never a formula or a link."""
+"""The one CSV and Excel writer: a BOM, numbers kept numbers, Moodle text never a formula or a link; a caption, a total
+row and print set-up in Excel."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 
 from openpyxl import load_workbook
 
-from moodle_bridge.reports import export
+from moodle_bridge.reports import cells, export
 
 SHEET = export.Sheet("Flagged cadres", ["Name", "Hours", "Rate", "Change"], [
     ["=HYPERLINK(\"http://x\")", 89.5, export.Shown(0.5, "50.0%", "0.0%"), export.Shown(-2.5, "-2.5", "+0.0;-0.0")],
@@ -18,8 +19,9 @@ def test_csv_has_a_bom_and_neutralised_formulas():
     raw = export.csv_bytes([SHEET])
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows == [["Name", "Hours", "Rate", "Change"], ["'=HYPERLINK(\"http://x\")", "89.5", "50.0%", "'-2.5"],
-                    ["王芳", "12", "'-", ""]]  # a lone '-' too, as ever
+    # the guard is for text: a figure's own text (-2.5) reads as a number again; a text '-' is guarded, as ever
+    assert rows == [["Name", "Hours", "Rate", "Change"], ["'=HYPERLINK(\"http://x\")", "89.5", "50.0%", "-2.5"],
+                    ["王芳", "12", "'-", ""]]
 
 
 def test_several_tables_in_one_csv_each_under_its_title():
@@ -58,3 +60,44 @@ def test_excel_never_turns_moodle_text_into_formulas_or_links(tmp_path):
 
 def test_json_of_dataclasses_and_dates():
     assert export.json_bytes([SHEET]).decode().count("王芳") == 1
+
+
+TABLE = export.Sheet("Units", ["Rank", "Unit", "Rate", "Change"],
+                     [[1, "+Town", cells.rate_cell(0.5), cells.change_cell(2.5)],
+                      ["", "Bureau", cells.rate_cell(None), cells.change_cell(None)]],
+                     footer=[["Total", "", cells.rate_cell(0.333), cells.change_cell(-0.4)]],
+                     caption="Units ranked (2026 period, as of 2026-11-02)")
+
+
+def test_excel_caption_total_row_and_print_set_up():
+    sheet = load_workbook(io.BytesIO(export.xlsx_bytes([TABLE]))).active
+    assert sheet["A1"].value == "Units ranked (2026 period, as of 2026-11-02)" and "A1:D1" in sheet.merged_cells
+    assert [c.value for c in sheet[2]] == ["Rank", "Unit", "Rate", "Change"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == "A2:D4"  # the total row is out of the filter
+    assert sheet["B3"].value == "'+Town"  # text guarded; figures not
+    total = sheet[5]
+    assert [c.value for c in total] == ["Total", None, 0.333, -0.4] and all(c.font.b for c in total[:1] + total[2:])
+    assert (total[2].data_type, total[2].number_format) == ("n", "0.0%")
+    assert (sheet["C4"].value, sheet["C4"].data_type) == ("-", "s")  # no rate: its text, unguarded
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToHeight) == ("landscape", 9, 0)  # A4, as many pages down
+    assert setup.fitToWidth in (None, 1)  # one page wide (1 is the file format's default, left out when written)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$2:$2"
+
+
+def test_csv_keeps_the_header_first_and_the_total_last():
+    rows = list(csv.reader(io.StringIO(export.csv_bytes([TABLE]).decode("utf-8-sig"))))
+    assert rows == [["Rank", "Unit", "Rate", "Change"], ["1", "'+Town", "50.0%", "+2.5"], ["", "Bureau", "-", "-"],
+                    ["Total", "", "33.3%", "-0.4"]]
+
+
+def test_a_portrait_sheet_without_a_caption_starts_with_its_header():
+    sheet = load_workbook(io.BytesIO(export.xlsx_bytes([export.Sheet("T", ["a"], [[1]], landscape=False)]))).active
+    assert sheet["A1"].value == "a" and sheet.freeze_panes == "A2" and sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.orientation == "portrait"
+
+
+def test_chinese_text_makes_wider_columns():
+    table = export.Sheet("T", ["a", "b"], [["单位名称很长", "abcdef"]])
+    sheet = load_workbook(io.BytesIO(export.xlsx_bytes([table]))).active
+    assert sheet.column_dimensions["A"].width > sheet.column_dimensions["B"].width

@@ -55,7 +55,7 @@ def test_units_report_numbers(engine):
     by_code = {u.code: u for u in report.units}
     # U1: A non-compliant, B compliant: 1 of 2 = 50%; before, B was non-compliant: 0% -> +50 points
     assert (by_code["U1"].cadres, by_code["U1"].compliant, by_code["U1"].completion_rate,
-            by_code["U1"].change) == (2, 1, 0.5, 0.5)
+            by_code["U1"].change) == (2, 1, 0.5, 50.0)
     # hours per cadre in U1: (74 + 15 + 60 + 40) / 2 = 94.5
     assert by_code["U1"].hours_per_cadre == 94.5
     # U2: C at risk, D exempt, E compliant; F suspended is apart: 1 of (3 - 1) = 50%, unchanged
@@ -77,19 +77,19 @@ def test_csv_has_a_bom_and_neutralises_formulas(engine, tmp_path):
     raw = write_report(engine, "units", "csv", tmp_path / "units.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Unit code", "Unit", "Cadres"]
-    assert ["U2", "'=HYPERLINK(\"x\")", "3"] in [r[:3] for r in rows]
-    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    assert rows[0][:4] == ["Rank", "Unit code", "Unit", "Cadres"]
+    assert ["U2", "'=HYPERLINK(\"x\")", "3"] in [r[1:4] for r in rows]
+    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row[1:3])  # Moodle's text
 
 
 def test_excel_has_frozen_headers_filters_and_neutralised_cells(engine, tmp_path):
     from openpyxl import load_workbook
 
     sheet = load_workbook(write_report(engine, "units", "xlsx", tmp_path / "units.xlsx")).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    names = [sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref  # under the title row and the header
+    names = [sheet.cell(row=r, column=3).value for r in range(3, sheet.max_row + 1)]
     assert "'=HYPERLINK(\"x\")" in names
-    assert sheet.column_dimensions["B"].width > 8
+    assert sheet.column_dimensions["C"].width > 8
 
 
 def test_chinese_catalogue_in_reports(engine, tmp_path):

@@ -124,13 +124,13 @@ def test_unit_rates_and_the_change_since_the_previous_evaluation(engine):
         by_code = {u.code: u for u in report.units}
         # U1: 1 compliant of 2 = 50%, from 0 of 2: +50 points; hours (74 + 15 + 60 + 40) / 2 = 94.5
         assert (by_code["U1"].cadres, by_code["U1"].completion_rate, by_code["U1"].change,
-                by_code["U1"].hours_per_cadre) == (2, 0.5, 0.5, 94.5)
+                by_code["U1"].hours_per_cadre) == (2, 0.5, 50.0, 94.5)
         # U2: C, D (exempt), E; F suspended is apart: 1 of (3 - 1) = 50%, unchanged; (60 + 0 + 100) / 3
         assert (by_code["U2"].cadres, by_code["U2"].exempt, by_code["U2"].suspended, by_code["U2"].completion_rate,
                 by_code["U2"].change, by_code["U2"].hours_per_cadre) == (3, 1, 1, 0.5, 0.0, 53.3)
         assert by_code["U2"].counts == {"compliant": 1, "on_track": 0, "at_risk": 1, "non_compliant": 0,
                                         "exempt": 1, "suspended": 1}
-        assert [u.name for u in report.units] == ["Bureau", "Datang Town"] and report.previous.id == 1
+        assert [u.name for u in report.units] == ["Bureau", "Datang Town"] and report.previous.id == 1  # both 50%
         assert [u.code for u in results.units(c, unit="Datang Town").units] == ["U1"]
         assert list(results.unit_rates(c, 2, units=["U2"])) == ["U2"]
 

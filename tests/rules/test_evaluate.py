@@ -136,9 +136,9 @@ def test_unit_completion_rate_is_compliant_over_cadres_less_exempt():
     results = [run(cid, END) for cid in CADRES]
     rates = unit_rates(results)
     assert rates["UNIT-1"]["completion_rate"] == 0.0 and rates["UNIT-1"]["cadres"] == 2
-    # UNIT-2: C, D, E, G counted (F suspended is apart); D exempt: G alone of 3 -> 0.3333
+    # UNIT-2: C, D, E, G counted (F suspended is apart); D exempt: G alone of 3 -> 33.3%
     assert (rates["UNIT-2"]["cadres"], rates["UNIT-2"]["exempt"], rates["UNIT-2"]["compliant"]) == (4, 1, 1)
-    assert rates["UNIT-2"]["completion_rate"] == 0.3333
+    assert rates["UNIT-2"]["completion_rate"] == 0.333  # 1 of 3, published to a tenth of a percent
 
 
 # --- boundaries ---------------------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""The year-end summary of a period for the county: the units ranked with their total, the rate through the period,
+who is still short, and the make-up their shortfall owes in the next period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, or_, select
+
+from ..rules.evaluate import shortfall
+from ..rules.makeup_owed import makeup_due
+from ..rules.periods import period as period_of_label
+from ..rules.sections import Organisation
+from ..store.schema import evaluation_results
+from .answers import CadreResult, MakeUpOwed, ShortCadre, YearSummary
+from .by_flag import cadre_flags
+from .by_unit import units
+from .judged_rules import judged_rules
+
+
+def year_summary(connection: Connection, period: str | None = None) -> YearSummary:
+    """The latest evaluation of the period (the latest period by default). The make-up owed follows the rules that
+    judged it; None when they are not kept (an evaluation older than kept rules). Raises NoEvaluation."""
+    rates = units(connection, period)
+    current = rates.evaluation
+    hours = evaluation_results.c.hours_online + evaluation_results.c.hours_offline
+    rows = [CadreResult.from_row(r) for r in connection.execute(
+        select(evaluation_results).where(
+            evaluation_results.c.evaluation_id == current.id,
+            or_(evaluation_results.c.status == "non_compliant",  # short of hours, or of something else
+                evaluation_results.c.required_hours > hours))
+        .order_by(evaluation_results.c.unit_name, evaluation_results.c.name, evaluation_results.c.cadre_id))]
+    flags = cadre_flags(connection, current.id, [r.cadre_id for r in rows])
+    short = [ShortCadre(cadre_id=r.cadre_id, name=r.name, unit_code=r.unit_code, unit_name=r.unit_name,
+                        status=r.status, hours=round(r.hours, 2), required=r.required_hours,
+                        short=shortfall(r.status, r.required_hours, r.hours), flags=flags[r.cadre_id])
+             for r in rows]
+    rules = judged_rules(connection, current.rules_hash)
+    makeup = None
+    if rules is not None:
+        groups = {r.cadre_id: r.groups for r in rows}
+        makeup = [MakeUpOwed(cadre, due) for cadre in short if cadre.short
+                  and (due := makeup_due(rules, groups[cadre.cadre_id], current.period)) is not None]
+    return YearSummary(rates=rates, still_short=[c for c in short if c.status == "non_compliant"], makeup=makeup,
+                       last_day=_last_day(current.period, rules.organisation if rules else Organisation()))
+
+
+def _last_day(label: str, organisation: Organisation) -> date:
+    """The period's last day in the organisation's zone."""
+    end = period_of_label(label, organisation).end
+    return datetime.fromtimestamp(end, ZoneInfo(organisation.timezone)).date() - timedelta(days=1)
