@@ -12,31 +12,40 @@ from .root import main
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "cadre"]))
+@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "training-file", "cadre"]))
 @click.argument("cadre_id", required=False)
 @click.option("--period", help="The period (default: the latest evaluation's).")
 @click.option("--unit", help="Only this unit (code or name).")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "xlsx", "json"]), default="html")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "csv", "xlsx", "json", "zip"]), default="html",
+              help="zip: a unit's training files, one PDF per cadre.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="The file to write.")
 @click.pass_obj
 def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, unit: str | None, fmt: str,
            output: Path | None) -> None:
-    """Flagged cadres by unit, units ranked by completion rate, the year-end summary, or one cadre's training
-    file."""
+    """Flagged cadres by unit, units ranked by completion rate, the year-end summary, or the training file of one
+    cadre (CADRE_ID) or of every cadre of a unit (--unit); `cadre` is the training file's older name."""
+    from ..reports.pdf import PdfUnavailable
     from ..results import NoEvaluation
-    from ..services.report_files import report_json, write_report
+    from ..services.report_files import NotInThisFormat, report_json, write_report
 
-    if kind == "cadre" and not cadre_id:
-        raise CommandError(_("report cadre needs a CADRE_ID"), EXIT_USAGE)
+    if kind in ("training-file", "cadre") and not (cadre_id or unit):
+        raise CommandError(_("report training-file needs a CADRE_ID or --unit"), EXIT_USAGE)
     engine = obj.store()
     try:
         if fmt == "json" and output is None:  # data for another program: to standard output, like other tools
             click.echo(report_json(engine, kind, period, unit, cadre_id).decode())
             return
-        output = output or Path(f"{kind}{'-' + cadre_id if cadre_id else ''}.{fmt}")
+        named = cadre_id or (unit if kind in ("training-file", "cadre") else None)
+        output = output or Path(f"{kind}{'-' + named if named else ''}.{fmt}")
         written = write_report(engine, kind, fmt, output, period, unit, cadre_id)
     except NoEvaluation:
         raise CommandError(_("No evaluation yet: run `moodle-bridge evaluate`."))
     except KeyError:
+        if cadre_id is None and unit:
+            raise CommandError(_("No cadre of unit {unit} in the latest evaluation.").format(unit=unit))
         raise CommandError(_("No cadre {cadre} in the latest evaluation.").format(cadre=cadre_id))
+    except NotInThisFormat:
+        raise CommandError(_("{kind} is not written as {format}.").format(kind=kind, format=fmt), EXIT_USAGE)
+    except PdfUnavailable as exc:
+        raise CommandError(str(exc))
     click.echo(_("Wrote {path}").format(path=written))

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..i18n import DAY, _, current_language, local_time
-from ..results import CadreFile, Evaluation, FlaggedByUnit, LedgerEntry, UnitRates, YearSummary
-from . import summary
+from ..i18n import _, current_language, local_time
+from ..results import CadreFile, Evaluation, FlaggedByUnit, UnitRates, YearSummary
+from . import summary, training_file
 from . import units as units_table
-from .export import Sheet, Shown
-from .plain import entry_kind_label, explain, flag_label, remedy, status_label
+from .export import Sheet
+from .plain import explain, flag_label, remedy, status_label
 
 Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile
 
@@ -40,28 +40,8 @@ def flagged_tables(data: FlaggedByUnit) -> list[Sheet]:
 
 
 def cadre_tables(data: CadreFile) -> list[Sheet]:
-    result = data.result
-    attributes: list[list[object]] = [
-        [_("Cadre ID"), result.cadre_id], [_("Name"), result.name], [_("Unit"), result.unit_name],
-        [_("Status"), status_label(result.status)],
-        [_("Hours online"), result.hours_online], [_("Hours offline"), result.hours_offline],
-        [_("Hours required"), result.required_hours or "-"]]
-    attributes += [[key, value] for key, value in sorted(data.profile.items())]
-    flags = [[flag_label(f.kind), explain(f.kind, f.evidence), f.rule] for f in data.flags]
-    return [Sheet(_("Training file"), [_("What"), _("Value")], attributes),
-            Sheet(_("Requirements not met"), [_("Flag"), _("Evidence"), _("Rule")], flags),
-            Sheet(_("Credits ledger"), ledger_headers(), ledger_rows(data.entries))]
-
-
-def ledger_headers() -> list[str]:
-    return [_("No."), _("Period"), _("Source"), _("Kind"), _("Hours"), _("Online"), _("Earned"), _("Reason")]
-
-
-def ledger_rows(entries: list[LedgerEntry]) -> list[list[object]]:
-    return [[e.id, e.period, e.source, entry_kind_label(e.kind),
-             Shown(e.hours, f"{e.hours:+.2f}", "+0.00;-0.00;0.00"), _("yes") if e.online else _("no"),
-             local_time(e.earned_at, DAY),
-             e.reason or ""] for e in entries]
+    """The training file as tables (particulars, requirements, courses and training, flags, the ledger)."""
+    return training_file.sheets(data)
 
 
 def tables(data: Report) -> list[Sheet]:
@@ -94,12 +74,4 @@ def html(data: Report) -> str:
                   "none": _("No flagged cadres.")}
         return env.get_template("flagged.html.j2").render(title=_("Flagged cadres"), units=units, labels=labels,
                                                           **common)
-    attributes, requirements, ledger = cadre_tables(data)
-    labels = {"attributes": attributes.title, "requirements": requirements.title, "ledger": ledger.title,
-              "flag": _("Flag"), "evidence": _("Evidence"), "rule": _("Rule"),
-              "all_met": _("Every requirement is met or on track.")}
-    flags = [{"label": r[0], "text": r[1], "rule": r[2]} for r in requirements.rows]
-    return env.get_template("cadre.html.j2").render(
-        title=_("Training file of {name} ({cadre})").format(name=data.result.name, cadre=data.result.cadre_id),
-        attributes=attributes.rows, flags=flags, ledger_headers=ledger.headers, ledger=ledger.rows, labels=labels,
-        **common)
+    return training_file.html([data])

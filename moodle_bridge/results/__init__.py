@@ -13,8 +13,9 @@ function takes it, is a reviewer's scope (`scope`): the unit codes they may see,
   `flag_kind_counts`, `dashboard`, `unit_names`
 - the year-end summary (`summary`): `year_summary`
 - cadres (`by_cadre`): `flagged_cadres` and `flagged_page` (the review page's list: scoped, filtered, sorted,
-  paged), `cadre_result`, `cadre_file`, `cadre_ledger` (the ledger's one reader), `review_states`,
-  `review_history`
+  paged), `cadre_result`, `cadre_file` and `unit_files` (training files: credits named by `sources`, requirements
+  named by the rules that judged (`judged_rules`) and where they stand (`standing`)), `cadre_ledger` (the ledger's
+  one reader), `review_states`, `review_history`
 """
 
 from .answers import (
@@ -24,8 +25,10 @@ from .answers import (
     CadrePage,
     CadreQuery,
     CadreResult,
+    CreditLine,
     Dashboard,
     Evaluation,
+    ExemptionInForce,
     Flag,
     FlagDiff,
     FlagFilter,
@@ -36,13 +39,16 @@ from .answers import (
     LedgerEntry,
     MakeUpOwed,
     NoEvaluation,
+    RequirementStanding,
     ReviewedCadre,
     ReviewEvent,
     ReviewState,
     ShortCadre,
+    Source,
     TrendPoint,
     UnitRate,
     UnitRates,
+    WindowYears,
     YearSummary,
 )
 from .by_cadre import (
@@ -54,20 +60,22 @@ from .by_cadre import (
     flagged_page,
     review_history,
     review_states,
+    unit_files,
 )
 from .by_flag import cadre_flags, flag_diff, flagged, flagged_users, flags, flags_for_actions, results_by_cadre
 from .by_unit import dashboard, flag_kind_counts, unit_names, unit_rates, units
 from .evaluations import evaluation, last_sync, latest, latest_evaluations, trend
+from .judged_rules import judged_rules
 from .scope import Scope
 from .summary import year_summary
 
 __all__ = [
-    "REVIEW_STATES", "SORTS", "CadreFile", "CadreFlags", "CadrePage", "CadreQuery", "CadreResult", "Dashboard",
-    "Evaluation", "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit", "FlaggedCadre", "FlaggedUnit",
-    "LedgerEntry", "MakeUpOwed", "NoEvaluation", "ReviewEvent", "ReviewState", "ReviewedCadre", "Scope", "ShortCadre",
-    "TrendPoint", "UnitRate", "UnitRates", "YearSummary",
-    "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "dashboard", "evaluation", "flag_diff",
-    "flag_kind_counts", "flagged", "flagged_cadres", "flagged_page", "flagged_users", "flags", "flags_for_actions",
-    "last_sync", "latest", "latest_evaluations", "results_by_cadre", "review_history", "review_states", "trend",
-    "unit_names", "unit_rates", "units", "year_summary",
+    "REVIEW_STATES", "SORTS", "CadreFile", "CadreFlags", "CadrePage", "CadreQuery", "CadreResult", "CreditLine",
+    "Dashboard", "Evaluation", "ExemptionInForce", "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit",
+    "FlaggedCadre", "FlaggedUnit", "LedgerEntry", "MakeUpOwed", "NoEvaluation", "RequirementStanding", "ReviewEvent",
+    "ReviewState", "ReviewedCadre", "Scope", "ShortCadre", "Source", "TrendPoint", "UnitRate", "UnitRates",
+    "WindowYears", "YearSummary", "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "dashboard",
+    "evaluation", "flag_diff", "flag_kind_counts", "flagged", "flagged_cadres", "flagged_page", "flagged_users",
+    "flags", "flags_for_actions", "judged_rules", "last_sync", "latest", "latest_evaluations", "results_by_cadre",
+    "review_history", "review_states", "trend", "unit_files", "unit_names", "unit_rates", "units", "year_summary",
 ]

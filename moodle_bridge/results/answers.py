@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ..rules import STATUSES
+from ..rules.kinds.base import RequirementModel
 from ..rules.ledger import Entry
+from ..rules.model import Rules, Words
 
 ReviewState = Literal["open", "reviewed", "excused"]
 REVIEW_STATES: tuple[ReviewState, ...] = ("open", "reviewed", "excused")
@@ -243,9 +245,91 @@ class CadreFlags:
     flags: list[Flag]
 
 
+SourceKind = Literal["course", "offline", "carryover", "adjustment", "other"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a ledger source is, named: a Moodle course (its full and short name, the final grade), an offline
+    training (its title, organiser and days), a carry-over (the period it came from) or staff's adjustment (its
+    number). ``code`` is the ledger's own key, for programs; None: not known (e.g. a course gone from the mirror)."""
+
+    code: str
+    kind: SourceKind
+    title: str | None = None
+    course_id: int | None = None
+    short_name: str | None = None
+    organiser: str | None = None
+    grade: float | None = None
+    grade_max: float | None = None
+    started: date | None = None
+    ended: date | None = None
+    from_period: str | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """What the ledger holds for one source in one period: its hours (reversals folded in), named, and the day it
+    was earned in the organisation's zone."""
+
+    source: Source
+    period: str
+    hours: float
+    online: bool
+    day: date
+    reason: str | None = None  # an adjustment's
+
+
+@dataclass(frozen=True)
+class RequirementStanding:
+    """One requirement of the cadre's groups in the evaluation: where it stands, with its flags.
+
+    ``requirement`` and ``group_label`` come from the rules that judged (stored with the evaluation); both None for an
+    older evaluation, whose requirements are known only by their flags. ``status`` is None when no flag was raised and
+    nothing measures it here (met or on track), ``not_applicable`` when it asks nothing of this period; ``courses``
+    and ``done`` name the courses a course list asks for and those credited; ``due``: a due day, where it has one."""
+
+    group: str
+    group_label: Words | None
+    requirement: RequirementModel | None
+    status: str | None
+    required: float | None = None
+    achieved: float | None = None
+    flags: list[Flag] = field(default_factory=list)
+    courses: list[str] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class WindowYears:
+    """A multi-year window (e.g. 550 hours in 2023-2027): the hours of each of its years and where it stands."""
+
+    first: int
+    last: int
+    required: float
+    years: list[tuple[str, float]]
+    achieved: float
+    status: str | None
+
+
+@dataclass(frozen=True)
+class ExemptionInForce:
+    """An exemption of the cadre that overlaps the period: full (exempt) or pro-rating the hours."""
+
+    reason: str
+    start: date
+    end: date
+    effect: str  # full or prorate
+    source: str  # rules, import or review
+
+
 @dataclass(frozen=True)
 class CadreFile:
-    """One cadre's training file: the result, their profile, every ledger entry and the flags."""
+    """One cadre's training file: the result, their profile, every ledger entry and the flags; the rules that judged
+    (None for an evaluation older than stored rules) and what the file shows: credits named, the requirements'
+    standing, multi-year windows, exemptions, and the hours short in the previous period (make-up)."""
 
     evaluation: Evaluation
     result: CadreResult
@@ -253,6 +337,22 @@ class CadreFile:
     entries: list[LedgerEntry]
     flags: list[Flag]
     period_hours: float
+    rules: Rules | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
+    credits: list[CreditLine] = field(default_factory=list)  # every period's, by day
+    requirements: list[RequirementStanding] = field(default_factory=list)
+    windows: list[WindowYears] = field(default_factory=list)
+    exemptions: list[ExemptionInForce] = field(default_factory=list)
+    shortfall_before: float | None = None  # hours short of the previous period's minimum: make-up owed
+    rank: str | None = None  # attribute values as Moodle holds them (the rules' labels name them)
+    category: str | None = None
+    joined: date | None = None
+    promoted: date | None = None
+    timezone: str = "Asia/Shanghai"  # the organisation's
+
+    @property
+    def period_credits(self) -> list[CreditLine]:
+        return [c for c in self.credits if c.period == self.evaluation.period]
 
 
 @dataclass(frozen=True)

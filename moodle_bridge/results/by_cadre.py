@@ -1,25 +1,49 @@
-"""Cadres: the review page's list of flagged cadres (scoped, filtered, sorted, paged), one cadre's file, reviews."""
+"""Cadres: the review page's list of flagged cadres (scoped, filtered, sorted, paged), one cadre's training file (or a
+unit's), reviews."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, desc, exists, func, select
 
+from ..rules.evaluate import shortfall
+from ..rules.facts import CourseFacts
+from ..rules.kinds.required_courses import CourseList
+from ..rules.model import Cadres, Organisation
+from ..rules.periods import period as period_of_label
+from ..store.evaluation_io import load_courses
 from ..store.schema import (
     credit_entries,
     evaluation_flags,
     evaluation_results,
     evaluations,
+    exemptions,
     mirror_users,
     review_events,
 )
 from ._memo import remembered
-from .answers import CadreFile, CadrePage, CadreQuery, CadreResult, LedgerEntry, ReviewedCadre, ReviewEvent, ReviewState
+from .answers import (
+    CadreFile,
+    CadrePage,
+    CadreQuery,
+    CadreResult,
+    Evaluation,
+    ExemptionInForce,
+    LedgerEntry,
+    ReviewedCadre,
+    ReviewEvent,
+    ReviewState,
+)
 from .by_flag import cadre_flags
-from .evaluations import latest
+from .evaluations import evaluation, latest
+from .judged_rules import judged_rules
 from .scope import Scope, scoped
+from .sources import credit_lines, named_sources
+from .standing import MakeUpFacts, standings, windows
 
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status,
@@ -102,6 +126,71 @@ def cadre_result(connection: Connection, evaluation_id: int, cadre_id: str, unit
     return None if row is None else CadreResult.from_row(row)
 
 
+class _Shared:
+    """What every training file of one evaluation reads alike: the rules that judged, the mirror's courses."""
+
+    def __init__(self, connection: Connection, evaluation: Evaluation) -> None:
+        self.rules = judged_rules(connection, evaluation.rules_hash)
+        self.connection = connection
+        self._courses: dict[int, CourseFacts] | None = None
+
+    @property
+    def courses(self) -> dict[int, CourseFacts]:
+        if self._courses is None:
+            self._courses = load_courses(self.connection, CourseFacts)
+        return self._courses
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()) if isinstance(value, str) and value.strip() else None
+    except ValueError:
+        return None
+
+
+def _exemptions(connection: Connection, cadre_id: str, first: date, last: date) -> list[ExemptionInForce]:
+    """The cadre's exemptions in force that overlap the days from ``first`` to ``last``."""
+    return [ExemptionInForce(r.reason, r.start, r.end, r.effect, r.source) for r in connection.execute(
+        select(exemptions).where(exemptions.c.cadre_id == cadre_id, exemptions.c.withdrawn_at.is_(None),
+                                 exemptions.c.start <= last, exemptions.c.end >= first).order_by(exemptions.c.start))]
+
+
+def _shortfall_before(connection: Connection, cadre_id: str, label: str) -> float | None:
+    """Hours the cadre fell short of the previous period's minimum, as its latest evaluation found them."""
+    before = evaluation(connection, str(int(label) - 1)) if label.isdigit() else None
+    found = cadre_result(connection, before.id, cadre_id) if before else None
+    return (shortfall(found.status, found.required_hours, found.hours) or None) if found else None
+
+
+def _file(connection: Connection, current: Evaluation, result: CadreResult, shared: _Shared) -> CadreFile:
+    rules = shared.rules
+    user = connection.execute(select(mirror_users.c.profile).where(mirror_users.c.id == result.user_id)).first()
+    profile = dict(user.profile or {}) if user else {}
+    entries = cadre_ledger(connection, result.cadre_id)
+    flags = cadre_flags(connection, current.id, [result.cadre_id])[result.cadre_id]
+    organisation, spec = (rules.organisation, rules.cadres) if rules else (Organisation(), Cadres())
+    sources = named_sources(connection, result.user_id, entries)
+    credits = credit_lines(entries, sources, organisation.timezone)
+    lists = rules is not None and any(isinstance(r, CourseList) for g in result.groups if g in rules.groups
+                                      for r in rules.groups[g].requirements)
+    promoted = _day(profile.get(spec.promoted_field)) if spec.promoted_field else None
+    before = _shortfall_before(connection, result.cadre_id, current.period)
+    standing = standings(rules, current, result, flags, credits, shared.courses if lists else {},
+                         MakeUpFacts(promoted, before))
+    span = period_of_label(current.period, organisation) if current.period.isdigit() else None
+    zone = ZoneInfo(organisation.timezone)
+    return CadreFile(
+        evaluation=current, result=result, profile=profile, entries=entries, flags=flags,
+        period_hours=round(sum(e.hours for e in entries if e.period == current.period), 2), rules=rules,
+        sources=sources, credits=credits, requirements=standing, windows=windows(standing, credits),
+        exemptions=_exemptions(connection, result.cadre_id, datetime.fromtimestamp(span.start, zone).date(),
+                               datetime.fromtimestamp(span.end - 1, zone).date()) if span else [],
+        shortfall_before=before,
+        rank=profile.get(spec.rank_field), category=profile.get(spec.category_field),
+        joined=_day(profile.get(spec.joined_field)) if spec.joined_field else None,
+        promoted=promoted, timezone=organisation.timezone)
+
+
 def cadre_file(connection: Connection, cadre_id: str, period: str | None = None, units: Scope = None) -> CadreFile:
     """One cadre's training file in the latest evaluation (of a period). Raises NoEvaluation, or KeyError when the
     cadre is not in it or not in the scope (the same answer)."""
@@ -109,11 +198,21 @@ def cadre_file(connection: Connection, cadre_id: str, period: str | None = None,
     result = cadre_result(connection, current.id, cadre_id, units)
     if result is None:
         raise KeyError(cadre_id)
-    user = connection.execute(select(mirror_users.c.profile).where(mirror_users.c.id == result.user_id)).first()
-    entries = cadre_ledger(connection, cadre_id)
-    return CadreFile(evaluation=current, result=result, profile=dict(user.profile or {}) if user else {},
-                     entries=entries, flags=cadre_flags(connection, current.id, [cadre_id])[cadre_id],
-                     period_hours=round(sum(e.hours for e in entries if e.period == current.period), 2))
+    return _file(connection, current, result, _Shared(connection, current))
+
+
+def unit_files(connection: Connection, unit: str, period: str | None = None, units: Scope = None) -> list[CadreFile]:
+    """The training files of every cadre of a unit (its code or name) in the latest evaluation (of a period), by
+    name. Raises NoEvaluation, or KeyError when the unit has no cadre there or is not in the scope."""
+    current = latest(connection, period)
+    found = [CadreResult.from_row(r) for r in connection.execute(scoped(select(evaluation_results).where(
+        evaluation_results.c.evaluation_id == current.id,
+        (evaluation_results.c.unit_code == unit) | (evaluation_results.c.unit_name == unit)), units)
+        .order_by(evaluation_results.c.name, evaluation_results.c.cadre_id))]
+    if not found:
+        raise KeyError(unit)
+    shared = _Shared(connection, current)
+    return [_file(connection, current, result, shared) for result in found]
 
 
 def cadre_ledger(connection: Connection, cadre_id: str) -> list[LedgerEntry]:

@@ -11,9 +11,11 @@ a few at a time, the rest refused at once. Every parameter is bounded; a bad one
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 from math import ceil
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine
@@ -25,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import results
 from ..i18n import DAY, _, local_time, set_language
-from ..reports import export
+from ..reports import export, names, pdf, training_file
 from ..reports import units as units_table
 from ..reports.plain import explain, flag_label, review_label, status_label
 from . import accounts, audit, review
@@ -43,6 +45,14 @@ SIGN_INS_AT_ONCE = 4  # argon2 verifications in flight; more are refused (503) r
 PER_NAME_FAILURES = 5  # failures for one name from one address before that address is refused it for the window
 PER_ADDRESS_FAILURES = 20  # failures from one address, whatever the names, before it is refused (429)
 BUSY_RETRY_SECONDS = 5
+
+
+# How the cadre's page names what the read model codes (the training file's own words).
+CADRE_WORDS: dict[str, Any] = {"hours_text": names.hours_text, "source_name": names.source_name,
+                               "course_marks": names.course_marks,
+                               "requirement_name": names.requirement_name,
+                               "requirement_group": names.requirement_group, "standing_label": names.standing_label,
+                               "required_text": training_file.required_text}
 
 
 def _bad(message: str) -> HTTPException:
@@ -208,9 +218,30 @@ class Handlers:
             history = results.review_history(connection, file.result.cadre_id)
         done = request.query_params.get("done")
         return self.pages.render(request, "cadre.html.j2", staff, evaluation=file.evaluation, cadre=file.result,
-                                 ledger=file.entries, history=history, flags=file.flags,
+                                 ledger=file.entries, history=history, flags=file.flags, file=file, **CADRE_WORDS,
                                  today=local_time(datetime.now(UTC), DAY),  # the organisation's day
                                  message=done if done in review.ACTIONS else None)
+
+    def training_file(self, request: Request) -> Response:
+        """The cadre's training file to print: HTML (its stylesheet beside it: the page's policy allows no inline
+        style) or PDF. Scoped like the cadre's page; each one printed is in the audit log."""
+        staff = signed_in(request, self.engine)
+        fmt = request.path_params["fmt"]
+        if fmt == "css":
+            return Response(training_file.stylesheet(), media_type="text/css")
+        if fmt not in ("html", "pdf"):
+            raise HTTPException(404)
+        file = self._cadre(staff, _cadre_id(request))
+        audit.record(self.engine, staff.username, "training_file", file.result.cadre_id, format=fmt)
+        if fmt == "html":
+            return HTMLResponse(training_file.html([file], stylesheet_href="file.css"))
+        try:
+            document = pdf.pdf_bytes(training_file.html([file]))
+        except pdf.PdfUnavailable as exc:
+            raise HTTPException(503, str(exc)) from None
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", file.result.cadre_id)
+        return Response(document, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="training-file-{name}.pdf"'})
 
     def export(self, request: Request) -> Response:
         staff = signed_in(request, self.engine)

@@ -106,7 +106,8 @@ def test_chinese_catalogue_in_reports(engine, tmp_path):
 def test_cadre_file_lists_the_ledger_and_the_flags(engine, tmp_path):
     with engine.connect() as c:
         content = results.cadre_file(c, "A")
-    titles = [t.title for t in render.cadre_tables(content)]
-    assert titles == ["Training file", "Requirements not met", "Credits ledger"]
-    assert render.cadre_tables(content)[1].rows[0][:2] == ["insufficient hours", "89 of 90 hours in 2026"]
+    sheets = render.cadre_tables(content)
+    assert [t.title for t in sheets] == ["Training file", "Requirements", "Courses and training", "Flags",
+                                         "Credits ledger"]
+    assert sheets[3].rows[0][:2] == ["insufficient hours", "89 of 90 hours in 2026"]
 

@@ -50,6 +50,8 @@ CASES = {
                "admin": ("GET", "/flags/export.csv", 200)},
     "cadre": {"anonymous": ("GET", "/cadres/A1", 303), "other_unit": ("GET", "/cadres/A1", 404),
               "admin": ("GET", "/cadres/A1", 200)},
+    "training_file": {"anonymous": ("GET", "/cadres/A1/file.pdf", 303),
+                      "other_unit": ("GET", "/cadres/A1/file.pdf", 404), "admin": ("GET", "/cadres/A1/file.pdf", 200)},
     "review": {"anonymous": ("POST", "/cadres/A1/review", 403), "other_unit": ("POST", "/cadres/A1/review", 404),
                "admin": ("POST", "/cadres/A1/review", 303)},
     "audit": {"anonymous": ("GET", "/audit", 303), "other_unit": ("GET", "/audit", 404),

@@ -1,0 +1,42 @@
+"""The training file from the review page: HTML and PDF, scoped to the reviewer's units, each one audited."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from moodle_bridge.store.schema import audit_log
+
+from .test_access import client_for
+
+
+def test_a_reviewer_prints_the_training_file_of_a_cadre_of_their_unit(app_engine):
+    app, engine = app_engine
+    client = client_for(app, "one")
+    page = client.get("/cadres/A1").text
+    assert 'href="/cadres/A1/file.html"' in page and 'href="/cadres/A1/file.pdf"' in page
+    assert "groups." not in page and "requirements[" not in page
+    html = client.get("/cadres/A1/file.html")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "Training file" in html.text and "Alice &lt;b&gt;Wang&lt;/b&gt;" in html.text
+    assert '<link rel="stylesheet" href="file.css">' in html.text and "<style>" not in html.text  # the page's CSP
+    css = client.get("/cadres/A1/file.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css") and "@page" in css.text
+    document = client.get("/cadres/A1/file.pdf")
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    assert document.content.startswith(b"%PDF")
+    assert 'filename="training-file-A1.pdf"' in document.headers["content-disposition"]
+    assert client.get("/cadres/A1/file.docx").status_code == 404
+    with engine.connect() as c:
+        printed = [(r.action, r.target, r.detail) for r in c.execute(
+            sa.select(audit_log).where(audit_log.c.action == "training_file").order_by(audit_log.c.id))]
+    assert printed == [("training_file", "A1", {"format": "html"}), ("training_file", "A1", {"format": "pdf"})]
+
+
+def test_another_units_reviewer_gets_not_found(app_engine):
+    app, engine = app_engine
+    client = client_for(app, "two")
+    assert [client.get(f"/cadres/A1/file.{fmt}").status_code for fmt in ("html", "pdf")] == [404, 404]
+    assert client.get("/cadres/B1/file.html").status_code == 200
+    with engine.connect() as c:
+        targets = [r.target for r in c.execute(sa.select(audit_log).where(audit_log.c.action == "training_file"))]
+    assert targets == ["B1"]
