@@ -302,7 +302,7 @@ def run_demo(size: str, folder: Path, say: Callable[[str], None] = print, progre
             result = pipeline.evaluate_rules(settings, engine, today)
             say(_rate_line(today, result))
         say(_("Step 5/5: reports, training files, and a dry run of the actions back to Moodle"))
-        samples, written = _write_files(engine, folder)
+        samples, written = _write_files(engine, folder, say)
         with engine.connect() as connection:
             kinds = Counter(f.kind for f in results.flags(connection, result.evaluation_id))
     finally:
@@ -347,16 +347,22 @@ def _withdraw_entered_twice(prepared: DemoSite, engine: Engine, say: Callable[[s
                                                                reason=reason))
 
 
-def _write_files(engine: Engine, folder: Path) -> tuple[list[str], list[Path]]:
-    """The reports (the pipeline's, and the year-end summary), the training files of ``sample_cadres`` and the
-    actions' dry run: (the cadres, the files)."""
+def _write_files(engine: Engine, folder: Path, say: Callable[[str], None]) -> tuple[list[str], list[Path]]:
+    """The reports (the pipeline's, and the year-end summary), the training files of ``sample_cadres`` (HTML, and
+    PDF where WeasyPrint can run) and the actions' dry run: (the cadres, the files)."""
+    from ..reports.pdf import PdfUnavailable
     from .report_files import write_report
 
     written = pipeline.write_reports(engine, folder)
     written.append(write_report(engine, "summary", "html", folder / "summary.html"))
     samples = sample_cadres(engine)
     for cadre_id in samples:
-        written.append(write_report(engine, "cadre", "html", folder / f"cadre-{cadre_id}.html", cadre_id=cadre_id))
+        for fmt in ("html", "pdf"):
+            try:
+                written.append(write_report(engine, "training-file", fmt, folder / f"training-file-{cadre_id}.{fmt}",
+                                            cadre_id=cadre_id))
+            except PdfUnavailable as exc:  # the HTML prints as well
+                say(str(exc))
     written.append(write_dry_run(engine, folder / "actions-dry-run.json"))
     return samples, written
 

@@ -48,6 +48,8 @@ LEADER_TRAININGS = [
 ]
 FULL = [("Long-term sick leave", date(YEAR, 2, 1)), ("Serious illness under hospital treatment", date(YEAR, 1, 10))]
 LONG_COURSE = ("Training class for young and middle-aged cadres", "Provincial Party School", "party school", "PPS")
+JOINED = {"county_leader": (1988, 2003), "section_chief": (1993, 2010), "deputy_section_chief": (1998, 2014),
+          "staff": (2003, 2024), "village_cadre": (2000, 2024)}  # rank: the years its cadres joined in
 PRO_RATED = [("Seconded to the provincial rural revitalisation task force", 184),
              ("Maternity leave", 158)]  # reason, days away
 
@@ -121,13 +123,16 @@ def county(size: str = "small", seed: int = 2026) -> County:
     promoted = _take(available, 0.05, 3)
     excused = _take(available, 0.015, 4)
     site.profile_field_names.update({"joined": "Date joined", "promoted": "Date of last promotion"})
-    for user in cadres:
-        user.profile["joined"] = _day(rng, date(1995, 1, 1), date(2024, 6, 30)).isoformat()
+    for user in cadres:  # a career: joined in the years its rank suggests, promoted to it some years later
+        first, last = JOINED.get(user.profile.get("rank") or "", JOINED["staff"])
+        joined = _day(rng, date(first, 1, 1), date(last, 6, 30))
+        user.profile["joined"] = joined.isoformat()
         if user.profile.get("rank") in ("county_leader", "section_chief", "deputy_section_chief"):
-            user.profile["promoted"] = _day(rng, date(2008, 1, 1), date(2024, 6, 30)).isoformat()
+            user.profile["promoted"] = _day(rng, joined + timedelta(days=3 * 365), date(2024, 6, 30)).isoformat()
     for user in joiners:
         joined = _day(rng, date(YEAR, 4, 1), date(YEAR, 8, 31))
         user.profile["joined"] = joined.isoformat()
+        user.profile.pop("promoted", None)  # new to the county: no promotion here yet
         _fresh_start(site, user, joined, rng)
     for index, user in enumerate(promoted):  # make-up owed: due past, due soon, due next year
         spans = [(date(2025, 6, 1), date(2025, 9, 30)), (date(2025, 12, 1), date(2025, 12, 20)),

@@ -119,8 +119,9 @@ def test_the_training_files_shown_are_of_ordinary_cadres(run):
         assert re.fullmatch(r"[A-Za-z]+ [A-Za-z]+", result.name), result.name  # no markup, no test account
         assert user.username == cadre_id.lower() and not user.suspended
         assert result.hours_online > 0 and result.hours_offline > 0  # courses and offline training
-        page = (done.store.parent / f"cadre-{cadre_id}.html").read_text(encoding="utf-8")
+        page = (done.store.parent / f"training-file-{cadre_id}.html").read_text(encoding="utf-8")
         assert result.name in page
+        assert (done.store.parent / f"training-file-{cadre_id}.pdf").read_bytes().startswith(b"%PDF")
     assert found[ordinary].groups == ["township_and_below"] and found[leader].groups == ["county_leaders"]
 
 

@@ -35,3 +35,8 @@ def test_every_cadre_is_enrolled_in_the_required_courses_and_the_records_name_ca
     twice, first = made.offline[made.entered_twice], made.first_entry
     assert (twice.training, twice.start, twice.days) == (first.training, first.start, first.days)
     assert twice.reference != first.reference
+
+
+def test_a_cadre_is_promoted_after_joining():
+    users = [u for u in county("small").site.users.values() if u.profile.get("promoted")]
+    assert users and all(u.profile["joined"] < u.profile["promoted"] for u in users)
