@@ -48,10 +48,24 @@ def _text_width(text: str) -> int:
     return sum(12 if unicodedata.east_asian_width(char) in "WF" else 7 for char in text)
 
 
+def _fit(text: str, room: int) -> str:
+    """The text, shortened with an ellipsis to about ``room`` pixels: a long unit name must not run off the chart."""
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text) + 12 > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def status_bars(rows: Sequence[tuple[str, Mapping[str, int], str]], legend: Mapping[str, str], title: str,
-                width: int = 720, bar: int = 20, label_width: int = 200) -> str:
+                width: int = 720, bar: int = 20, label_width: int | None = None) -> str:
     """``rows``: (unit, cadres by status, the text at the bar's end, e.g. its rate); ``legend``: status -> its
-    label, in the order the segments go. Each bar is the unit's cadres (the suspended apart), split by status."""
+    label, in the order the segments go. Each bar is the unit's cadres (the suspended apart), split by status.
+    The labels' column is as wide as the longest name, up to two fifths of the chart; a longer name is shortened
+    (its whole name in the bar's tooltip)."""
+    if label_width is None:
+        longest = max((_text_width(label) for label, _counts, _end in rows), default=0)
+        label_width = max(80, min(longest + 16, width * 2 // 5))
     top = 28
     height = top + max(1, len(rows)) * (bar + 8) + 4
     scale = width - label_width - 64
@@ -59,7 +73,8 @@ def status_bars(rows: Sequence[tuple[str, Mapping[str, int], str]], legend: Mapp
     parts = [*_open(width, height, title), _STRIPES, *_legend(legend, 4, max(0, min(label_width, width - across)))]
     for index, (label, counts, end) in enumerate(rows):
         y = top + index * (bar + 8)
-        parts.append(f'<text x="{label_width - 8}" y="{y + bar - 6}" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<text x="{label_width - 8}" y="{y + bar - 6}" text-anchor="end">'
+                     f'{escape(_fit(label, label_width - 12))}<title>{escape(label)}</title></text>')
         total = sum(counts.get(status, 0) for status in legend)
         x = float(label_width)
         for status in legend:

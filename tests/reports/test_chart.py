@@ -22,7 +22,7 @@ def parsed(svg: str) -> ET.Element:
 
 def test_a_bar_per_unit_split_by_status_in_proportion():
     root = parsed(status_bars([("Town <b>", {"compliant": 3, "on_track": 1, "non_compliant": 4, "suspended": 9},
-                                "37.5%"), ("Bureau", {"exempt": 2}, "-")], LEGEND, "By status"))
+                                "37.5%"), ("Bureau", {"exempt": 2}, "-")], LEGEND, "By status", label_width=200))
     segments = [r for r in root.iter(f"{SVG}rect") if r.get("class")]
     assert [(r.get("class"), float(r.get("width"))) for r in segments] == [
         ("compliant", 171.0), ("on_track", 57.0), ("non_compliant", 228.0),  # 3, 1, 4 of 8 over 456 px
@@ -61,3 +61,14 @@ def test_one_point_stands_in_the_middle():
     root = parsed(trend_chart([(date(2026, 5, 1), 0.038)], "One day"))
     assert root.find(f"{SVG}polyline") is None and len(list(root.iter(f"{SVG}circle"))) == 1
     assert "3.8%" in [t.text for t in root.iter(f"{SVG}text")]
+
+
+def test_a_long_unit_name_widens_the_label_column_and_is_shortened_only_beyond_two_fifths():
+    legend = {"compliant": "Compliant"}
+    fits = status_bars([("County Committee and Government", {"compliant": 3}, "100%")], legend, "t", width=720)
+    assert ">County Committee and Government<title>" in fits  # 31 letters: about 217 px, within 288
+    long_name = "County Party Committee Organization Department of the People's Government"
+    cut = status_bars([(long_name, {"compliant": 3}, "100%")], legend, "t", width=720)
+    label = next(t for t in parsed(cut).iter(f"{SVG}text") if t.find(f"{SVG}title") is not None)
+    assert label.find(f"{SVG}title").text == long_name  # the whole name, as the tooltip
+    assert label.text.endswith("…") and long_name.startswith(label.text[:-1]) and len(label.text) < 45
