@@ -29,7 +29,7 @@ from .. import results
 from ..i18n import DAY, _, local_time, set_language
 from ..reports import export, names, pdf, training_file
 from ..reports import units as units_table
-from ..reports.plain import explain, flag_label, review_label, status_label
+from ..reports.plain import explain, flag_label, remedy, review_label, status_label
 from . import accounts, audit, review
 from .pages import Pages
 from .session import begin, checked_form, language, signed_in
@@ -252,10 +252,12 @@ class Handlers:
             if evaluation is None or fmt not in ("csv", "xlsx"):
                 raise HTTPException(404)
             rows = results.flagged_cadres(connection, evaluation.id, staff.scope, query)
-        headers = [_("Cadre ID"), _("Name"), _("Unit"), _("Status"), _("Hours"), _("Review"), _("Flags")]
+        headers = [_("Cadre ID"), _("Name"), _("Unit"), _("Status"), _("Hours"), _("Review"), _("Flags"),
+                   _("What would fix it")]
         table = [[r.result.cadre_id, r.result.name, r.result.unit_name, status_label(r.result.status),
                   round(r.result.hours, 1), review_label(r.review),
-                  "; ".join(f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in r.flags)] for r in rows]
+                  "; ".join(f"{flag_label(f.kind)}: {explain(f.kind, f.evidence)}" for f in r.flags),
+                  "; ".join(fix for f in r.flags if (fix := remedy(f.kind, f.evidence)))] for r in rows]
         audit.record(self.engine, staff.username, "export", fmt, rows=len(table), filters=filters)
         sheets = [export.Sheet(_("Flagged cadres"), headers, table)]
         if fmt == "csv":

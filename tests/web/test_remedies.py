@@ -53,3 +53,16 @@ def test_the_remedies_in_chinese(app_engine):
     assert ("整改建议：还差 75 学时，2026 年 12 月 31 日前完成；"
             "可选课程：《Rule of &lt;b&gt;law&lt;/b&gt;》（8 学时）") in flags
     assert "<th>整改建议</th>" in cadre and "逾期完成" in cadre and "已完成，无需补学；请向组织部说明逾期原因" in cadre
+
+
+def test_the_export_has_a_column_of_remedies(app_engine):
+    import csv
+    import io
+
+    app, engine = app_engine
+    _with_new_evidence(engine)
+    response = client_for(app, "two").get("/flags/export.csv")
+    rows = {row[0]: row for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
+    assert rows["Cadre ID"][-1] == "What would fix it"
+    assert rows["B1"][-1] == ("75 more hours by 31 December 2026; open courses that count: “Rule of <b>law</b>” "
+                              "(8 hours); nothing left to complete; explain the delay to the organisation department")
