@@ -57,6 +57,8 @@ def test_the_examples_name_groups_and_values_in_chinese(path):
     set_language("zh_CN")
     try:
         assert any("乡科级及以下干部" in line for line in describe(rules))  # `rules check` names the group so
+        # and the values it selects on, with the code the file matches (the person writing the file needs both)
+        assert any("职级 为 正科级 (section_chief)" in line for line in describe(rules))
     finally:
         set_language("en")
 
