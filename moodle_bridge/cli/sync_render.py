@@ -15,6 +15,8 @@ from ..sync.entities import LABELS
 WORDS = [N_("full"), N_("incremental"), N_("running"), N_("succeeded"), N_("failed"), N_("interrupted")]
 
 ENTITY_LABELS = LABELS  # the entity table's words (sync/entities), shown translated
+ROAD_LABELS = {"report": N_("the completions report"), "batch": N_("batched calls"),
+               "per_enrolment": N_("one call per enrolment")}
 
 
 REJECTED_SHOWN = 20
@@ -44,7 +46,7 @@ def render_summary(summary: RunSummary, console: Console | None = None) -> None:
         return
     title = _("Sync run {id} ({kind}, completions read through: {road})").format(
         id=summary.run_id if summary.run_id is not None else _("dry run"), kind=translated(summary.kind),
-        road=summary.road)
+        road=translated(ROAD_LABELS[summary.road]) if summary.road in ROAD_LABELS else summary.road)
     table = Table(title=title)
     for header in (_("What"), _("New"), _("Changed"), _("Gone"), _("Unchanged")):
         table.add_column(header, justify="left" if header == _("What") else "right")

@@ -46,3 +46,24 @@ def test_the_last_sync_reads_in_words_and_in_the_organisations_zone():
     text = shown.getvalue()
     assert "第 3 次，增量，已中断，开始于 2026-11-21 02:00，结束于 2026-11-21 02:05" in text
     assert not any(code in text for code in ("incremental", "interrupted", "UTC", "+00:00"))
+
+
+def test_the_road_is_named_in_words_in_both_languages():
+    import io
+
+    from rich.console import Console
+
+    from moodle_bridge.cli.sync_render import render_summary
+    from moodle_bridge.i18n import set_language
+    from moodle_bridge.sync import RunSummary
+
+    summary = RunSummary(run_id=3, kind="full", road="per_enrolment", counts={"users": {"added": 2}})
+    for language, words in (("en", "one call per enrolment"), ("zh_CN", "逐个选课调用")):
+        set_language(language)
+        out = io.StringIO()
+        try:
+            render_summary(summary, Console(file=out, width=200))
+        finally:
+            set_language("en")
+        shown = " ".join(out.getvalue().split())  # the table's title wraps at the table's width
+        assert words in shown and "per_enrolment" not in shown
