@@ -51,7 +51,7 @@ def _message(name: str, flags: list[results.Flag]) -> str:
     return env.get_template("notify_message.html.j2").render(
         greeting=_("Dear {name}, your training record shows:").format(name=name), items=items,
         remedy_label=_("What would fix it"), colon=_(": "),
-        closing=_("Please complete what is missing in time. Questions: your organisation department."))
+        closing=_("Please see to each point above in time. Questions: your organisation department."))
 
 
 def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> list[PlannedMessage]:

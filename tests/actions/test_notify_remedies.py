@@ -47,6 +47,8 @@ def test_the_message_carries_each_remedy_with_its_due_date(engine):
     assert ("<li><b>insufficient hours</b>: 70 of 90 hours in 2026<br>What would fix it: 20 more hours by "
             "31 December 2026; open courses that count: “Rule of law” (8 hours)</li>") in text
     assert "What would fix it: complete “Party history” now; the deadline was 30 June 2026" in text
+    assert text.rstrip().endswith("<p>Please see to each point above in time. Questions: your organisation "
+                                  "department.</p>")  # it reads right after any flag, a late completion's too
 
 
 def test_the_message_in_chinese(engine):
