@@ -13,18 +13,22 @@ from rich.table import Table
 from .. import results
 from ..i18n import N_, _, translated
 from ..reports import export
+from ..reports.names import flag_requirement
 from ..reports.plain import explain, flag_label, status_label
+from ..rules.model import Rules
 from .context import EXIT_USAGE, CommandError, Context
 from .root import main
 
-COLUMNS = ("cadre_id", "name", "unit", "status", "flag", "rule", "evidence")
+COLUMNS = ("cadre_id", "name", "unit", "status", "flag", "requirement", "evidence")
 
 
-def _record(row: results.FlagRow, change: str | None = None) -> dict[str, Any]:
-    """A flag as the JSON output has always had it (the flag's label in the staff's language)."""
+def _record(row: results.FlagRow, rules: Rules | None, change: str | None = None) -> dict[str, Any]:
+    """A flag as the JSON output has it: the codes a program reads, and the flag's label and its requirement in
+    the staff's language."""
     record: dict[str, Any] = {"cadre_id": row.cadre_id, "name": row.name, "unit": row.unit_name,
                               "unit_code": row.unit_code, "status": row.status, "flag": flag_label(row.kind),
-                              "kind": row.kind, "group": row.group, "rule": row.rule, "evidence": row.evidence}
+                              "kind": row.kind, "group": row.group, "rule": row.rule,
+                              "requirement": flag_requirement(rules, row.group, row.rule), "evidence": row.evidence}
     return record if change is None else {**record, "change": change}
 
 
@@ -57,15 +61,17 @@ def flags(obj: Context, unit: str | None, group: str | None, kind: str | None, f
         latest = results.latest_evaluations(connection)
         if not latest:
             raise CommandError(_("No evaluation yet: run `moodle-bridge evaluate`."))
+        rules = results.judged_rules(connection, latest[0].rules_hash)
         if diff:
             changes = results.flag_diff(connection, latest[0].id, latest[1].id if len(latest) > 1 else None, where)
-            records = ([_record(r, "new") for r in changes.new]
-                       + [_record(r, "resolved") for r in changes.resolved])
+            records = ([_record(r, rules, "new") for r in changes.new]
+                       + [_record(r, rules, "resolved") for r in changes.resolved])
         else:
-            records = [_record(r) for r in results.flags(connection, latest[0].id, where)]
+            records = [_record(r, rules) for r in results.flags(connection, latest[0].id, where)]
     columns = (["change"] if diff else []) + list(COLUMNS)
     headers = {"change": _("Change"), "cadre_id": _("Cadre ID"), "name": _("Name"), "unit": _("Unit"),
-               "status": _("Status"), "flag": _("Flag"), "rule": _("Rule"), "evidence": _("Evidence")}
+               "status": _("Status"), "flag": _("Flag"), "requirement": _("Requirement"),
+               "evidence": _("Evidence")}
     sheet = export.Sheet(_("Flags"), [headers[c] for c in columns],
                          [[_cell(r, c) for c in columns] for r in records])
     if fmt == "json":

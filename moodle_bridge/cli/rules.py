@@ -141,6 +141,7 @@ def credits_import(obj: Context, path: Path) -> None:
 @click.pass_obj
 def credits_show(obj: Context, cadre_id: str) -> None:
     """A cadre's ledger: every entry with its source."""
+    from ..reports.names import source_detail, source_name
     from ..services.ledger import cadre_ledger
 
     ledger = cadre_ledger(obj.store(), cadre_id)
@@ -148,7 +149,9 @@ def credits_show(obj: Context, cadre_id: str) -> None:
     for header in (_("No."), _("Period"), _("Source"), _("Kind"), _("Hours"), _("Online"), _("When"), _("Reason")):
         table.add_column(header)
     for e in ledger.entries:
-        table.add_row(str(e.id), e.period, e.source, entry_kind_label(e.kind), f"{e.hours:+.2f}",
+        source = ledger.sources.get(e.source)
+        named = e.source if source is None else " · ".join(filter(None, (source_name(source), source_detail(source))))
+        table.add_row(str(e.id), e.period, named, entry_kind_label(e.kind), f"{e.hours:+.2f}",
                       _("yes") if e.online else _("no"), local_time(e.created_at, empty=""), e.reason or "")
     console = Console()
     console.print(table)

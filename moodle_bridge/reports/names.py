@@ -72,6 +72,17 @@ def group_label(rules: Rules | None, group: str) -> str:
     return label_text(found.label, current_language()) if found else group
 
 
+def flag_requirement(rules: Rules | None, group: str, rule: str) -> str:
+    """The requirement a flag was raised by, in words ("<group's label>: <its sentence>"); the group's label alone
+    when the rules that judged it are not known (an older evaluation) or no longer hold it."""
+    found = rules.groups.get(group) if rules else None
+    for index, requirement in enumerate(found.requirements if found else ()):
+        if rule == f"groups.{group}.requirements[{index}]":  # the path the evaluation wrote (rules/evaluate.py)
+            return _("{group}: {requirement}").format(group=group_label(rules, group),
+                                                      requirement=unit_for(requirement.kind).describe(requirement))
+    return group_label(rules, group)
+
+
 def requirement_name(item: RequirementStanding) -> str:
     """The requirement in plain words: its kind's sentence (a course list: its title and due day, its courses named
     apart by ``course_marks``), or (rules not stored) the kind of its flag."""

@@ -67,6 +67,7 @@ from .by_unit import dashboard, flag_kind_counts, unit_names, unit_rates, units
 from .evaluations import evaluation, last_sync, latest, latest_evaluations, trend
 from .judged_rules import judged_rules
 from .scope import Scope
+from .sources import cadre_sources
 from .summary import year_summary
 
 __all__ = [
@@ -74,7 +75,8 @@ __all__ = [
     "Dashboard", "Evaluation", "ExemptionInForce", "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit",
     "FlaggedCadre", "FlaggedUnit", "LedgerEntry", "MakeUpOwed", "NoEvaluation", "RequirementStanding", "ReviewEvent",
     "ReviewState", "ReviewedCadre", "Scope", "ShortCadre", "Source", "TrendPoint", "UnitRate", "UnitRates",
-    "WindowYears", "YearSummary", "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "dashboard",
+    "WindowYears", "YearSummary", "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "cadre_sources",
+    "dashboard",
     "evaluation", "flag_diff", "flag_kind_counts", "flagged", "flagged_cadres", "flagged_page", "flagged_users",
     "flags", "flags_for_actions", "judged_rules", "last_sync", "latest", "latest_evaluations", "results_by_cadre",
     "review_history", "review_states", "trend", "unit_files", "unit_names", "unit_rates", "units", "year_summary",

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from ..rules.ledger import EPSILON, standing_of
-from ..store.schema import mirror_courses, mirror_grades, offline_records
+from ..store.schema import mirror_courses, mirror_grades, mirror_users, offline_records
 from .answers import CreditLine, LedgerEntry, Source
 
 
@@ -58,6 +58,13 @@ def named_sources(connection: Connection, user_id: int, entries: Sequence[Ledger
         else:
             named[code] = Source(code, "other")
     return named
+
+
+def cadre_sources(connection: Connection, cadre_id: str, entries: Sequence[LedgerEntry]) -> dict[str, Source]:
+    """`named_sources` for a cadre known by id (the grades are those of the Moodle user with that cadre id)."""
+    user_id = connection.execute(select(mirror_users.c.id).where(mirror_users.c.cadre_id == cadre_id)
+                                 .order_by(mirror_users.c.id)).scalar()
+    return named_sources(connection, user_id if user_id is not None else -1, entries)
 
 
 def credit_lines(entries: Sequence[LedgerEntry], sources: dict[str, Source], timezone: str) -> list[CreditLine]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from .. import results
-from ..results import LedgerEntry
+from ..results import LedgerEntry, Source
 from ..rules.ledger import Difference, Entry, accepted, adjustment
 from ..rules.model import Rules
 from ..rules.periods import period
@@ -46,15 +46,17 @@ class CadreLedger:
 
     entries: list[LedgerEntry]
     totals: dict[str, float]
+    sources: dict[str, Source]  # what each entry's source code stands for (a course, an offline training...)
 
 
 def cadre_ledger(engine: Engine, cadre_id: str) -> CadreLedger:
     with engine.connect() as connection:
         entries = results.cadre_ledger(connection, cadre_id)
+        sources = results.cadre_sources(connection, cadre_id, entries)
     totals: dict[str, float] = {}
     for e in entries:
         totals[e.period] = totals.get(e.period, 0.0) + e.hours
-    return CadreLedger(entries, dict(sorted(totals.items())))
+    return CadreLedger(entries, dict(sorted(totals.items())), sources)
 
 
 def adjust(engine: Engine, rules: Rules, cadre_id: str, hours: float, reason: str, label: str,

@@ -28,3 +28,17 @@ def test_the_year_end_summary_is_a_report_kind(site_dir):  # noqa: F811
     book = load_workbook(path / "summary.xlsx")
     assert book.sheetnames == ["County totals", "Units", "Still short", "Make-up owed"]
     assert book["County totals"]["B3"].data_type == "n"  # the cadres, a number
+
+
+def test_flags_and_the_ledger_name_requirements_and_sources_not_codes(site_dir):  # noqa: F811
+    _path, _moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    flags = json.loads(invoke(runner, "flags", "--format", "json"))
+    hours = next(f for f in flags if f["kind"] == "insufficient_hours")
+    assert hours["rule"] == "groups.township_and_below.requirements[0]"  # the code stays for programs
+    assert hours["requirement"] == "Township/section level and below: at least 90 class hours in the period"
+    table = invoke(runner, "flags", "--lang", "zh_CN")
+    assert "requirements[" not in table and "乡科级及以下干部" in table
+    ledger = invoke(runner, "credits", "show", hours["cadre_id"])
+    assert "completion:" not in ledger and "offline:" not in ledger
+    assert " · " in ledger  # a course named by its full and short name
