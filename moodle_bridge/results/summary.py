@@ -40,7 +40,9 @@ def year_summary(connection: Connection, period: str | None = None) -> YearSumma
     makeup = None
     if rules is not None:
         groups = {r.cadre_id: r.groups for r in rows}
-        makeup = [MakeUpOwed(cadre, due) for cadre in short if cadre.short
+        # Owed only by a cadre the evaluation found non-compliant: before the period's end, a cadre behind its pace
+        # (at risk, on track) may still make the hours up this period and owes nothing yet.
+        makeup = [MakeUpOwed(cadre, due) for cadre in short if cadre.short and cadre.status == "non_compliant"
                   and (due := makeup_due(rules, groups[cadre.cadre_id], current.period)) is not None]
     return YearSummary(rates=rates, still_short=[c for c in short if c.status == "non_compliant"], makeup=makeup,
                        last_day=_last_day(current.period, rules.organisation if rules else Organisation()))
