@@ -62,6 +62,10 @@ class Situation:
             self._open_until[until] = sorted((c for c in found if c.hours > 0), key=lambda c: (-c.hours, c.name, c.id))
         return self._open_until[until]
 
+    def open_course_ids(self) -> set[int] | None:
+        """Every course open on the as-of day, whatever it earns: a required course worth no hours is still open."""
+        return None if self.open is None else {o.course_id for o in self.open}
+
     @property
     def period_over(self) -> bool:
         return self.as_of_end > self.period.end

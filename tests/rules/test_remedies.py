@@ -133,6 +133,15 @@ def test_a_missing_required_course_not_open_in_moodle_is_named():
     assert flags["required_reading_missing"]["not_open"] == ["Reading: a book"]  # the reading is not open
 
 
+def test_a_required_course_worth_no_hours_that_is_open_is_not_called_closed():
+    free = {**COURSES, 1: replace(COURSES[1], hours=0.0)}  # a required course that earns nothing, open all year
+    flags = {f.kind: f.evidence for f in evaluate_cadre(
+        NOBODY, [], {}, [], Situation(RULES, period("2026", RULES.organisation),
+                                      day_end(date(2026, 6, 15), RULES.organisation), free, OPEN)).flags}
+    assert flags["missing_required_course"]["missing"] == ["Required course"]
+    assert "not_open" not in flags["missing_required_course"]
+
+
 # --- completed late ------------------------------------------------------------------------------------------------
 
 

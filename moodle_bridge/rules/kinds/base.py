@@ -8,7 +8,7 @@ and the staff's flag texts all go through the registry, so a kind nobody registe
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
@@ -71,6 +71,10 @@ class SituationView(Protocol):
     def open_courses(self, until: int | None = None) -> Sequence[CourseOption] | None:
         """The courses open in Moodle on the evaluation day (starting before ``until``, when given), most hours
         first; None when nobody loaded them (a remedy then names no course)."""
+
+    def open_course_ids(self) -> Set[int] | None:
+        """Every course open in Moodle on the evaluation day, whatever hours it earns (a required course may earn
+        none); None when nobody loaded them."""
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,7 @@ def evaluate_course_list(requirement: CourseList, cadre: CadreContext, situation
     missing = [c for c in chosen if c not in done]
     failed_here = [c for c in missing if c.id in cadre.failed]
     past = situation.past(due_end)
-    open_now = situation.open_courses()
-    open_ids = None if open_now is None else {c.id for c in open_now}
+    open_ids = situation.open_course_ids()
     evidence = CoursesEvidence(
         requirement.due.isoformat(), [c.fullname for c in chosen], [c.fullname for c in missing],
         [c.id for c in missing], requirement.need,
