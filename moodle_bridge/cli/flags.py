@@ -64,8 +64,10 @@ def flags(obj: Context, unit: str | None, group: str | None, kind: str | None, f
         rules = results.judged_rules(connection, latest[0].rules_hash)
         if diff:
             changes = results.flag_diff(connection, latest[0].id, latest[1].id if len(latest) > 1 else None, where)
+            # a resolved flag was raised by the evaluation before, perhaps under other rules: named by those
+            before = results.judged_rules(connection, latest[1].rules_hash) if len(latest) > 1 else None
             records = ([_record(r, rules, "new") for r in changes.new]
-                       + [_record(r, rules, "resolved") for r in changes.resolved])
+                       + [_record(r, before, "resolved") for r in changes.resolved])
         else:
             records = [_record(r, rules) for r in results.flags(connection, latest[0].id, where)]
     columns = (["change"] if diff else []) + list(COLUMNS)

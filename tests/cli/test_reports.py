@@ -42,3 +42,20 @@ def test_flags_and_the_ledger_name_requirements_and_sources_not_codes(site_dir):
     ledger = invoke(runner, "credits", "show", hours["cadre_id"])
     assert "completion:" not in ledger and "offline:" not in ledger
     assert " · " in ledger  # a course named by its full and short name
+
+
+def test_a_resolved_flag_is_named_by_the_rules_that_raised_it(site_dir):  # noqa: F811
+    path, _moodle, runner = site_dir
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    rules = path / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    first = "      - {kind: min_hours, hours: 90}\n"
+    assert first in text
+    rules.write_text(text.replace(first, "      - {kind: min_online_hours, hours: 1}\n" + first, 1), encoding="utf-8")
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")  # every path of the group moved by one
+    diff = json.loads(invoke(runner, "flags", "--format", "json", "--diff"))
+    resolved = next(f for f in diff if f["change"] == "resolved" and f["kind"] == "insufficient_hours")
+    new = next(f for f in diff if f["change"] == "new" and f["kind"] == "insufficient_hours")
+    assert resolved["rule"] == "groups.township_and_below.requirements[0]"
+    assert resolved["requirement"].endswith("at least 90 class hours in the period")
+    assert new["requirement"].endswith("at least 90 class hours in the period")
