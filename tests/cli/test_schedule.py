@@ -37,9 +37,10 @@ def test_a_failed_pipeline_says_why(config, monkeypatch):
 
 def test_a_failed_pipeline_in_chinese_names_the_state_in_words(config, monkeypatch):
     monkeypatch.setattr(pipeline, "run_pipeline", lambda *a, **k: {"id": 1, "status": "failed", "steps": [],
-                                                                    "error": "x"})
+                                                                    "error": "sync: Moodle did not answer"})
     result = CliRunner().invoke(main, ["--config", str(config), "--lang", "zh_CN", "pipeline"])
-    assert "failed" not in result.output and "x" in result.output
+    assert result.exit_code != 0
+    assert "失败: sync: Moodle did not answer" in result.output and "failed" not in result.output
 
 
 def test_the_scheduler_says_when_it_runs_next(config, monkeypatch):
