@@ -71,7 +71,10 @@ def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_
         if exc.status_code == 303:
             return RedirectResponse((exc.headers or {})["Location"], status_code=303)
         set_language(language(request, None))  # the handler's language stayed in its thread
-        return pages.error(exc.status_code, exc.detail or "")
+        page = pages.error(exc.status_code, exc.detail or "")
+        if exc.headers and "Retry-After" in exc.headers:  # a busy refusal says when to come back
+            page.headers["Retry-After"] = exc.headers["Retry-After"]
+        return page
 
     async def store_busy(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, OperationalError)

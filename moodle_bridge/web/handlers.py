@@ -5,8 +5,9 @@ another unit's cadre id gets 404, and exports hold only their units. Every revie
 written to the audit log.
 
 Nothing blocking runs on the event loop: the handlers that only read are plain functions (Starlette runs them in its
-thread pool); those that read a form await it, then do their work in the thread pool. Sign-ins (argon2) are bounded:
-a few at a time, the rest refused at once. Every parameter is bounded; a bad one is a 400, never a 500.
+thread pool); those that read a form await it, then do their work in the thread pool. Sign-ins (argon2) and PDF
+drawings are bounded: a few at a time, the rest refused at once. Every parameter is bounded; a bad one is a 400, never
+a 500.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ MAX_PARAM = 100  # a unit code, a group, a flag kind, a search
 MAX_CADRE_ID = 255
 FILTERS = ("unit", "kind", "group", "state", "q", "sort", "order")
 SIGN_INS_AT_ONCE = 4  # argon2 verifications in flight; more are refused (503) rather than queued
+PDF_RENDERS_AT_ONCE = 2  # training files being drawn (about a second each); more are refused (503) rather than queued
 PER_NAME_FAILURES = 5  # failures for one name from one address before that address is refused it for the window
 PER_ADDRESS_FAILURES = 20  # failures from one address, whatever the names, before it is refused (429)
 BUSY_RETRY_SECONDS = 5
@@ -109,6 +111,7 @@ class Handlers:
         self.per_name = Throttle(PER_NAME_FAILURES, window)
         self.per_address = Throttle(PER_ADDRESS_FAILURES, window)
         self.sign_ins = threading.BoundedSemaphore(SIGN_INS_AT_ONCE)
+        self.pdf_renders = threading.BoundedSemaphore(PDF_RENDERS_AT_ONCE)  # the thread pool stays free for pages
 
     def _cadre(self, staff: accounts.Staff, cadre_id: str) -> results.CadreFile:
         try:
@@ -224,7 +227,11 @@ class Handlers:
 
     def training_file(self, request: Request) -> Response:
         """The cadre's training file to print: HTML (its stylesheet beside it: the page's policy allows no inline
-        style) or PDF. Scoped like the cadre's page; each one printed is in the audit log."""
+        style) or PDF. Scoped like the cadre's page; each one printed is in the audit log.
+
+        A plain function: Starlette runs it in its thread pool, so the PDF's drawing never blocks the event loop. Only
+        a few are drawn at once; another is refused at once (503, try again) so that reloads cannot take every
+        thread the other pages need."""
         staff = signed_in(request, self.engine)
         fmt = request.path_params["fmt"]
         if fmt == "css":
@@ -232,16 +239,25 @@ class Handlers:
         if fmt not in ("html", "pdf"):
             raise HTTPException(404)
         file = self._cadre(staff, _cadre_id(request))
-        audit.record(self.engine, staff.username, "training_file", file.result.cadre_id, format=fmt)
-        if fmt == "html":
+        document = self._pdf(file) if fmt == "pdf" else None
+        audit.record(self.engine, staff.username, "training_file", file.result.cadre_id, format=fmt)  # once made
+        if document is None:
             return HTMLResponse(training_file.html([file], stylesheet_href="file.css"))
-        try:
-            document = pdf.pdf_bytes(training_file.html([file]))
-        except pdf.PdfUnavailable as exc:
-            raise HTTPException(503, str(exc)) from None
         name = re.sub(r"[^A-Za-z0-9_-]+", "_", file.result.cadre_id)
         return Response(document, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="training-file-{name}.pdf"'})
+
+    def _pdf(self, file: results.CadreFile) -> bytes:
+        """The training file drawn as PDF, when fewer than PDF_RENDERS_AT_ONCE are being drawn; else 503 at once."""
+        if not self.pdf_renders.acquire(blocking=False):
+            raise HTTPException(503, _("Other training files are being made just now: try again in a few seconds."),
+                                headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+        try:
+            return pdf.pdf_bytes(training_file.html([file]))
+        except pdf.PdfUnavailable as exc:
+            raise HTTPException(503, str(exc)) from None
+        finally:
+            self.pdf_renders.release()
 
     def export(self, request: Request) -> Response:
         staff = signed_in(request, self.engine)

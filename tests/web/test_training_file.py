@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from moodle_bridge.reports import pdf
 from moodle_bridge.store.schema import audit_log
+from moodle_bridge.web.handlers import PDF_RENDERS_AT_ONCE
 
 from .test_access import client_for
 
@@ -40,3 +42,46 @@ def test_another_units_reviewer_gets_not_found(app_engine):
     with engine.connect() as c:
         targets = [r.target for r in c.execute(sa.select(audit_log).where(audit_log.c.action == "training_file"))]
     assert targets == ["B1"]
+
+
+def _printed(engine) -> list[dict]:
+    with engine.connect() as c:
+        return [r.detail for r in c.execute(sa.select(audit_log).where(audit_log.c.action == "training_file"))]
+
+
+def test_while_as_many_pdfs_as_allowed_are_being_drawn_another_is_refused_at_once_and_not_audited(
+        app_engine, monkeypatch):
+    app, engine = app_engine
+    monkeypatch.setattr(pdf, "pdf_bytes", lambda html: b"%PDF-drawn")  # the real drawing is tested above
+    client = client_for(app, "one")
+    renders = app.state.review.pdf_renders
+    for _ in range(PDF_RENDERS_AT_ONCE):  # as if that many reviewers' PDFs were being drawn
+        assert renders.acquire(blocking=False)
+    busy = client.get("/cadres/A1/file.pdf")
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
+    assert busy.headers["content-type"].startswith("text/html") and "Busy: please try again shortly" in busy.text
+    assert "Other training files are being made just now" in busy.text
+    assert client.get("/cadres/A1/file.html").status_code == 200  # the HTML is not held back
+    assert _printed(engine) == [{"format": "html"}]
+    for _ in range(PDF_RENDERS_AT_ONCE):
+        renders.release()
+    drawn = client.get("/cadres/A1/file.pdf")
+    assert drawn.status_code == 200 and drawn.content == b"%PDF-drawn"
+    assert _printed(engine) == [{"format": "html"}, {"format": "pdf"}]
+
+
+def test_a_pdf_that_cannot_be_drawn_is_a_503_not_in_the_audit_log_and_frees_its_place(app_engine, monkeypatch):
+    app, engine = app_engine
+    client = client_for(app, "one")
+
+    def unavailable(html: str) -> bytes:
+        raise pdf.PdfUnavailable("PDF cannot be made here: no Pango")
+
+    monkeypatch.setattr(pdf, "pdf_bytes", unavailable)
+    for _ in range(PDF_RENDERS_AT_ONCE + 1):  # more failures than places: each one gave its place back
+        failed = client.get("/cadres/A1/file.pdf")
+        assert failed.status_code == 503 and "no Pango" in failed.text and "retry-after" not in failed.headers
+    assert _printed(engine) == []
+    monkeypatch.setattr(pdf, "pdf_bytes", lambda html: b"%PDF-drawn")
+    assert client.get("/cadres/A1/file.pdf").status_code == 200
+    assert _printed(engine) == [{"format": "pdf"}]
