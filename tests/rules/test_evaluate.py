@@ -201,7 +201,7 @@ def test_make_up_after_a_promotion_is_due_within_the_months_given():
         rules, period("2027", rules.organisation), day_end(date(2027, 1, 20), rules.organisation), COURSES))
     flag = next(f for f in later.flags if f.kind == "makeup_due")  # ...but on 20 January 2027 it is
     assert (later.status, flag.evidence) == ("at_risk", {"after": "promotion", "required": 30, "achieved": 10.0,
-                                                         "due": "2027-02-10"})
+                                                         "due": "2027-02-10", "overdue": False})
 
 
 def test_make_up_after_a_shortfall_owes_the_missing_hours():

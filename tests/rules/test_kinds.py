@@ -132,7 +132,7 @@ def test_the_stored_json_shapes_are_unchanged():
     assert EVIDENCE["window_shortfall"].to_json() == {"required": 550.0, "achieved": 100.0, "window": "2024-2028",
                                                       "expected_by_now": 330.0}
     assert EVIDENCE["makeup_due"].to_json() == {"after": "shortfall", "required": 50.0, "achieved": 0.0,
-                                                "due": "2027-07-01"}
+                                                "due": "2027-07-01", "overdue": False}
     assert EVIDENCE["completed_late"].to_json() == {"due": "2026-06-30", "required": ["A"], "missing": [],
                                                     "missing_ids": [], "need": "all",
                                                     "late": [{"course": "A", "completed": "2026-07-15"}]}

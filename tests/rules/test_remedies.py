@@ -226,7 +226,7 @@ WORDS = [  # flag, evidence, English, Chinese
     ("window_shortfall", {"required": 550.0, "achieved": 412.5, "window": "2023-2027", "expected_by_now": 440.1,
                           "due": "2027-12-31"},
      "137.5 more hours by 31 December 2027", "还差 137.5 学时，2027 年 12 月 31 日前完成"),
-    ("makeup_due", {"after": "promotion", "required": 30.0, "achieved": 10.0, "due": "2027-02-10",
+    ("makeup_due", {"after": "promotion", "required": 30.0, "achieved": 10.0, "due": "2027-02-10", "overdue": False,
                     "open_courses": [{"id": 2, "name": "Online course", "hours": 40.0}]},
      "20 more hours by 10 February 2027; open courses that count: “Online course” (40 hours)",
      "还差 20 学时，2027 年 2 月 10 日前完成；可选课程：《Online course》（40 学时）"),
@@ -277,7 +277,7 @@ OLD = [  # flag, stored evidence, its explanation, its remedy
     ("window_shortfall", {"required": 550, "achieved": 100, "window": "2024-2028", "expected_by_now": 330},
      "100 of 550 hours in 2024-2028 (about 330 expected by now)", "450 more hours"),
     ("makeup_due", {"after": "shortfall", "required": 50, "achieved": 0, "due": "2027-07-01"},
-     "make-up of 50 hours, 0 done, due 2027-07-01", "50 more hours by 1 July 2027"),
+     "make-up of 50 hours, 0 done, due 2027-07-01", "50 more hours"),  # its day may be past: not named as ahead
     ("overdue_required_course", {"due": "2026-06-30", "required": ["A"], "missing": ["A"], "missing_ids": [1],
                                  "need": "all"},
      "not done: A; due 2026-06-30", "complete “A” now; the deadline was 30 June 2026"),

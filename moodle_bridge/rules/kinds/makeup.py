@@ -41,14 +41,14 @@ class MakeUpEvidence(Evidence):
     required: float
     achieved: float
     due: str | None
-    overdue: bool = False  # the make-up's deadline is past
+    # the make-up's deadline is past; None: evidence an older version stored, which did not say (its deadline may
+    # be long gone: its remedy then names no day rather than a day already past as if it were ahead)
+    overdue: bool | None = False
     open_courses: list[CourseOption] = field(default_factory=list)  # stored only when there are some
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"after": self.after, "required": self.required, "achieved": self.achieved,
-                                "due": self.due}
-        if self.overdue:
-            data["overdue"] = True
+                                "due": self.due, "overdue": bool(self.overdue)}
         if self.open_courses:
             data["open_courses"] = [c.to_json() for c in self.open_courses]
         return data
@@ -56,7 +56,7 @@ class MakeUpEvidence(Evidence):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(data.get("after", ""), data.get("required", 0), data.get("achieved", 0), data.get("due"),
-                   bool(data.get("overdue", False)), options_from_json(data))
+                   data.get("overdue"), options_from_json(data))
 
 
 class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
@@ -107,8 +107,8 @@ class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
             required=evidence.required, achieved=evidence.achieved, due=evidence.due)
 
     def remedy(self, flag: str, evidence: MakeUpEvidence) -> str | None:
-        return hours_remedy(evidence.required - evidence.achieved, stored_day(evidence.due), evidence.overdue,
-                            evidence.open_courses)
+        due = None if evidence.overdue is None else stored_day(evidence.due)
+        return hours_remedy(evidence.required - evidence.achieved, due, bool(evidence.overdue), evidence.open_courses)
 
     def needs_previous_shortfall(self, requirement: MakeUp) -> bool:
         return requirement.after == "shortfall"
