@@ -22,12 +22,14 @@ if TYPE_CHECKING:
     from ..rules.loader import LoadedRules
 
 
-def _rules(obj: Context, path: Path | None) -> LoadedRules:
-    from ..services.rules_file import RulesError, load_rules
+def _rules(obj: Context, path: Path | None, to_evaluate: bool = False) -> LoadedRules:
+    """The rules file (``path``, else the configured one); ``to_evaluate``: also in the configuration's zone."""
+    from ..services.rules_file import RulesError, load_rules, load_rules_to_evaluate
 
-    target = path or obj.settings().rules.file
     try:
-        return load_rules(target)
+        if to_evaluate:
+            return load_rules_to_evaluate(obj.settings(), path)
+        return load_rules(path or obj.settings().rules.file)
     except RulesError as exc:
         raise CommandError("\n".join([_("The rules file has problems:"), *("  " + p for p in exc.problems)]),
                            EXIT_USAGE) from None
@@ -85,7 +87,7 @@ def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path
     from ..services.evaluation import as_of_and_period
     from ..services.evaluation import evaluate as run_evaluation
 
-    loaded = _rules(obj, rules_path)
+    loaded = _rules(obj, rules_path, to_evaluate=True)
     engine = obj.store()
     day, label = as_of_and_period(loaded.rules, label, as_of.date() if as_of else None)
     summary = run_evaluation(engine, loaded, label, day)

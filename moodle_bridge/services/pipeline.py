@@ -113,9 +113,9 @@ def evaluate_rules(settings: Settings, engine: Engine, today: date | None = None
     period."""
     from .evaluation import as_of_and_period
     from .evaluation import evaluate as run
-    from .rules_file import load_rules
+    from .rules_file import load_rules_to_evaluate
 
-    loaded = load_rules(settings.rules.file)
+    loaded = load_rules_to_evaluate(settings)
     day, label = as_of_and_period(loaded.rules, as_of=today)
     return run(engine, loaded, label, day)
 

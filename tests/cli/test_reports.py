@@ -59,3 +59,17 @@ def test_a_resolved_flag_is_named_by_the_rules_that_raised_it(site_dir):  # noqa
     assert resolved["rule"] == "groups.township_and_below.requirements[0]"
     assert resolved["requirement"].endswith("at least 90 class hours in the period")
     assert new["requirement"].endswith("at least 90 class hours in the period")
+
+
+def test_an_evaluation_refuses_rules_in_another_zone_than_the_configuration(site_dir):  # noqa: F811
+    path, _moodle, runner = site_dir
+    rules = path / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("timezone: Asia/Shanghai", "timezone: Asia/Urumqi"),
+                     encoding="utf-8")
+    from moodle_bridge.cli import main
+
+    result = runner.invoke(main, ["evaluate", "--period", "2026", "--as-of", "2026-11-21"])
+    assert result.exit_code != 0
+    assert ("organisation.timezone is Asia/Urumqi, but the configuration's sync.organisation_timezone is "
+            "Asia/Shanghai: make them the same") in result.output
+    assert "Asia/Urumqi" in invoke(runner, "rules", "check", str(rules))  # a draft may still be checked
