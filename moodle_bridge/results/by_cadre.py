@@ -4,18 +4,18 @@ unit's), reviews."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, desc, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Select, desc, exists, func, select
 
 from ..rules.evaluate import shortfall
-from ..rules.facts import CourseFacts
+from ..rules.facts import CompletionFact, CourseFacts
 from ..rules.kinds.required_courses import CourseList
 from ..rules.model import Cadres, Organisation
 from ..rules.periods import period as period_of_label
-from ..store.evaluation_io import load_courses
+from ..store.evaluation_io import load_completions, load_courses
 from ..store.schema import (
     credit_entries,
     evaluation_flags,
@@ -43,7 +43,7 @@ from .evaluations import evaluation, latest
 from .judged_rules import judged_rules
 from .scope import Scope, scoped
 from .sources import credit_lines, named_sources
-from .standing import MakeUpFacts, standings, windows
+from .standing import MakeUpFacts, passed_courses, standings, windows
 
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status,
@@ -162,11 +162,20 @@ def _shortfall_before(connection: Connection, cadre_id: str, label: str) -> floa
     return (shortfall(found.status, found.required_hours, found.hours) or None) if found else None
 
 
+def _passed(connection: Connection, current: Evaluation, result: CadreResult, shared: _Shared) -> frozenset[int]:
+    """The courses the cadre completed (by the evaluation's making: none completed since) and passed."""
+    made = current.created_at.replace(tzinfo=current.created_at.tzinfo or UTC).timestamp()  # SQLite: naive UTC
+    done = [c for c in load_completions(connection, result.user_id, result.user_id, CompletionFact)
+            .get(result.user_id, []) if c.time_completed <= made]
+    return passed_courses(done, shared.courses, shared.rules) if shared.rules else frozenset()
+
+
 def _file(connection: Connection, current: Evaluation, result: CadreResult, shared: _Shared) -> CadreFile:
+    """The file as the evaluation saw it: its figures, with the ledger as it stood then (nothing posted since)."""
     rules = shared.rules
     user = connection.execute(select(mirror_users.c.profile).where(mirror_users.c.id == result.user_id)).first()
     profile = dict(user.profile or {}) if user else {}
-    entries = cadre_ledger(connection, result.cadre_id)
+    entries = cadre_ledger(connection, result.cadre_id, upto=current)
     flags = cadre_flags(connection, current.id, [result.cadre_id])[result.cadre_id]
     organisation, spec = (rules.organisation, rules.cadres) if rules else (Organisation(), Cadres())
     sources = named_sources(connection, result.user_id, entries)
@@ -176,7 +185,7 @@ def _file(connection: Connection, current: Evaluation, result: CadreResult, shar
     promoted = _day(profile.get(spec.promoted_field)) if spec.promoted_field else None
     before = _shortfall_before(connection, result.cadre_id, current.period)
     standing = standings(rules, current, result, flags, credits, shared.courses if lists else {},
-                         MakeUpFacts(promoted, before))
+                         MakeUpFacts(promoted, before), _passed(connection, current, result, shared) if lists else ())
     span = period_of_label(current.period, organisation) if current.period.isdigit() else None
     zone = ZoneInfo(organisation.timezone)
     return CadreFile(
@@ -215,10 +224,22 @@ def unit_files(connection: Connection, unit: str, period: str | None = None, uni
     return [_file(connection, current, result, shared) for result in found]
 
 
-def cadre_ledger(connection: Connection, cadre_id: str) -> list[LedgerEntry]:
-    """Every ledger entry of a cadre (every period's), in the order posted."""
+def _posted_by(upto: Evaluation) -> ColumnElement[bool]:
+    """The ledger entries ``upto`` saw or posted. Its own postings follow its row in its transaction (written later
+    than its created_at); only evaluations post with a rules hash, and the next evaluation began after it ended. Both
+    sides of each comparison are the store's own timestamps (SQLite keeps them as text of one format)."""
+    began = select(evaluations.c.created_at).where(evaluations.c.id == upto.id).scalar_subquery()
+    following = select(func.min(evaluations.c.created_at)).where(evaluations.c.id > upto.id).scalar_subquery()
+    return (credit_entries.c.created_at <= began) | (credit_entries.c.rules_hash.is_not(None) & (
+        following.is_(None) | (credit_entries.c.created_at < following)))
+
+
+def cadre_ledger(connection: Connection, cadre_id: str, upto: Evaluation | None = None) -> list[LedgerEntry]:
+    """Every ledger entry of a cadre (every period's), in the order posted; ``upto``: only those posted up to that
+    evaluation (what it judged by: a staff adjustment or a later evaluation's reversal since is not there)."""
     return [LedgerEntry(**r._mapping) for r in connection.execute(
-        select(credit_entries).where(credit_entries.c.cadre_id == cadre_id).order_by(credit_entries.c.id))]
+        select(credit_entries).where(credit_entries.c.cadre_id == cadre_id, *([_posted_by(upto)] if upto else []))
+        .order_by(credit_entries.c.id))]
 
 
 def review_history(connection: Connection, cadre_id: str) -> list[ReviewEvent]:

@@ -3,24 +3,25 @@
 An evaluation keeps the flags (what is at risk or worse) and the cadre's hours, not every requirement's verdict; the
 rest is read back here: a flagged requirement stands as its flag says (non-compliant once its deadline has passed as
 of the evaluation's day, at risk before), an hours requirement is measured against the cadre's hours, a course list
-against the courses credited. A kind not measured here is named and judged by its flags alone.
+against the courses completed and passed (as the kind judges it: a completion the online cap left without hours is
+done all the same). A kind not measured here is named and judged by its flags alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ..rules.credits import selects
-from ..rules.facts import CourseFacts
+from ..rules.credits import completion_credits, selects
+from ..rules.facts import CompletionFact, CourseFacts
 from ..rules.kinds import unit_for
 from ..rules.kinds.base import RequirementModel
 from ..rules.kinds.makeup import MakeUp
 from ..rules.kinds.min_hours import MinHours
 from ..rules.kinds.min_online_hours import MinOnlineHours
-from ..rules.kinds.required_courses import CourseList
+from ..rules.kinds.required_courses import CourseList, courses_met
 from ..rules.kinds.window import Window
 from ..rules.model import Organisation, Rules
 from ..rules.periods import Period, add_months, day_end, day_start, period
@@ -76,6 +77,15 @@ def window_years(requirement: Window, credits: Sequence[CreditLine]) -> tuple[in
     return first, last, years
 
 
+def passed_courses(completions: Sequence[CompletionFact], courses: Mapping[int, CourseFacts],
+                   rules: Rules) -> frozenset[int]:
+    """The courses (ids) a cadre completed and did not fail, as the evaluation counts them done: whatever hours they
+    earned (the online cap may leave none, a course may be worth none)."""
+    _earned, refused = completion_credits("", list(completions), dict(courses), rules)
+    failed = {r.course_id for r in refused if r.reason == "failed assessment"}
+    return frozenset(c.course_id for c in completions if c.course_id not in failed)
+
+
 @dataclass(frozen=True)
 class MakeUpFacts:
     """What a make-up starts from: when the cadre was promoted, what the previous period left short."""
@@ -85,7 +95,8 @@ class MakeUpFacts:
 
 
 def _measured(requirement: RequirementModel, rules: Rules, result: CadreResult, credits: Sequence[CreditLine],
-              courses: Mapping[int, CourseFacts], span: Period, facts: MakeUpFacts) -> RequirementStanding | None:
+              courses: Mapping[int, CourseFacts], passed: Collection[int], span: Period,
+              facts: MakeUpFacts) -> RequirementStanding | None:
     """An unflagged requirement this module can measure; None for any other kind. ``not_applicable``: the
     requirement asks nothing of this period (a window or a due day in other years, no make-up owed)."""
     organisation = rules.organisation
@@ -102,13 +113,13 @@ def _measured(requirement: RequirementModel, rules: Rules, result: CadreResult, 
         return RequirementStanding("", None, requirement, status, requirement.hours, achieved)
     if isinstance(requirement, CourseList):
         chosen = [c for c in courses.values() if any(selects(s, c) for s in requirement.courses)]
-        credited = {c.source.course_id for c in credits if c.source.kind == "course" and c.hours > 0}
-        done = [c.fullname for c in chosen if c.id in credited]
-        met = bool(chosen) and (len(done) == len(chosen) if requirement.need == "all" else bool(done))
+        done = [c for c in chosen if c.id in passed]
+        met = courses_met(requirement, chosen, done)
         due_here = span.start < day_end(requirement.due, organisation) <= span.end
         # Not met and not flagged: the kind found it on track (due later than the due-soon days).
         return RequirementStanding("", None, requirement, "compliant" if met else "on_track" if due_here else
-                                   "not_applicable", courses=[c.fullname for c in chosen], done=done,
+                                   "not_applicable", courses=[c.fullname for c in chosen],
+                                   done=[c.fullname for c in done],
                                    due=requirement.due)
     if isinstance(requirement, MakeUp):
         return _makeup(requirement, span, organisation, facts, credits)
@@ -134,9 +145,9 @@ def _makeup(requirement: MakeUp, span: Period, organisation: Organisation, facts
 
 def standings(rules: Rules | None, evaluation: Evaluation, result: CadreResult, flags: Sequence[Flag],
               credits: Sequence[CreditLine], courses: Mapping[int, CourseFacts],
-              facts: MakeUpFacts = MakeUpFacts()) -> list[RequirementStanding]:
+              facts: MakeUpFacts = MakeUpFacts(), passed: Collection[int] = frozenset()) -> list[RequirementStanding]:
     """Every requirement of the cadre's groups, in the rules' order; without the rules, one per flagged requirement
-    (``courses``: the mirror's, for course lists)."""
+    (``courses``: the mirror's, and ``passed``: the courses the cadre completed and passed, for course lists)."""
     organisation = rules.organisation if rules else Organisation()
     flagged = len({f.rule for f in flags})
     if rules is None:
@@ -154,8 +165,8 @@ def standings(rules: Rules | None, evaluation: Evaluation, result: CadreResult, 
         group = rules.groups.get(name)
         for index, requirement in enumerate(group.requirements if group else []):
             mine = [f for f in flags if f.rule == f"groups.{name}.requirements[{index}]"]
-            found = _measured(requirement, rules, result, credits, courses, span, facts) or RequirementStanding(
-                "", None, requirement, None)
+            found = (_measured(requirement, rules, result, credits, courses, passed, span, facts)
+                     or RequirementStanding("", None, requirement, None))
             found = replace(found, group=name, group_label=group.label if group else None, flags=mine)
             if result.status in ("exempt", "suspended"):  # the cadre's own status, where it asks anything
                 found = replace(found, status=result.status if found.status != "not_applicable" else found.status)

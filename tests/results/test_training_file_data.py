@@ -18,6 +18,7 @@ from moodle_bridge.store.schema import (
     evaluation_results,
     evaluations,
     exemptions,
+    mirror_completions,
     mirror_courses,
     mirror_grades,
     mirror_users,
@@ -66,6 +67,8 @@ def engine(db_url):
             id=14, shortname="PH-01", fullname="Party History", categoryid=1, visible=True, startdate=0, enddate=0,
             completion_enabled=True))
         c.execute(sa.insert(mirror_grades).values(course_id=14, user_id=7, grade=88.0, grademax=100.0))
+        c.execute(sa.insert(mirror_completions).values(course_id=14, user_id=7, time_completed=LATE_EVENING,
+                                                       precision="second", road="report"))
         c.execute(sa.insert(offline_records).values(
             id=22, row_key="k", cadre_id="A", training="Rural revitalisation seminar", organiser="County Party School",
             start=date(2026, 5, 11), end=date(2026, 5, 12), days=2, hours=None, leave_hours=0, source_file="f.csv",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from moodle_bridge.store.schema import audit_log, credit_entries, review_events
 from moodle_bridge.web import accounts
 
-from .conftest import PASSWORD
+from .conftest import NOW, PASSWORD
 from .test_access import client_for
 
 # The codes the store keeps that staff must never read, and the zone name they must never need.
@@ -43,7 +43,8 @@ def chinese(app_engine):
     with engine.begin() as c:
         c.execute(sa.insert(credit_entries), [
             {"cadre_id": "A1", "source": "completion:14:7", "period": "2026", "hours": h, "online": True,
-             "earned_at": int(AT.timestamp()), "kind": kind, "reason": None, "detail": {}, "created_at": AT}
+             "earned_at": int(AT.timestamp()), "kind": kind, "reason": None, "detail": {},
+             "created_at": NOW}  # posted by the evaluation's time: its file shows nothing posted since
             for kind, h in (("credit", 8.0), ("reversal", -8.0), ("adjustment", 2.0))])
         c.execute(sa.insert(review_events).values(cadre_id="A1", unit_code="U1", kind="message_queued",
                                                   text="请尽快完成", detail={}, staff="one", created_at=AT))

@@ -94,7 +94,8 @@ class CoursesEvidence(Evidence):
 COMPLETED_LATE = "completed_late"  # raised by required courses and required reading alike (one label, one evidence)
 
 
-def _met(requirement: CourseList, chosen: list[CourseFacts], done: list[CourseFacts]) -> bool:
+def courses_met(requirement: CourseList, chosen: list[CourseFacts], done: list[CourseFacts]) -> bool:
+    """Whether ``done`` (of the ``chosen`` courses) meets the requirement: all of them, or one."""
     return bool(chosen) and bool(len(done) == len(chosen) if requirement.need == "all" else done)
 
 
@@ -111,9 +112,9 @@ def evaluate_course_list(requirement: CourseList, cadre: CadreContext, situation
         return Outcome("compliant")  # due before the cadre joined
     chosen = situation.chosen(requirement.courses)
     done = [c for c in chosen if c.id in cadre.completions and c.id not in cadre.failed]
-    if _met(requirement, chosen, [c for c in done if cadre.completions[c.id].time_completed < due_end]):
+    if courses_met(requirement, chosen, [c for c in done if cadre.completions[c.id].time_completed < due_end]):
         return Outcome("compliant")
-    if _met(requirement, chosen, done):
+    if courses_met(requirement, chosen, done):
         return _completed_late(requirement, cadre, situation, chosen, done, due_end)
     missing = [c for c in chosen if c not in done]
     failed_here = [c for c in missing if c.id in cadre.failed]
