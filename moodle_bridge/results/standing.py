@@ -21,7 +21,7 @@ from ..rules.kinds.base import RequirementModel
 from ..rules.kinds.makeup import MakeUp
 from ..rules.kinds.min_hours import MinHours
 from ..rules.kinds.min_online_hours import MinOnlineHours
-from ..rules.kinds.required_courses import CourseList, courses_met
+from ..rules.kinds.required_courses import COMPLETED_LATE, CourseList, courses_met
 from ..rules.kinds.window import Window
 from ..rules.model import Organisation, Rules
 from ..rules.periods import Period, add_months, day_end, day_start, period
@@ -48,6 +48,8 @@ def flag_status(flag: Flag, result: CadreResult, flagged: int, evaluation: Evalu
                 organisation: Organisation) -> str:
     """At risk or non-compliant: the cadre's own status when it tells (one flagged requirement, or a cadre at risk),
     else whether the flag's deadline had passed as of the evaluation's day (how every kind decides it)."""
+    if flag.kind == COMPLETED_LATE:  # done, only late: the kind raises it at risk whatever its (past) due day
+        return "at_risk"
     if result.status != "non_compliant" or flagged <= 1:
         return result.status if result.status in ("at_risk", "non_compliant") else "at_risk"
     if flag.evidence.get("overdue") is True:
