@@ -95,6 +95,7 @@ def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_
         Route("/cadres/{cadre_id:str}", page.cadre, methods=["GET"], name="cadre"),
         Route("/cadres/{cadre_id:str}/review", page.review, methods=["POST"], name="review"),
         Route("/cadres/{cadre_id:str}/file.{fmt:str}", page.training_file, methods=["GET"], name="training_file"),
+        Route("/units/{unit_code:str}/files.{fmt:str}", page.unit_files, methods=["GET"], name="unit_files"),
         Route("/audit", page.audit_page, methods=["GET"], name="audit"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

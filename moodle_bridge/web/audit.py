@@ -108,6 +108,7 @@ def page(engine: Engine, number: int, size: int = 100) -> tuple[list[AuditEntry]
 
 ACTIONS = {"login": N_("signed in"), "login_failed": N_("sign-in refused"), "logout": N_("signed out"),
            "export": N_("exported the flagged list"), "training_file": N_("opened a training file"),
+           "unit_training_files": N_("opened a unit's training files"),
            "review:reviewed": N_("marked reviewed"), "review:note": N_("added a note"),
            "review:excuse": N_("approved an excuse"), "review:message": N_("queued a Moodle message")}
 _FORMATS = {"csv": "CSV", "xlsx": "Excel", "html": N_("web page"), "pdf": "PDF"}

@@ -247,13 +247,35 @@ class Handlers:
         return Response(document, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="training-file-{name}.pdf"'})
 
-    def _pdf(self, file: results.CadreFile) -> bytes:
-        """The training file drawn as PDF, when fewer than PDF_RENDERS_AT_ONCE are being drawn; else 503 at once."""
+    def unit_files(self, request: Request) -> Response:
+        """Every training file of a unit in one document to print (each cadre on a new page): HTML or PDF. Scoped
+        like the flagged list (another unit's code is "not found"), drawn like one cadre's, audited once made."""
+        staff = signed_in(request, self.engine)
+        fmt, unit = request.path_params["fmt"], request.path_params["unit_code"]
+        if fmt == "css":
+            return Response(training_file.stylesheet(), media_type="text/css")
+        if fmt not in ("html", "pdf") or len(unit) > MAX_CADRE_ID:
+            raise HTTPException(404)
+        try:
+            with self.engine.connect() as connection:
+                files = results.unit_files(connection, unit, units=staff.scope)
+        except (results.NoEvaluation, KeyError):
+            raise HTTPException(404) from None
+        document = self._pdf(files) if fmt == "pdf" else None
+        audit.record(self.engine, staff.username, "unit_training_files", unit, format=fmt, cadres=len(files))
+        if document is None:
+            return HTMLResponse(training_file.html(files, stylesheet_href="files.css"))
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", unit)
+        return Response(document, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="training-files-{name}.pdf"'})
+
+    def _pdf(self, files: results.CadreFile | list[results.CadreFile]) -> bytes:
+        """Training files drawn as one PDF, when fewer than PDF_RENDERS_AT_ONCE are being drawn; else 503 at once."""
         if not self.pdf_renders.acquire(blocking=False):
             raise HTTPException(503, _("Other training files are being made just now: try again in a few seconds."),
                                 headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
         try:
-            return pdf.pdf_bytes(training_file.html([file]))
+            return pdf.pdf_bytes(training_file.html(files if isinstance(files, list) else [files]))
         except pdf.PdfUnavailable as exc:
             raise HTTPException(503, str(exc)) from None
         finally:

@@ -76,7 +76,8 @@ def answered(response) -> None:
 
 @fuzz(200)
 @given(st.sampled_from(["admin", "one"]), st.sampled_from(["/flags", "/", "/audit", "/flags/export.csv",
-                                                           "/flags/export.xlsx", "/flags/export.pdf"]), PARAMS)
+                                                           "/flags/export.xlsx", "/flags/export.pdf",
+                                                           "/units/U1/files.html"]), PARAMS)
 def test_query_parameters(site, who, path, params):
     _app, _engine, clients = site
     answered(clients[who].get(path, params=params))

@@ -52,6 +52,8 @@ CASES = {
               "admin": ("GET", "/cadres/A1", 200)},
     "training_file": {"anonymous": ("GET", "/cadres/A1/file.pdf", 303),
                       "other_unit": ("GET", "/cadres/A1/file.pdf", 404), "admin": ("GET", "/cadres/A1/file.pdf", 200)},
+    "unit_files": {"anonymous": ("GET", "/units/U1/files.html", 303),
+                   "other_unit": ("GET", "/units/U1/files.html", 404), "admin": ("GET", "/units/U1/files.html", 200)},
     "review": {"anonymous": ("POST", "/cadres/A1/review", 403), "other_unit": ("POST", "/cadres/A1/review", 404),
                "admin": ("POST", "/cadres/A1/review", 303)},
     "audit": {"anonymous": ("GET", "/audit", 303), "other_unit": ("GET", "/audit", 404),

@@ -85,3 +85,27 @@ def test_a_pdf_that_cannot_be_drawn_is_a_503_not_in_the_audit_log_and_frees_its_
     monkeypatch.setattr(pdf, "pdf_bytes", lambda html: b"%PDF-drawn")
     assert client.get("/cadres/A1/file.pdf").status_code == 200
     assert _printed(engine) == [{"format": "pdf"}]
+
+
+def test_a_reviewer_prints_every_training_file_of_their_unit_and_no_other_units(app_engine):
+    import io
+
+    from pypdf import PdfReader
+
+    app, engine = app_engine
+    client = client_for(app, "one")
+    assert 'href="/units/U1/files.pdf"' in client.get("/flags", params={"unit": "U1"}).text
+    html = client.get("/units/U1/files.html")
+    assert html.status_code == 200 and "Alice &lt;b&gt;Wang&lt;/b&gt;" in html.text and "&lt;script&gt;" in html.text
+    assert '<link rel="stylesheet" href="files.css">' in html.text
+    assert client.get("/units/U1/files.css").headers["content-type"].startswith("text/css")
+    document = client.get("/units/U1/files.pdf")
+    assert document.status_code == 200 and document.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document.content)).pages)
+    assert "A1" in text and "A2" in text and "B1" not in text  # the unit's two cadres, nobody else's
+    assert [client.get(f"/units/U2/files.{fmt}").status_code for fmt in ("html", "pdf")] == [404, 404]
+    assert client.get("/units/U1/files.docx").status_code == 404
+    with engine.connect() as c:
+        printed = [(r.target, r.detail) for r in c.execute(
+            sa.select(audit_log).where(audit_log.c.action == "unit_training_files").order_by(audit_log.c.id))]
+    assert printed == [("U1", {"format": "html", "cadres": 2}), ("U1", {"format": "pdf", "cadres": 2})]
