@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -68,10 +69,24 @@ def cadres_of(people: Iterable[Person], spec: Cadres) -> tuple[list[CadreFacts],
             unit_code = unit_name = profile.get(spec.unit.field) or person.department or "?"
         cadres.append(CadreFacts(
             user_id=person.user_id, cadre_id=cadre_id,
-            name=f"{person.firstname or ''} {person.lastname or ''}".strip(), unit_code=unit_code,
+            name=full_name(person.firstname, person.lastname, spec.name_order), unit_code=unit_code,
             unit_name=unit_name, rank=profile.get(spec.rank_field), category=profile.get(spec.category_field),
             cohorts=frozenset(code for code, _name in person.cohorts),
             joined=_day(profile.get(spec.joined_field)) if spec.joined_field else None,
             promoted=_day(profile.get(spec.promoted_field)) if spec.promoted_field else None,
             suspended=bool(person.suspended)))
     return cadres, duplicates
+
+
+def full_name(given: str | None, family: str | None, order: str = "given_first") -> str:
+    """A Moodle user's name as staff read it: "Tao Ma", or family name first ("Ma Tao"); two Chinese parts are
+    written together, without a space ("马涛"), as a Chinese name is."""
+    first, second = (family or "", given or "") if order == "family_first" else (given or "", family or "")
+    first, second = first.strip(), second.strip()
+    if order == "family_first" and _all_cjk(first) and _all_cjk(second):
+        return first + second
+    return f"{first} {second}".strip()
+
+
+def _all_cjk(text: str) -> bool:
+    return bool(text) and all(unicodedata.east_asian_width(char) in "WF" for char in text)

@@ -62,6 +62,8 @@ class Cadres(Strict):
     category_field: str = "category"
     joined_field: str | None = "joined"  # YYYY-MM-DD; a cadre who joined mid-period is pro-rated
     promoted_field: str | None = "promoted"  # YYYY-MM-DD; starts a make-up requirement
+    # How a name reads: Moodle keeps first and last name apart; a Chinese name reads family name first (马涛)
+    name_order: Literal["given_first", "family_first"] = "given_first"
 
 
 class CourseSelector(Strict):
