@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Select, desc, exists, func, select
 
+from ..rules.cadres import profile_day
 from ..rules.evaluate import shortfall
 from ..rules.facts import CompletionFact, CourseFacts
+from ..rules.kinds.base import last_day
 from ..rules.kinds.required_courses import CourseList
 from ..rules.model import Cadres, Organisation
 from ..rules.periods import period as period_of_label
@@ -141,13 +143,6 @@ class _Shared:
         return self._courses
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if isinstance(value, str) and value.strip() else None
-    except ValueError:
-        return None
-
-
 def _exemptions(connection: Connection, cadre_id: str, first: date, last: date) -> list[ExemptionInForce]:
     """The cadre's exemptions in force that overlap the days from ``first`` to ``last``."""
     return [ExemptionInForce(r.reason, r.start, r.end, r.effect, r.source) for r in connection.execute(
@@ -182,7 +177,7 @@ def _file(connection: Connection, current: Evaluation, result: CadreResult, shar
     credits = credit_lines(entries, sources, organisation.timezone)
     lists = rules is not None and any(isinstance(r, CourseList) for g in result.groups if g in rules.groups
                                       for r in rules.groups[g].requirements)
-    promoted = _day(profile.get(spec.promoted_field)) if spec.promoted_field else None
+    promoted = profile_day(profile.get(spec.promoted_field)) if spec.promoted_field else None
     before = _shortfall_before(connection, result.cadre_id, current.period)
     standing = standings(rules, current, result, flags, credits, shared.courses if lists else {},
                          MakeUpFacts(promoted, before), _passed(connection, current, result, shared) if lists else ())
@@ -193,10 +188,10 @@ def _file(connection: Connection, current: Evaluation, result: CadreResult, shar
         period_hours=round(sum(e.hours for e in entries if e.period == current.period), 2), rules=rules,
         sources=sources, credits=credits, requirements=standing, windows=windows(standing, credits),
         exemptions=_exemptions(connection, result.cadre_id, datetime.fromtimestamp(span.start, zone).date(),
-                               datetime.fromtimestamp(span.end - 1, zone).date()) if span else [],
+                               last_day(span.end, organisation)) if span else [],
         shortfall_before=before,
         rank=profile.get(spec.rank_field), category=profile.get(spec.category_field),
-        joined=_day(profile.get(spec.joined_field)) if spec.joined_field else None,
+        joined=profile_day(profile.get(spec.joined_field)) if spec.joined_field else None,
         promoted=promoted, timezone=organisation.timezone)
 
 

@@ -3,12 +3,10 @@ who is still short, and the make-up their shortfall owes in the next period."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import Connection, or_, select
 
 from ..rules.evaluate import shortfall
+from ..rules.kinds.base import last_day
 from ..rules.makeup_owed import makeup_due
 from ..rules.periods import period as period_of_label
 from ..rules.sections import Organisation
@@ -37,6 +35,7 @@ def year_summary(connection: Connection, period: str | None = None) -> YearSumma
                         short=shortfall(r.status, r.required_hours, r.hours), flags=flags[r.cadre_id])
              for r in rows]
     rules = judged_rules(connection, current.rules_hash)
+    organisation = rules.organisation if rules else Organisation()
     makeup = None
     if rules is not None:
         groups = {r.cadre_id: r.groups for r in rows}
@@ -45,10 +44,6 @@ def year_summary(connection: Connection, period: str | None = None) -> YearSumma
         makeup = [MakeUpOwed(cadre, due) for cadre in short if cadre.short and cadre.status == "non_compliant"
                   and (due := makeup_due(rules, groups[cadre.cadre_id], current.period)) is not None]
     return YearSummary(rates=rates, still_short=[c for c in short if c.status == "non_compliant"], makeup=makeup,
-                       last_day=_last_day(current.period, rules.organisation if rules else Organisation()))
+                       last_day=last_day(period_of_label(current.period, organisation).end, organisation))
 
 
-def _last_day(label: str, organisation: Organisation) -> date:
-    """The period's last day in the organisation's zone."""
-    end = period_of_label(label, organisation).end
-    return datetime.fromtimestamp(end, ZoneInfo(organisation.timezone)).date() - timedelta(days=1)

@@ -40,7 +40,7 @@ class Duplicate:
     user_id: int
 
 
-def _day(text: Any) -> date | None:
+def profile_day(text: Any) -> date | None:
     """A profile field's date, or None when it is empty, unreadable or outside the sane window (bounds.py):
     a typo such as 0202-05-01 in Moodle must not stop an evaluation."""
     try:
@@ -72,8 +72,8 @@ def cadres_of(people: Iterable[Person], spec: Cadres) -> tuple[list[CadreFacts],
             name=full_name(person.firstname, person.lastname, spec.name_order), unit_code=unit_code,
             unit_name=unit_name, rank=profile.get(spec.rank_field), category=profile.get(spec.category_field),
             cohorts=frozenset(code for code, _name in person.cohorts),
-            joined=_day(profile.get(spec.joined_field)) if spec.joined_field else None,
-            promoted=_day(profile.get(spec.promoted_field)) if spec.promoted_field else None,
+            joined=profile_day(profile.get(spec.joined_field)) if spec.joined_field else None,
+            promoted=profile_day(profile.get(spec.promoted_field)) if spec.promoted_field else None,
             suspended=bool(person.suspended)))
     return cadres, duplicates
 

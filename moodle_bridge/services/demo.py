@@ -25,6 +25,7 @@ from .. import results
 from ..config import MoodleSettings, RulesSettings, Settings, StoreSettings
 from ..i18n import N_, _, translated
 from ..reports import export
+from ..reports.cells import rate_cell
 from ..rules.rates import completion_rate
 from ..simulator.data import Site
 from ..simulator.generator import SIZES
@@ -331,8 +332,7 @@ def _import_records(prepared: DemoSite, engine: Engine, offline: list[OfflineRow
 
 
 def _rate_line(day: date, result: EvaluationSummary) -> str:
-    rate = completion_rate(result.statuses)
-    return _("  as of {day}: completion rate {rate}").format(day=day, rate="-" if rate is None else f"{rate:.1%}")
+    return _("  as of {day}: completion rate {rate}").format(day=day, rate=rate_cell(completion_rate(result.statuses)))
 
 
 def _withdraw_entered_twice(prepared: DemoSite, engine: Engine, say: Callable[[str], None]) -> None:
