@@ -28,6 +28,8 @@ class Evaluation:
     exemptions_hash: str
     created_at: datetime
     counts: dict[str, Any]
+    context_hash: str | None = None  # what its results depend on besides the cadres' facts (incremental evaluation)
+    judged: int | None = None  # the cadres it judged; it held on to the others' results (None: an older version's)
 
     @classmethod
     def from_row(cls, row: Any) -> Evaluation:
@@ -36,9 +38,9 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class CadreResult:
-    """One cadre's result in one evaluation (a row of evaluation_results)."""
+    """One cadre's result in an evaluation (a row of evaluation_results it holds)."""
 
-    evaluation_id: int
+    judged_in: int  # the evaluation that judged it: the one asked about, or an earlier one it held on from
     cadre_id: str
     user_id: int
     name: str
@@ -52,7 +54,8 @@ class CadreResult:
 
     @classmethod
     def from_row(cls, row: Any) -> CadreResult:
-        return cls(**row._mapping)
+        return cls(row.since_evaluation, row.cadre_id, row.user_id, row.name, row.unit_code, row.unit_name,
+                   row.groups, row.status, row.hours_online, row.hours_offline, row.required_hours)
 
     @property
     def hours(self) -> float:

@@ -18,6 +18,7 @@ from ..rules.kinds.required_courses import CourseList
 from ..rules.model import Cadres, Organisation
 from ..rules.periods import period as period_of_label
 from ..store.evaluation_io import load_completions, load_courses
+from ..store.held import held_in
 from ..store.schema import (
     credit_entries,
     evaluation_flags,
@@ -63,11 +64,11 @@ def _flagged_query(evaluation_id: int, units: Scope, ask: CadreQuery,
                    states: dict[str, ReviewState]) -> Select[Any]:
     # EXISTS on the flags' index (evaluation, cadre, kind), one probe per result: no evaluation's flags materialised.
     has_flag = exists().where(
-        evaluation_flags.c.evaluation_id == evaluation_id,
+        held_in(evaluation_flags, evaluation_id),
         evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id,
         *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
         *([evaluation_flags.c.group_name == ask.group] if ask.group else []))
-    query = scoped(select(evaluation_results).where(evaluation_results.c.evaluation_id == evaluation_id, has_flag),
+    query = scoped(select(evaluation_results).where(held_in(evaluation_results, evaluation_id), has_flag),
                    units)
     if ask.unit_code:
         query = query.where(evaluation_results.c.unit_code == ask.unit_code)
@@ -124,7 +125,7 @@ def cadre_result(connection: Connection, evaluation_id: int, cadre_id: str, unit
                  ) -> CadreResult | None:
     """One cadre's result in an evaluation; None when not there or not in the scope (the same answer)."""
     row = connection.execute(scoped(select(evaluation_results).where(
-        evaluation_results.c.evaluation_id == evaluation_id, evaluation_results.c.cadre_id == cadre_id), units)).first()
+        held_in(evaluation_results, evaluation_id), evaluation_results.c.cadre_id == cadre_id), units)).first()
     return None if row is None else CadreResult.from_row(row)
 
 
@@ -160,7 +161,7 @@ def _shortfall_before(connection: Connection, cadre_id: str, label: str) -> floa
 def _passed(connection: Connection, current: Evaluation, result: CadreResult, shared: _Shared) -> frozenset[int]:
     """The courses the cadre completed (by the evaluation's making: none completed since) and passed."""
     made = current.created_at.replace(tzinfo=current.created_at.tzinfo or UTC).timestamp()  # SQLite: naive UTC
-    done = [c for c in load_completions(connection, result.user_id, result.user_id, CompletionFact)
+    done = [c for c in load_completions(connection, [result.user_id], CompletionFact)
             .get(result.user_id, []) if c.time_completed <= made]
     return passed_courses(done, shared.courses, shared.rules) if shared.rules else frozenset()
 
@@ -210,7 +211,7 @@ def unit_files(connection: Connection, unit: str, period: str | None = None, uni
     name. Raises NoEvaluation, or KeyError when the unit has no cadre there or is not in the scope."""
     current = latest(connection, period)
     found = [CadreResult.from_row(r) for r in connection.execute(scoped(select(evaluation_results).where(
-        evaluation_results.c.evaluation_id == current.id,
+        held_in(evaluation_results, current.id),
         (evaluation_results.c.unit_code == unit) | (evaluation_results.c.unit_name == unit)), units)
         .order_by(evaluation_results.c.name, evaluation_results.c.cadre_id))]
     if not found:

@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, exists, select
 
+from ..store.held import held_in
 from ..store.schema import evaluation_flags, evaluation_results
 from .answers import (
     CadreFlags,
@@ -21,10 +22,17 @@ from .answers import (
 from .evaluations import evaluation, latest
 
 
-def results_by_cadre(connection: Connection, evaluation_id: int) -> dict[str, CadreResult]:
-    """Every result of an evaluation, by cadre id."""
-    return {r.cadre_id: CadreResult.from_row(r) for r in connection.execute(
-        select(evaluation_results).where(evaluation_results.c.evaluation_id == evaluation_id))}
+def results_by_cadre(connection: Connection, evaluation_id: int,
+                     cadre_ids: Iterable[str] | None = None) -> dict[str, CadreResult]:
+    """Every result of an evaluation (or those of ``cadre_ids``), by cadre id."""
+    query = select(evaluation_results).where(held_in(evaluation_results, evaluation_id))
+    if cadre_ids is None:
+        return {r.cadre_id: CadreResult.from_row(r) for r in connection.execute(query)}
+    wanted, found = sorted(set(cadre_ids)), dict[str, CadreResult]()
+    for start in range(0, len(wanted), 5_000):  # an IN list far below the databases' limits on bound parameters
+        found.update((r.cadre_id, CadreResult.from_row(r)) for r in connection.execute(
+            query.where(evaluation_results.c.cadre_id.in_(wanted[start:start + 5_000]))))
+    return found
 
 
 def flags(connection: Connection, evaluation_id: int, where: FlagFilter | None = None) -> list[FlagRow]:
@@ -35,7 +43,7 @@ def flags(connection: Connection, evaluation_id: int, where: FlagFilter | None =
 def _flag_rows(connection: Connection, evaluation_id: int, results: dict[str, CadreResult],
                where: FlagFilter) -> list[FlagRow]:
     rows = []
-    for f in connection.execute(select(evaluation_flags).where(evaluation_flags.c.evaluation_id == evaluation_id)
+    for f in connection.execute(select(evaluation_flags).where(held_in(evaluation_flags, evaluation_id))
                                 .order_by(evaluation_flags.c.id)):
         cadre = results[f.cadre_id]
         if ((where.unit and where.unit not in (cadre.unit_code, cadre.unit_name))
@@ -62,7 +70,7 @@ def cadre_flags(connection: Connection, evaluation_id: int, cadre_ids: Iterable[
     wanted = list(cadre_ids)
     found: dict[str, list[Flag]] = {c: [] for c in wanted}
     for f in connection.execute(select(evaluation_flags).where(
-            evaluation_flags.c.evaluation_id == evaluation_id, evaluation_flags.c.cadre_id.in_(wanted))
+            held_in(evaluation_flags, evaluation_id), evaluation_flags.c.cadre_id.in_(wanted))
             .order_by(evaluation_flags.c.id)):
         found[f.cadre_id].append(Flag.from_row(f))
     return found
@@ -93,7 +101,7 @@ def flags_for_actions(connection: Connection, kinds: Collection[str] | None = No
     current = evaluation(connection)
     if current is None:
         return []
-    query = select(evaluation_flags).where(evaluation_flags.c.evaluation_id == current.id)
+    query = select(evaluation_flags).where(held_in(evaluation_flags, current.id))
     if kinds is not None:
         query = query.where(evaluation_flags.c.kind.in_(list(kinds)))
     found: dict[str, list[Flag]] = {}
@@ -113,7 +121,7 @@ def flagged_users(connection: Connection, limit: int) -> list[int]:
         return []
     return list(connection.execute(
         select(evaluation_results.c.user_id).where(
-            evaluation_results.c.evaluation_id == current.id,
-            exists().where(evaluation_flags.c.evaluation_id == current.id,
+            held_in(evaluation_results, current.id),
+            exists().where(held_in(evaluation_flags, current.id),
                            evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id))
         .order_by(evaluation_results.c.user_id).limit(limit)).scalars())

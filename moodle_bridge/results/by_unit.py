@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
 from ..rules import STATUSES, completion_rate, counted_cadres
 from ..rules.rates import rate_change
+from ..store.held import held_in, same_version
 from ..store.schema import evaluation_flags, evaluation_results
 from ._memo import remembered
 from .answers import Dashboard, Evaluation, UnitRate, UnitRates
@@ -41,7 +42,7 @@ def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flag
     hours = func.sum(evaluation_results.c.hours_online + evaluation_results.c.hours_offline)
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
                           evaluation_results.c.status, func.count().label("n"), hours.label("hours"))
-                   .where(evaluation_results.c.evaluation_id == evaluation_id)
+                   .where(held_in(evaluation_results, evaluation_id))
                    .group_by(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
                              evaluation_results.c.status), units)
     tallies: dict[str, _Tally] = {}
@@ -60,10 +61,9 @@ def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flag
 def _flags_by_unit(connection: Connection, evaluation_id: int, units: Scope) -> dict[str, int]:
     """The flags of each unit's cadres (the suspended apart), by the index (evaluation, cadre, kind)."""
     query = scoped(select(evaluation_results.c.unit_code, func.count().label("n"))
-                   .select_from(evaluation_results).join(evaluation_flags, and_(
-                       evaluation_flags.c.evaluation_id == evaluation_results.c.evaluation_id,
-                       evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id))
-                   .where(evaluation_results.c.evaluation_id == evaluation_id,
+                   .select_from(evaluation_results)
+                   .join(evaluation_flags, same_version(evaluation_flags, evaluation_results))
+                   .where(held_in(evaluation_results, evaluation_id),
                           evaluation_results.c.status != "suspended"), units)
     return {r.unit_code: r.n for r in connection.execute(query.group_by(evaluation_results.c.unit_code))}
 
@@ -138,12 +138,11 @@ def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = 
     """How many flags of each kind an evaluation has (within the scope)."""
     counted = select(evaluation_flags.c.kind, func.count().label("n"))
     if units is None:  # every flag has its cadre's result: no join, the index (evaluation, kind) alone
-        query = counted.where(evaluation_flags.c.evaluation_id == evaluation_id)
+        query = counted.where(held_in(evaluation_flags, evaluation_id))
     else:  # the scope's results by the index (evaluation, unit), each one's flags by (evaluation, cadre, kind)
-        query = scoped(counted.select_from(evaluation_results).join(evaluation_flags, and_(
-            evaluation_flags.c.evaluation_id == evaluation_results.c.evaluation_id,
-            evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id))
-            .where(evaluation_results.c.evaluation_id == evaluation_id), units)
+        query = scoped(counted.select_from(evaluation_results)
+                   .join(evaluation_flags, same_version(evaluation_flags, evaluation_results))
+            .where(held_in(evaluation_results, evaluation_id)), units)
     return {r.kind: r.n for r in connection.execute(query.group_by(evaluation_flags.c.kind))}
 
 
@@ -167,5 +166,5 @@ def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:
 def unit_names(connection: Connection, evaluation_id: int, units: Scope = None) -> list[tuple[str, str]]:
     """(code, name) of the units in an evaluation (within the scope), by name."""
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name)
-                   .where(evaluation_results.c.evaluation_id == evaluation_id).distinct(), units)
+                   .where(held_in(evaluation_results, evaluation_id)).distinct(), units)
     return [(r.unit_code, r.unit_name) for r in connection.execute(query.order_by(evaluation_results.c.unit_name))]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ..rules import completion_rate
+from ..store.held import held_in
 from ..store.schema import evaluation_results, evaluations, sync_runs
 from .answers import Evaluation, NoEvaluation, TrendPoint
 from .scope import Scope, scoped
@@ -57,10 +58,8 @@ def trend(connection: Connection, upto: Evaluation, units: Scope = None) -> list
     chosen = [days[day] for day in sorted(days)]
     counts: dict[int, dict[str, int]] = {r.id: r.counts for r in chosen if units is None and r.counts}
     missing = [r.id for r in chosen if r.id not in counts]
-    if missing:
-        query = scoped(select(evaluation_results.c.evaluation_id, evaluation_results.c.status,
-                              func.count().label("n"))
-                       .where(evaluation_results.c.evaluation_id.in_(missing)), units)
-        for r in connection.execute(query.group_by(evaluation_results.c.evaluation_id, evaluation_results.c.status)):
-            counts.setdefault(r.evaluation_id, {})[r.status] = r.n
+    for evaluation_id in missing:
+        query = scoped(select(evaluation_results.c.status, func.count().label("n"))
+                       .where(held_in(evaluation_results, evaluation_id)), units)
+        counts[evaluation_id] = {r.status: r.n for r in connection.execute(query.group_by(evaluation_results.c.status))}
     return [TrendPoint(r.as_of, r.id, completion_rate(counts.get(r.id, {}))) for r in chosen]

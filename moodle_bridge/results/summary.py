@@ -10,6 +10,7 @@ from ..rules.kinds.base import last_day
 from ..rules.makeup_owed import makeup_due
 from ..rules.periods import period as period_of_label
 from ..rules.sections import Organisation
+from ..store.held import held_in
 from ..store.schema import evaluation_results
 from .answers import CadreResult, MakeUpOwed, ShortCadre, YearSummary
 from .by_flag import cadre_flags
@@ -25,7 +26,7 @@ def year_summary(connection: Connection, period: str | None = None) -> YearSumma
     hours = evaluation_results.c.hours_online + evaluation_results.c.hours_offline
     rows = [CadreResult.from_row(r) for r in connection.execute(
         select(evaluation_results).where(
-            evaluation_results.c.evaluation_id == current.id,
+            held_in(evaluation_results, current.id),
             or_(evaluation_results.c.status == "non_compliant",  # short of hours, or of something else
                 evaluation_results.c.required_hours > hours))
         .order_by(evaluation_results.c.unit_name, evaluation_results.c.name, evaluation_results.c.cadre_id))]

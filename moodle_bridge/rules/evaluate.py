@@ -96,6 +96,10 @@ class CadreResult:
     hours_offline: float = 0.0
     required_hours: float | None = None  # the period's minimum (pro-rated): what a shortfall is measured against
     flags: list[Flag] = field(default_factory=list)
+    # The last moment (an as-of day's end) at which the same facts give this same result: the earliest of its
+    # requirements' (``Outcome.holds_until``); None: until the facts change. An incremental evaluation judges the
+    # cadre again only when their facts changed or this moment has passed.
+    recheck_at: int | None = None
 
     @property
     def hours_total(self) -> float:
@@ -173,6 +177,9 @@ def evaluate_cadre(
         for index, requirement in enumerate(rules.groups[group_name].requirements):
             outcome = unit_for(requirement.kind).evaluate(requirement, context, situation)
             statuses.append(outcome.status)
+            if outcome.holds_until is not None:
+                result.recheck_at = (outcome.holds_until if result.recheck_at is None
+                                     else min(result.recheck_at, outcome.holds_until))
             if outcome.minimum_hours is not None:
                 result.required_hours = max(result.required_hours or 0, outcome.minimum_hours)
             if outcome.flag is not None and outcome.evidence is not None:

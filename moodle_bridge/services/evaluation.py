@@ -9,20 +9,26 @@ evaluation is whole or absent. Every decision is the rules' (``rules/``); this m
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine
 
-from .. import results
+from .. import __version__, results
+from .. import rules as rules_package
 from ..rules.cadres import cadres_of
 from ..rules.credits import cap_online, completion_credits, offline_credits
-from ..rules.evaluate import CadreResult, Situation, UnitTally, carry_over, evaluate_cadre, shortfall
+from ..rules.evaluate import CadreResult, Situation, carry_over, evaluate_cadre, shortfall
 from ..rules.exemptions import file_changes, fingerprint
 from ..rules.facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, OpenCourse, Refused
 from ..rules.kinds import unit_for
@@ -30,6 +36,7 @@ from ..rules.ledger import Entry, credits_of, postings, standing_of
 from ..rules.loader import LoadedRules
 from ..rules.model import Exemption, Rules
 from ..rules.periods import day_end, day_start, period, period_of
+from ..rules.rates import completion_rate
 from ..store import evaluation_io as store
 from ..store import ledger_io as ledger
 from ..store.database import refresh_statistics
@@ -47,6 +54,8 @@ class EvaluationSummary:
     posted: int
     differences: int
     units: dict[str, dict[str, Any]]
+    judged: int = 0  # the cadres judged (the others' results held on from the evaluation before)
+    incremental: bool = False  # whether it judged only the cadres whose facts changed or whose result expired
 
 
 def as_of_and_period(rules: Rules, label: str | None = None, as_of: date | None = None) -> tuple[date, str]:
@@ -57,8 +66,9 @@ def as_of_and_period(rules: Rules, label: str | None = None, as_of: date | None 
     return day, label or period_of(day_start(day, organisation), organisation).label
 
 
-def load_cadres(connection: Connection, rules: Rules) -> list[CadreFacts]:
-    cadres, duplicates = cadres_of(store.load_people(connection), rules.cadres)
+def load_cadres(connection: Connection, rules: Rules, user_ids: Iterable[int] | None = None) -> list[CadreFacts]:
+    """The cadres among the live users (or among ``user_ids``), in user id order."""
+    cadres, duplicates = cadres_of(store.load_people(connection, user_ids), rules.cadres)
     for d in duplicates:  # two Moodle users share a cadre id: the first account counts
         log.warning("evaluate.duplicate_cadre_id", cadre_id=d.cadre_id, user_id=d.user_id)
     return cadres
@@ -85,14 +95,14 @@ def load_exemptions(connection: Connection) -> tuple[dict[str, list[Exemption]],
     return by_cadre, fingerprint(every)
 
 
-def previous_shortfalls(connection: Connection, label: str) -> dict[str, float]:
-    """What each cadre fell short of the previous period's minimum, as its latest evaluation found it
-    (make-up owed in this one). A previous period nobody evaluated owes nothing."""
-    before = results.evaluation(connection, str(int(label) - 1))
+def previous_shortfalls(connection: Connection, before: int | None,
+                        cadre_ids: Iterable[str] | None = None) -> dict[str, float]:
+    """What each cadre (of ``cadre_ids``, or every one) fell short of the previous period's minimum, as its latest
+    evaluation (``before``) found it: make-up owed in this one. A previous period nobody evaluated owes nothing."""
     if before is None:
         return {}
     found = {r.cadre_id: shortfall(r.status, r.required_hours, r.hours)
-             for r in results.results_by_cadre(connection, before.id).values()}
+             for r in results.results_by_cadre(connection, before, cadre_ids).values()}
     return {cadre_id: hours for cadre_id, hours in found.items() if hours}
 
 
@@ -115,37 +125,96 @@ class _Clock:
 
 def _rows(results: list[CadreResult]) -> tuple[list[store.ResultRow], list[store.FlagRow]]:
     return ([store.ResultRow(r.cadre.cadre_id, r.cadre.user_id, r.cadre.name, r.cadre.unit_code, r.cadre.unit_name,
-                             r.groups, r.status, r.hours_online, r.hours_offline, r.required_hours) for r in results],
+                             r.groups, r.status, r.hours_online, r.hours_offline, r.required_hours, r.recheck_at)
+             for r in results],
             [store.FlagRow(r.cadre.cadre_id, f.kind, f.group, f.rule, f.evidence) for r in results for f in r.flags])
 
 
+@cache
+def _code_fingerprint() -> str:
+    """The code that judges (the rules package), so that results judged by another version are judged again."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(rules_package.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def context_fingerprint(rules_digest: str, courses: Mapping[int, CourseFacts], open_courses: Sequence[OpenCourse],
+                        closed: set[str], before: int | None) -> str:
+    """What every cadre's result depends on besides their own facts: the rules and the code that judges, the
+    courses (names, hours, categories), the courses open on the as-of day, the closed periods, the previous period's
+    evaluation (make-up owed). Two evaluations with the same context differ only where cadres' facts differ."""
+    context = {"code": _code_fingerprint(), "rules": rules_digest,
+               "courses": [asdict(c) for _id, c in sorted(courses.items())],
+               "open": sorted(asdict(o).items() for o in open_courses).__repr__(),
+               "closed": sorted(closed), "before": before}
+    return hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int,
+              changes: store.Changes) -> tuple[list[CadreFacts], set[str]]:
+    """The cadres an incremental evaluation judges again: whose facts changed (by user or by cadre id), whose
+    result holds no longer on the as-of day, and any whose cadre id they take or leave (duplicates: the first
+    account counts, as in a whole evaluation). With them, the cadre ids whose results end: theirs, before and now."""
+    users = changes.users | store.held_users(connection, label, changes.cadres).keys() | store.due_for_recheck(
+        connection, label, as_of_end)
+    held = set(store.held_cadre_ids(connection, label, users).values())  # their cadre ids before
+    field = rules.cadres.cadre_id_field
+    claimed: set[str] = {str(p.profile[field]) for p in store.load_people(connection, users) if p.profile.get(field)}
+    users |= store.held_users(connection, label, claimed - held).keys()  # who holds an id one of them now claims
+    if left := held - claimed:  # an id its user left: an account skipped as a duplicate may take it
+        users |= store.claimants(connection, field, left)
+    cadres = load_cadres(connection, rules, users)
+    return cadres, held | claimed | changes.cadres | {c.cadre_id for c in cadres}
+
+
 def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date,
-             timings: dict[str, float] | None = None, chunk: int = 20_000) -> EvaluationSummary:
-    """Evaluate every cadre, ``chunk`` cadres at a time (memory stays bounded at any size); the
-    whole evaluation is one transaction all the same."""
+             timings: dict[str, float] | None = None, chunk: int = 20_000,
+             incremental: bool = True) -> EvaluationSummary:
+    """Evaluate the cadres, ``chunk`` cadres at a time (memory stays bounded at any size); the whole evaluation is
+    one transaction all the same.
+
+    Incremental (the default): when the latest evaluation is of the same period, not of a later day, and judged in
+    the same context (``context_fingerprint``), only the cadres whose facts changed since (the store's triggers
+    recorded them) or whose result holds no longer on the as-of day are judged; the others' results hold on.
+    Otherwise, and with ``incremental=False``, every cadre is judged. Both give the same results, flags and ledger
+    (``tests/services/test_incremental_evaluation.py``)."""
     rules = loaded.rules
     span = period(period_label, rules.organisation)
     previous = period(int(period_label) - 1, rules.organisation)
+    as_of_end = day_end(as_of, rules.organisation)
     clock = _Clock(timings)
-    statuses: dict[str, int] = defaultdict(int)
-    tally, flags, posted, reported = UnitTally(), 0, 0, 0
+    posted, reported = 0, 0
     with engine.begin() as connection:
-        cadres = sorted(load_cadres(connection, rules), key=lambda c: c.user_id)
+        store_rules_exemptions(connection, rules)  # before taking the changes: its own are among them
+        changes = store.take_changes(connection)
         courses = store.load_courses(connection, CourseFacts)
-        offline = store.load_offline(connection, OfflineFact)
-        store_rules_exemptions(connection, rules)
         exempt, exemptions_hash = load_exemptions(connection)
         closed = store.closed_periods(connection)
         open_courses = store.load_open_courses(connection, day_start(as_of, rules.organisation), OpenCourse)
-        situation = Situation(rules, span, day_end(as_of, rules.organisation), courses, open_courses)
-        shortfalls = previous_shortfalls(connection, period_label) if _needs_shortfall(rules) else {}
-        evaluation_id = store.create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash)
+        situation = Situation(rules, span, as_of_end, courses, open_courses)
+        before = results.evaluation(connection, str(int(period_label) - 1)) if _needs_shortfall(rules) else None
+        context = context_fingerprint(loaded.digest, courses, open_courses, closed, before.id if before else None)
+        latest = store.latest_evaluation(connection)
+        judge_all = not (incremental and latest is not None and latest.period == period_label
+                         and latest.context_hash == context and latest.as_of <= as_of)
+        evaluation_id = store.create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash,
+                                                context)
         if loaded.text:  # the text that judged, for any later report to name its requirements
             store.keep_rules_text(connection, loaded.digest, loaded.text)
+        if judge_all:
+            cadres = load_cadres(connection, rules)
+            store.supersede(connection, evaluation_id, period_label, None)
+        else:
+            cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes)
+            store.supersede(connection, evaluation_id, period_label, ending)
+        cadre_ids = None if judge_all else [c.cadre_id for c in cadres]
+        offline = store.load_offline(connection, OfflineFact, cadre_ids)
+        shortfalls = previous_shortfalls(connection, before.id if before else None, cadre_ids)
         clock.lap("read the store")
         for start in range(0, len(cadres), chunk):
             group = cadres[start:start + chunk]
-            completions = store.load_completions(connection, group[0].user_id, group[-1].user_id, CompletionFact)
+            completions = store.load_completions(connection, [c.user_id for c in group], CompletionFact)
             entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
             clock.lap("read the store")
             desired: list[Credit] = []
@@ -166,7 +235,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             posted += len(entries)
             clock.lap("write the ledger")
             credits_by_cadre = credits_of(entries_so_far + entries)
-            results = [
+            judged = [
                 evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
                                {c.course_id: c for c in completions.get(cadre.user_id, [])},
                                refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []),
@@ -175,14 +244,15 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                 for cadre in group
             ]
             clock.lap("evaluate cadres")
-            store.store_results(connection, evaluation_id, *_rows(results))
-            for r in results:
-                statuses[r.status] += 1
-                flags += len(r.flags)
-                tally.add(r)
+            store.store_results(connection, evaluation_id, period_label, *_rows(judged))
             clock.lap("write results")
-        store.finish_evaluation(connection, evaluation_id, statuses)
-        refresh_statistics(connection)  # committed with the rows: the page's reads of them are planned on them
+        statuses, flags = store.held_counts(connection, evaluation_id)
+        units = store.held_units(connection, evaluation_id)
+        store.finish_evaluation(connection, evaluation_id, statuses, judged=len(cadres))
+        clock.lap("count")
+        if judge_all or len(cadres) * 10 >= sum(statuses.values()):
+            refresh_statistics(connection)  # committed with the rows: the page's reads of them are planned on them
         clock.lap("statistics")
-    return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), flags, posted, reported,
-                             tally.rates())
+    return EvaluationSummary(evaluation_id, period_label, as_of, statuses, flags, posted, reported,
+                             {code: {**unit, "completion_rate": completion_rate(unit)} for code, unit in units.items()},
+                             judged=len(cadres), incremental=not judge_all)

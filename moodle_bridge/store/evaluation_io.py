@@ -8,14 +8,17 @@ constructor it passes (``make``): the store knows nothing of the rules.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
+from .held import held_in
 from .schema import (
+    OPEN,
+    cadre_changes,
     closing_differences,
     evaluation_flags,
     evaluation_results,
@@ -52,19 +55,41 @@ class MirrorPerson:
     cohorts: Sequence[tuple[str, str]]
 
 
-def load_people(connection: Connection) -> list[MirrorPerson]:
-    """Every live user, by id; a cohort's code is its idnumber, else its id."""
+IN_LIST = 5_000  # ids in one IN (...) list: far below SQLite's and PostgreSQL's limits on bound parameters
+
+
+def _in_chunks(ids: Iterable[T]) -> Iterable[list[T]]:
+    every = sorted(set(ids))  # type: ignore[type-var]  # ids: ints or strings
+    for start in range(0, len(every), IN_LIST):
+        yield every[start:start + IN_LIST]
+
+
+def load_people(connection: Connection, user_ids: Iterable[int] | None = None) -> list[MirrorPerson]:
+    """Every live user (or those of ``user_ids``), by id; a cohort's code is its idnumber, else its id."""
     cohorts = {r.id: (r.idnumber or str(r.id), r.name) for r in connection.execute(
         select(mirror_cohorts).where(mirror_cohorts.c.gone_at.is_(None)))}
-    memberships: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for r in connection.execute(select(mirror_cohort_members).where(mirror_cohort_members.c.gone_at.is_(None))
-                                .order_by(mirror_cohort_members.c.cohort_id)):
-        if r.cohort_id in cohorts:
-            memberships[r.user_id].append(cohorts[r.cohort_id])
-    return [MirrorPerson(u.id, u.firstname, u.lastname, u.department, bool(u.suspended), u.profile or {},
-                         memberships.get(u.id, []))
-            for u in connection.execute(select(mirror_users).where(mirror_users.c.gone_at.is_(None))
-                                        .order_by(mirror_users.c.id))]
+    members, users = mirror_cohort_members.c, mirror_users.c
+    chunks: Iterable[list[int] | None] = [None] if user_ids is None else _in_chunks(user_ids)
+    people: list[MirrorPerson] = []
+    for chunk in chunks:
+        memberships: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for r in connection.execute(select(mirror_cohort_members).where(
+                members.gone_at.is_(None), *([] if chunk is None else [members.user_id.in_(chunk)]))
+                .order_by(members.cohort_id)):
+            if r.cohort_id in cohorts:
+                memberships[r.user_id].append(cohorts[r.cohort_id])
+        people += [MirrorPerson(u.id, u.firstname, u.lastname, u.department, bool(u.suspended), u.profile or {},
+                                memberships.get(u.id, []))
+                   for u in connection.execute(select(mirror_users).where(
+                       users.gone_at.is_(None), *([] if chunk is None else [users.id.in_(chunk)])).order_by(users.id))]
+    return people
+
+
+def claimants(connection: Connection, field: str, cadre_ids: Set[str]) -> set[int]:
+    """The live users whose profile field ``field`` holds one of ``cadre_ids`` (a whole pass over the users: only
+    when a cadre id lost the user who held it)."""
+    return {r.id for r in connection.execute(select(mirror_users.c.id, mirror_users.c.profile).where(
+        mirror_users.c.gone_at.is_(None))) if (r.profile or {}).get(field) in cadre_ids}
 
 
 CourseMaker = Callable[[int, str | None, str, str, str | None, str | None, float | None], T]
@@ -89,20 +114,32 @@ def load_open_courses(connection: Connection, not_ended_at: int,
             (courses.enddate == 0) | (courses.enddate >= not_ended_at)).order_by(courses.id))]
 
 
-def load_completions(connection: Connection, first_user: int, last_user: int,
+def load_completions(connection: Connection, user_ids: Sequence[int],
                      make: Callable[[int, int, int, float | None], T]) -> dict[int, list[T]]:
-    """Completions of the users whose ids lie in [first_user, last_user], by user:
-    make(user id, course id, time completed, final grade or None)."""
-    grades = {(r.course_id, r.user_id): r.grade for r in connection.execute(
-        select(mirror_grades.c.course_id, mirror_grades.c.user_id, mirror_grades.c.grade)
-        .where(mirror_grades.c.gone_at.is_(None), mirror_grades.c.user_id.between(first_user, last_user)))}
-    result: dict[int, list[T]] = defaultdict(list)
-    for r in connection.execute(select(mirror_completions).where(
-            mirror_completions.c.gone_at.is_(None), mirror_completions.c.user_id.between(first_user, last_user))):
-        if r.time_completed is not None:
-            result[r.user_id].append(make(r.user_id, r.course_id, r.time_completed,
-                                          grades.get((r.course_id, r.user_id))))
-    return result
+    """Completions of the users of ``user_ids`` (sorted), by user:
+    make(user id, course id, time completed, final grade or None). Read by the range of their ids when they fill
+    most of it (one index range), by lists of ids when they are scattered."""
+    if not user_ids:
+        return {}
+    first, last = user_ids[0], user_ids[-1]
+    wanted = set(user_ids)
+    dense = len(user_ids) * 2 >= last - first + 1
+    chunks: Iterable[list[int] | None] = [None] if dense else _in_chunks(user_ids)
+    result: dict[int, list[tuple[int, T]]] = defaultdict(list)
+    for chunk in chunks:
+        def users(column: Any) -> Any:
+            return column.between(first, last) if chunk is None else column.in_(chunk)  # noqa: B023  # used at once
+
+        grades = {(r.course_id, r.user_id): r.grade for r in connection.execute(
+            select(mirror_grades.c.course_id, mirror_grades.c.user_id, mirror_grades.c.grade)
+            .where(mirror_grades.c.gone_at.is_(None), users(mirror_grades.c.user_id)))}
+        for r in connection.execute(select(mirror_completions).where(
+                mirror_completions.c.gone_at.is_(None), users(mirror_completions.c.user_id))):
+            if r.time_completed is not None and r.user_id in wanted:
+                result[r.user_id].append((r.course_id, make(r.user_id, r.course_id, r.time_completed,
+                                                            grades.get((r.course_id, r.user_id)))))
+    # in course order, however the database returned them: a cadre's facts are the same whichever way they were read
+    return {user: [made for _course, made in sorted(rows, key=lambda row: row[0])] for user, rows in result.items()}
 
 
 # --- offline records and exemptions ---------------------------------------------------------------
@@ -111,13 +148,18 @@ def load_completions(connection: Connection, first_user: int, last_user: int,
 OfflineMaker = Callable[[str, str, str, date, float | None, float | None, float, str], T]
 
 
-def load_offline(connection: Connection, make: OfflineMaker[T]) -> dict[str, list[T]]:
-    """Offline records not withdrawn, by cadre:
+def load_offline(connection: Connection, make: OfflineMaker[T],
+                 cadre_ids: Iterable[str] | None = None) -> dict[str, list[T]]:
+    """Offline records not withdrawn (of every cadre, or of ``cadre_ids``), by cadre:
     make(source, cadre id, training, end, days, hours, leave hours, kind)."""
     result: dict[str, list[T]] = defaultdict(list)
-    for r in connection.execute(select(offline_records).where(offline_records.c.withdrawn_at.is_(None))):
-        result[r.cadre_id].append(make(f"offline:{r.id}", r.cadre_id, r.training, r.end, r.days, r.hours,
-                                       r.leave_hours, r.kind or "offline"))
+    chunks: Iterable[list[str] | None] = [None] if cadre_ids is None else _in_chunks(cadre_ids)
+    for chunk in chunks:
+        for r in connection.execute(select(offline_records).where(
+                offline_records.c.withdrawn_at.is_(None),
+                *([] if chunk is None else [offline_records.c.cadre_id.in_(chunk)])).order_by(offline_records.c.id)):
+            result[r.cadre_id].append(make(f"offline:{r.id}", r.cadre_id, r.training, r.end, r.days, r.hours,
+                                           r.leave_hours, r.kind or "offline"))
     return result
 
 
@@ -175,10 +217,49 @@ def closed_periods(connection: Connection) -> set[str]:
     return {r.period for r in connection.execute(select(period_closures.c.period))}
 
 
-def create_evaluation(connection: Connection, label: str, as_of: date, rules_hash: str, exemptions_hash: str) -> int:
+@dataclass(frozen=True)
+class EvaluationMark:
+    """What an incremental evaluation needs to know of the one before it."""
+
+    id: int
+    period: str
+    as_of: date
+    context_hash: str | None
+    judged: int | None
+
+
+def latest_evaluation(connection: Connection) -> EvaluationMark | None:
+    """The latest evaluation of any period: the changes the store recorded since it are those not yet taken."""
+    r = connection.execute(select(evaluations).order_by(evaluations.c.id.desc()).limit(1)).first()
+    return None if r is None else EvaluationMark(r.id, r.period, r.as_of, r.context_hash, r.judged)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Whose facts changed (by Moodle user, by cadre id) since an evaluation last took the changes."""
+
+    users: set[int]
+    cadres: set[str]
+
+
+def take_changes(connection: Connection) -> Changes:
+    """The changes the store's triggers recorded, taken (deleted) in one statement: a change another transaction
+    commits meanwhile stays for the next evaluation. Rolled back with the evaluation if it fails."""
+    users: set[int] = set()
+    cadres: set[str] = set()
+    for r in connection.execute(delete(cadre_changes).returning(cadre_changes.c.user_id, cadre_changes.c.cadre_id)):
+        if r.user_id is not None:
+            users.add(r.user_id)
+        if r.cadre_id is not None:
+            cadres.add(r.cadre_id)
+    return Changes(users, cadres)
+
+
+def create_evaluation(connection: Connection, label: str, as_of: date, rules_hash: str, exemptions_hash: str,
+                      context_hash: str | None = None) -> int:
     key = connection.execute(insert(evaluations).values(
         period=label, as_of=as_of, rules_hash=rules_hash, exemptions_hash=exemptions_hash,
-        created_at=datetime.now(UTC), counts={})).inserted_primary_key
+        context_hash=context_hash, created_at=datetime.now(UTC), counts={})).inserted_primary_key
     assert key is not None  # an insert of one row has its key
     return int(key[0])
 
@@ -190,8 +271,77 @@ def keep_rules_text(connection: Connection, rules_hash: str, text: str) -> None:
     connection.execute(insert(rules_files).values(rules_hash=rules_hash, text=text, first_used_at=datetime.now(UTC)))
 
 
-def finish_evaluation(connection: Connection, evaluation_id: int, counts: Mapping[str, int]) -> None:
-    connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(counts=dict(counts)))
+def finish_evaluation(connection: Connection, evaluation_id: int, counts: Mapping[str, int],
+                      judged: int | None = None) -> None:
+    connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(
+        counts=dict(counts), judged=judged))
+
+
+# --- which results an evaluation keeps, which it judges again -------------------------------------
+
+
+def _holding(table: Table, label: str) -> list[Any]:
+    return [table.c.period == label, table.c.until_evaluation == OPEN]
+
+
+def held_users(connection: Connection, label: str, cadre_ids: Iterable[str]) -> dict[int, str]:
+    """The users of the period's results that still hold for these cadre ids: user id -> cadre id."""
+    found: dict[int, str] = {}
+    for chunk in _in_chunks(cadre_ids):
+        found.update((r.user_id, r.cadre_id) for r in connection.execute(
+            select(evaluation_results.c.user_id, evaluation_results.c.cadre_id).where(
+                *_holding(evaluation_results, label), evaluation_results.c.cadre_id.in_(chunk))))
+    return found
+
+
+def held_cadre_ids(connection: Connection, label: str, user_ids: Iterable[int]) -> dict[int, str]:
+    """The cadre ids of the period's results that still hold for these users: user id -> cadre id."""
+    found: dict[int, str] = {}
+    for chunk in _in_chunks(user_ids):
+        found.update((r.user_id, r.cadre_id) for r in connection.execute(
+            select(evaluation_results.c.user_id, evaluation_results.c.cadre_id).where(
+                *_holding(evaluation_results, label), evaluation_results.c.user_id.in_(chunk))))
+    return found
+
+
+def due_for_recheck(connection: Connection, label: str, as_of_end: int) -> set[int]:
+    """The users whose results hold no longer at ``as_of_end``: a pace lost, a due date passed since."""
+    return {r.user_id for r in connection.execute(select(evaluation_results.c.user_id).where(
+        *_holding(evaluation_results, label), evaluation_results.c.recheck_at < as_of_end))}
+
+
+def supersede(connection: Connection, evaluation_id: int, label: str, cadre_ids: Iterable[str] | None) -> None:
+    """The period's results (and flags) of these cadres (every cadre, when None) hold until ``evaluation_id``."""
+    for table in (evaluation_results, evaluation_flags):
+        chunks: Iterable[list[str] | None] = [None] if cadre_ids is None else _in_chunks(cadre_ids)
+        for chunk in chunks:
+            connection.execute(update(table).where(
+                *_holding(table, label), *([] if chunk is None else [table.c.cadre_id.in_(chunk)]))
+                .values(until_evaluation=evaluation_id))
+
+
+def held_counts(connection: Connection, evaluation_id: int) -> tuple[dict[str, int], int]:
+    """The statuses of the results an evaluation holds (its own and those it kept), and its flags."""
+    statuses = {r.status: r.n for r in connection.execute(
+        select(evaluation_results.c.status, func.count().label("n")).where(
+            held_in(evaluation_results, evaluation_id)).group_by(evaluation_results.c.status))}
+    flags = connection.execute(select(func.count()).select_from(evaluation_flags).where(
+        held_in(evaluation_flags, evaluation_id))).scalar_one()
+    return statuses, int(flags)
+
+
+def held_units(connection: Connection, evaluation_id: int) -> dict[str, dict[str, Any]]:
+    """Per unit: its name and the count of each status, over the results an evaluation holds."""
+    units: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    results = evaluation_results.c
+    for r in connection.execute(select(results.unit_code, results.unit_name, results.status,
+                                       func.count().label("n")).where(held_in(evaluation_results, evaluation_id))
+                                .group_by(results.unit_code, results.unit_name, results.status)):
+        unit = units[r.unit_code]
+        unit["name"] = r.unit_name
+        unit[r.status] += r.n
+        unit["cadres"] += r.n if r.status != "suspended" else 0
+    return units
 
 
 @dataclass(frozen=True)
@@ -206,6 +356,7 @@ class ResultRow:
     hours_online: float
     hours_offline: float
     required_hours: float | None
+    recheck_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,18 +368,20 @@ class FlagRow:
     evidence: dict[str, Any]  # JSON
 
 
-def store_results(connection: Connection, evaluation_id: int, results: Sequence[ResultRow],
+def store_results(connection: Connection, evaluation_id: int, label: str, results: Sequence[ResultRow],
                   flags: Sequence[FlagRow]) -> None:
+    """The results an evaluation judged, holding from it on (``supersede`` ended the ones they replace)."""
     if results:
         connection.execute(insert(evaluation_results), [
-            {"evaluation_id": evaluation_id, "cadre_id": r.cadre_id, "user_id": r.user_id, "name": r.name,
-             "unit_code": r.unit_code, "unit_name": r.unit_name, "groups": r.groups, "status": r.status,
-             "hours_online": r.hours_online, "hours_offline": r.hours_offline, "required_hours": r.required_hours}
+            {"since_evaluation": evaluation_id, "until_evaluation": OPEN, "period": label, "cadre_id": r.cadre_id,
+             "user_id": r.user_id, "name": r.name, "unit_code": r.unit_code, "unit_name": r.unit_name,
+             "groups": r.groups, "status": r.status, "hours_online": r.hours_online, "hours_offline": r.hours_offline,
+             "required_hours": r.required_hours, "recheck_at": r.recheck_at}
             for r in results])
     if flags:
         connection.execute(insert(evaluation_flags), [
-            {"evaluation_id": evaluation_id, "cadre_id": f.cadre_id, "kind": f.kind, "group_name": f.group_name,
-             "rule": f.rule, "evidence": f.evidence} for f in flags])
+            {"since_evaluation": evaluation_id, "until_evaluation": OPEN, "period": label, "cadre_id": f.cadre_id,
+             "kind": f.kind, "group_name": f.group_name, "rule": f.rule, "evidence": f.evidence} for f in flags])
 
 
 # --- differences in closed periods ----------------------------------------------------------------

@@ -266,6 +266,8 @@ evaluations = Table(
     Column("exemptions_hash", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("counts", JSON, nullable=False),
+    Column("context_hash", String(64)),  # what every result depends on besides the cadre's own facts (0013)
+    Column("judged", Integer),  # the cadres it judged; the others' results it kept from the one before
 )
 
 rules_files = Table(  # the text of every rules file an evaluation used, by its hash: a report names its requirements
@@ -276,10 +278,14 @@ rules_files = Table(  # the text of every rules file an evaluation used, by its 
     Column("first_used_at", DateTime(timezone=True), nullable=False),
 )
 
+# A result holds from the evaluation that judged the cadre (``since_evaluation``) until one that judged them again
+# (``until_evaluation``; OPEN while it holds), within its period: ``results.held_in`` reads an evaluation's rows.
+OPEN = 2147483647
+
 evaluation_results = Table(
     "evaluation_results",
     metadata,
-    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("since_evaluation", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
     Column("cadre_id", String(255), nullable=False),
     Column("user_id", Integer, nullable=False),
     Column("name", Text, nullable=False),
@@ -290,27 +296,43 @@ evaluation_results = Table(
     Column("hours_online", Float, nullable=False),
     Column("hours_offline", Float, nullable=False),
     Column("required_hours", Float),
-    PrimaryKeyConstraint("evaluation_id", "cadre_id"),
-    # The review page's list, paged in name order without sorting an evaluation; a reviewer's units, and the units'
-    # names and rates (the dashboard) read from the index alone (0011).
-    Index("ix_evaluation_results_evaluation_name", "evaluation_id", "name", "cadre_id"),
-    Index("ix_evaluation_results_evaluation_unit", "evaluation_id", "unit_code", "unit_name", "status", "hours_online",
-          "hours_offline"),
+    Column("until_evaluation", Integer, nullable=False, server_default=str(OPEN)),
+    Column("period", String(16), nullable=False, server_default=""),
+    Column("recheck_at", BigInteger),  # the last moment the same facts give the same result; NULL: no such moment
+    PrimaryKeyConstraint("since_evaluation", "cadre_id"),
+    # The review page's list, paged in name order; a reviewer's units, and the units' names and rates (the
+    # dashboard) read from the index alone; a cadre's or a user's rows; the results whose day to recheck came (0013).
+    Index("ix_evaluation_results_name", "period", "until_evaluation", "name", "cadre_id"),
+    Index("ix_evaluation_results_unit", "period", "until_evaluation", "unit_code", "unit_name", "status",
+          "hours_online", "hours_offline"),
+    Index("ix_evaluation_results_cadre", "cadre_id", "period", "until_evaluation"),
+    Index("ix_evaluation_results_user", "user_id", "period", "until_evaluation"),
+    Index("ix_evaluation_results_recheck", "period", "until_evaluation", "recheck_at"),
 )
 
-evaluation_flags = Table(
+evaluation_flags = Table(  # a cadre's flags hold exactly as long as their result row
     "evaluation_flags",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("since_evaluation", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
     Column("cadre_id", String(255), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("group_name", String(64), nullable=False),
     Column("rule", String(128), nullable=False),
     Column("evidence", JSON, nullable=False),
-    # A cadre's flags (is it flagged, of this kind?) and the flags by kind, read from the index alone (0011).
-    Index("ix_evaluation_flags_evaluation_cadre", "evaluation_id", "cadre_id", "kind"),
-    Index("ix_evaluation_flags_evaluation_kind", "evaluation_id", "kind", "cadre_id"),
+    Column("until_evaluation", Integer, nullable=False, server_default=str(OPEN)),
+    Column("period", String(16), nullable=False, server_default=""),
+    # A cadre's flags (is it flagged, of this kind?) and the flags by kind, read from the index alone (0013).
+    Index("ix_evaluation_flags_cadre", "cadre_id", "period", "until_evaluation", "kind"),
+    Index("ix_evaluation_flags_kind", "period", "until_evaluation", "kind", "cadre_id"),
+)
+
+cadre_changes = Table(  # whose facts changed since an evaluation took the rows: written by triggers (0013)
+    "cadre_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer),
+    Column("cadre_id", String(255)),
 )
 
 period_closures = Table(

@@ -30,8 +30,8 @@ EXAMPLES = {
     "makeup": {"kind": "makeup", "after": "promotion", "within_months": 12, "hours": 30},
 }
 EVIDENCE = {
-    "insufficient_hours": PeriodHoursEvidence(90.0, 12.5, "2026", 0.9, 0.5),
-    "insufficient_online_hours": PeriodHoursEvidence(40.0, 0.0, "2026", 0.9),
+    "insufficient_hours": PeriodHoursEvidence(90.0, 12.5, "2026", 0.5),
+    "insufficient_online_hours": PeriodHoursEvidence(40.0, 0.0, "2026"),
     "missing_required_course": CoursesEvidence("2026-06-30", ["A", "B"], ["B"], [2], "all"),
     "overdue_required_course": CoursesEvidence("2026-06-30", ["A"], ["A"], [1], "any"),
     "failed_assessment": CoursesEvidence("2026-06-30", ["A"], ["A"], [1], "all", [FailedAssessment("A", 40, 60.0)]),
@@ -122,8 +122,11 @@ def test_evidence_round_trips_through_its_stored_json(flag):
 
 
 def test_the_stored_json_shapes_are_unchanged():
+    # how far the period had gone is the evaluation's as-of day, no longer stored (the evidence holds day to day)
     assert EVIDENCE["insufficient_hours"].to_json() == {"required": 90.0, "achieved": 12.5, "period": "2026",
-                                                        "elapsed_share": 0.9, "pro_rated_share": 0.5}
+                                                        "pro_rated_share": 0.5}
+    older = {"required": 90.0, "achieved": 12.5, "period": "2026", "elapsed_share": 0.9, "pro_rated_share": 0.5}
+    assert PeriodHoursEvidence.from_json(older) == EVIDENCE["insufficient_hours"]  # an older version's evidence
     assert "pro_rated_share" not in EVIDENCE["insufficient_online_hours"].to_json()
     assert EVIDENCE["failed_assessment"].to_json() == {
         "due": "2026-06-30", "required": ["A"], "missing": ["A"], "missing_ids": [1], "need": "all",

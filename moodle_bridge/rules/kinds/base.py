@@ -7,6 +7,7 @@ and the staff's flag texts all go through the registry, so a kind nobody registe
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -130,6 +131,27 @@ class Outcome(Generic[E]):
     flag: str | None = None
     evidence: E | None = None
     minimum_hours: float | None = None
+    # The last moment (an as-of day's end, Unix seconds) at which the same facts still give this same outcome, flag
+    # and evidence: when a pace is lost, a due date passes, the period ends. None: only the facts can change it.
+    # The default, TODAY, says nothing is known: the cadre is judged again at the next evaluation (always safe).
+    holds_until: int | None = 0
+
+
+TODAY = 0  # Outcome.holds_until for an outcome that may differ on any later day
+
+
+def pace_holds_until(status: str, achieved: float, required: float, start: int, end: int,
+                     margin: float) -> int | None:
+    """Until when a pace status (``pace_status`` over the span [start, end)) stays as it is, the hours unchanged:
+    met for good; on track until the elapsed share passes the achieved share plus the margin, or the span ends;
+    at risk until the span ends (the share only grows); missed for good. One second early, so that a rounding
+    can only make the cadre judged again a day too soon, never a day too late."""
+    if status in ("compliant", "non_compliant"):
+        return None
+    if status == "at_risk" or not required:
+        return end
+    lost = start + (achieved / required + margin) * (end - start)
+    return int(min(end, math.floor(lost) - 1))
 
 
 def pace_status(achieved: float, required: float, share: float, over: bool, margin: float) -> str:

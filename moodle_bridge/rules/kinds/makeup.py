@@ -70,30 +70,32 @@ class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
         rules, span = situation.rules, situation.period
         if requirement.after == "promotion":
             if cadre.cadre.promoted is None or requirement.hours is None:
-                return Outcome("compliant")
+                return Outcome("compliant", holds_until=None)
             start_day, required = cadre.cadre.promoted, requirement.hours
         else:
             if not cadre.previous_shortfall:
-                return Outcome("compliant")
+                return Outcome("compliant", holds_until=None)
             start_day = datetime.fromtimestamp(span.start, ZoneInfo(rules.organisation.timezone)).date()  # previous end
             required = cadre.previous_shortfall
         start = day_start(start_day, rules.organisation)
         due_day = add_months(start_day, requirement.within_months)
         end = day_end(due_day, rules.organisation)  # due on the due day itself, like a required course
         if end <= span.start or start >= span.end:
-            return Outcome("compliant")  # the make-up window is not in this period
+            return Outcome("compliant", holds_until=None)  # the make-up window is not in this period
         achieved = round(sum(c.hours for c in cadre.credits
                              if start <= c.at < end and not c.source.startswith("carryover:")), 2)
         if achieved >= required - 1e-9:
-            return Outcome("compliant")
+            return Outcome("compliant", holds_until=None)
         if situation.past(end):
             return Outcome("non_compliant", "makeup_due",
-                           MakeUpEvidence(requirement.after, round(required, 2), achieved, due_day.isoformat(), True))
-        if end - situation.as_of_end <= rules.status.due_soon_days * 86400:
+                           MakeUpEvidence(requirement.after, round(required, 2), achieved, due_day.isoformat(), True),
+                           holds_until=None)
+        soon = end - rules.status.due_soon_days * 86400  # the first moment it is due soon
+        if situation.as_of_end >= soon:
             return Outcome("at_risk", "makeup_due", MakeUpEvidence(
                 requirement.after, round(required, 2), achieved, due_day.isoformat(),
-                open_courses=courses_that_count(cadre, situation, end, required - achieved)))
-        return Outcome("on_track")
+                open_courses=courses_that_count(cadre, situation, end, required - achieved)), holds_until=end)
+        return Outcome("on_track", holds_until=soon - 1)
 
     def describe(self, requirement: MakeUp) -> str:
         if requirement.after == "promotion":

@@ -24,6 +24,7 @@ from .base import (
     hours_remedy,
     last_day,
     options_from_json,
+    pace_holds_until,
     pace_status,
     stored_day,
 )
@@ -36,21 +37,20 @@ class MinHours(RequirementModel):
 
 @dataclass(frozen=True)
 class PeriodHoursEvidence(Evidence):
-    """Hours required (pro-rated) and achieved in the period, and how far the period has gone; for the remedy, the
-    period's last day, whether it is past, and open courses that would count."""
+    """Hours required (pro-rated) and achieved in the period; for the remedy, the period's last day, whether it is
+    past, and open courses that would count. How far the period has gone is the evaluation's as-of day: kept out of
+    the evidence (an older version stored it), which then holds from one day to the next."""
 
     required: float
     achieved: float
     period: str
-    elapsed_share: float
     pro_rated_share: float | None = None  # only when the cadre owes less than the whole period
     due: str | None = None  # the period's last day (ISO); None in an older version's evidence
     overdue: bool = False  # the period is over: hours earned now count in the next one
     open_courses: list[CourseOption] = field(default_factory=list)  # stored only when there are some
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"required": self.required, "achieved": self.achieved, "period": self.period,
-                                "elapsed_share": self.elapsed_share}
+        data: dict[str, Any] = {"required": self.required, "achieved": self.achieved, "period": self.period}
         if self.due is not None:
             data["due"] = self.due
         if self.pro_rated_share is not None:
@@ -64,7 +64,7 @@ class PeriodHoursEvidence(Evidence):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(data.get("required", 0), data.get("achieved", 0), data.get("period", ""),
-                   data.get("elapsed_share", 0), data.get("pro_rated_share"), data.get("due"),
+                   data.get("pro_rated_share"), data.get("due"),
                    bool(data.get("overdue", False)), options_from_json(data))
 
 
@@ -73,16 +73,16 @@ def period_hours(hours: float, online_only: bool, flag: str, cadre: CadreContext
     """Hours (all, or online only) in the evaluated period against ``hours`` × the cadre's present share."""
     required = round(hours * cadre.share, 2)
     achieved = round(sum(c.hours for c in cadre.period_credits if c.online or not online_only), 2)
-    status = pace_status(achieved, required, cadre.elapsed, situation.period_over,
-                         situation.rules.status.at_risk_margin)
+    span, over, margin = situation.period, situation.period_over, situation.rules.status.at_risk_margin
+    status = pace_status(achieved, required, cadre.elapsed, over, margin)
+    holds = pace_holds_until(status, achieved, required, span.start, span.end, margin)
     if SEVERITY[status] < FLAGGED:
-        return Outcome(status, minimum_hours=required)
-    span, over = situation.period, situation.period_over
-    evidence = PeriodHoursEvidence(required, achieved, span.label, round(cadre.elapsed, 3),
+        return Outcome(status, minimum_hours=required, holds_until=holds)
+    evidence = PeriodHoursEvidence(required, achieved, span.label,
                                    round(cadre.share, 3) if cadre.share < 1 else None,
                                    last_day(span.end, situation.rules.organisation).isoformat(), over,
                                    [] if over else courses_that_count(cadre, situation, span.end, required - achieved))
-    return Outcome(status, flag, evidence, minimum_hours=required)
+    return Outcome(status, flag, evidence, minimum_hours=required, holds_until=holds)
 
 
 def explain_period_hours(evidence: PeriodHoursEvidence) -> str:

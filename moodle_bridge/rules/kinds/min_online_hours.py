@@ -28,7 +28,8 @@ class MinOnlineHoursKind(Kind[MinOnlineHours, PeriodHoursEvidence]):
     def evaluate(self, requirement: MinOnlineHours, cadre: CadreContext,
                  situation: SituationView) -> Outcome[PeriodHoursEvidence]:
         outcome = period_hours(requirement.hours, True, "insufficient_online_hours", cadre, situation)
-        return Outcome(outcome.status, outcome.flag, outcome.evidence)  # an online minimum is no period minimum
+        # an online minimum is no period minimum
+        return Outcome(outcome.status, outcome.flag, outcome.evidence, holds_until=outcome.holds_until)
 
     def describe(self, requirement: MinOnlineHours) -> str:
         return _("at least {hours:g} online hours in the period").format(hours=requirement.hours)

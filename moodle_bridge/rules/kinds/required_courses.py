@@ -107,13 +107,13 @@ def evaluate_course_list(requirement: CourseList, cadre: CadreContext, situation
     rules, span = situation.rules, situation.period
     due_end = day_end(requirement.due, rules.organisation)
     if not (span.start < due_end <= span.end):
-        return Outcome("compliant")  # due in another period
+        return Outcome("compliant", holds_until=None)  # due in another period
     if cadre.cadre.joined is not None and day_start(cadre.cadre.joined, rules.organisation) >= due_end:
-        return Outcome("compliant")  # due before the cadre joined
+        return Outcome("compliant", holds_until=None)  # due before the cadre joined
     chosen = situation.chosen(requirement.courses)
     done = [c for c in chosen if c.id in cadre.completions and c.id not in cadre.failed]
     if courses_met(requirement, chosen, [c for c in done if cadre.completions[c.id].time_completed < due_end]):
-        return Outcome("compliant")
+        return Outcome("compliant", holds_until=None)
     if courses_met(requirement, chosen, done):
         return _completed_late(requirement, cadre, situation, chosen, done, due_end)
     missing = [c for c in chosen if c not in done]
@@ -127,10 +127,13 @@ def evaluate_course_list(requirement: CourseList, cadre: CadreContext, situation
                           cadre.failed[c.id].detail.get("pass_grade")) for c in failed_here], past,
         [] if open_ids is None else [c.fullname for c in missing if c not in failed_here and c.id not in open_ids])
     if past:
-        return Outcome("non_compliant", failed_flag if failed_here and failed_flag else overdue, evidence)
-    if due_end - situation.as_of_end <= rules.status.due_soon_days * 86400:
-        return Outcome("at_risk", failed_flag if failed_here and failed_flag else due_soon, evidence)
-    return Outcome("on_track")
+        return Outcome("non_compliant", failed_flag if failed_here and failed_flag else overdue, evidence,
+                       holds_until=None)
+    soon = due_end - rules.status.due_soon_days * 86400  # the first moment it is due soon
+    if situation.as_of_end >= soon:
+        return Outcome("at_risk", failed_flag if failed_here and failed_flag else due_soon, evidence,
+                       holds_until=due_end)
+    return Outcome("on_track", holds_until=soon - 1)
 
 
 def _completed_late(requirement: CourseList, cadre: CadreContext, situation: SituationView, chosen: list[CourseFacts],
@@ -139,12 +142,13 @@ def _completed_late(requirement: CourseList, cadre: CadreContext, situation: Sit
     flagged list, notify, the counts), and 预警 asks staff to look without calling the requirement unmet; what
     was missing is done and a late completion cannot be undone. A requirement saying ``late: accept`` is met."""
     if requirement.late == "accept":
-        return Outcome("compliant")
+        return Outcome("compliant", holds_until=None)
     zone = ZoneInfo(situation.rules.organisation.timezone)
     late = [LateCompletion(c.fullname, datetime.fromtimestamp(cadre.completions[c.id].time_completed, zone)
                            .date().isoformat()) for c in done if cadre.completions[c.id].time_completed >= due_end]
     return Outcome("at_risk", COMPLETED_LATE, CoursesEvidence(
-        requirement.due.isoformat(), [c.fullname for c in chosen], [], [], requirement.need, late=late))
+        requirement.due.isoformat(), [c.fullname for c in chosen], [], [], requirement.need, late=late),
+        holds_until=None)
 
 
 def selector_words(selector: CourseSelector) -> str:

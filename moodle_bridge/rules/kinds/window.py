@@ -14,6 +14,7 @@ from ..periods import elapsed_share, period
 from .base import (
     FLAGGED,
     SEVERITY,
+    TODAY,
     CadreContext,
     CourseOption,
     Evidence,
@@ -25,6 +26,7 @@ from .base import (
     hours_remedy,
     last_day,
     options_from_json,
+    pace_holds_until,
     pace_status,
     stored_day,
 )
@@ -76,7 +78,7 @@ class WindowKind(Kind[Window, WindowEvidence]):
         rules = situation.rules
         first, last = requirement.start_year, requirement.start_year + requirement.years - 1
         if not first <= int(situation.period.label) <= last:
-            return Outcome("compliant")
+            return Outcome("compliant", holds_until=None)
         start, end = period(first, rules.organisation).start, period(last, rules.organisation).end
         # A carry-over is last period's surplus moved forward: counting it in a window would count it twice.
         achieved = round(sum(c.hours for c in cadre.credits if first <= int(c.period) <= last
@@ -84,12 +86,15 @@ class WindowKind(Kind[Window, WindowEvidence]):
         share = elapsed_share(start, end, situation.as_of_end)
         status = pace_status(achieved, requirement.hours, share, situation.past(end), rules.status.at_risk_margin)
         if SEVERITY[status] < FLAGGED:
-            return Outcome(status)
+            return Outcome(status, holds_until=pace_holds_until(status, achieved, requirement.hours, start, end,
+                                                                rules.status.at_risk_margin))
         over = situation.past(end)
+        # At risk, the evidence's hours expected by now change from day to day: judged again at every evaluation.
         return Outcome(status, "window_shortfall", WindowEvidence(
             requirement.hours, achieved, f"{first}-{last}", round(requirement.hours * share, 1),
             last_day(end, rules.organisation).isoformat(), over,
-            [] if over else courses_that_count(cadre, situation, end, requirement.hours - achieved)))
+            [] if over else courses_that_count(cadre, situation, end, requirement.hours - achieved)),
+            holds_until=None if over else TODAY)
 
     def describe(self, requirement: Window) -> str:
         return _("at least {hours:g} hours in the {years} years from {start}").format(

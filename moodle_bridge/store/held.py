@@ -1,0 +1,27 @@
+"""Which rows of the evaluation results an evaluation holds.
+
+A result holds from the evaluation that judged the cadre until one that judged them again, within its period
+(``schema.evaluation_results``): evaluation E holds the rows of E's period with ``since_evaluation <= E <
+until_evaluation``. Every read of an evaluation's results and flags goes through ``held_in``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, select
+
+from .schema import evaluations
+
+
+def held_in(table: Table, evaluation_id: Any) -> ColumnElement[bool]:
+    """The rows of ``table`` (``evaluation_results`` or ``evaluation_flags``) evaluation ``evaluation_id`` holds.
+    ``evaluation_id`` may be a column (a correlated read, e.g. per evaluation of a list)."""
+    period = select(evaluations.c.period).where(evaluations.c.id == evaluation_id).scalar_subquery()
+    return and_(table.c.period == period, table.c.since_evaluation <= evaluation_id,
+                table.c.until_evaluation > evaluation_id)
+
+
+def same_version(flags: Table, results: Table) -> ColumnElement[bool]:
+    """A flag joined to the result it was raised with (they hold together)."""
+    return and_(flags.c.cadre_id == results.c.cadre_id, flags.c.since_evaluation == results.c.since_evaluation)
