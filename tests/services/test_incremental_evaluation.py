@@ -365,3 +365,17 @@ def test_a_day_with_few_changes_judges_only_those_cadres(kind, tmp_path):
         ("evaluate",), ("days", 1), ("evaluate",), ("days", 1), ("complete", 12, 4, date(2026, 3, 2), 95.0),
         ("evaluate",)]
     assert _replay(kind, tmp_path, steps) >= 2
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_an_account_skipped_as_a_duplicate_takes_the_cadre_id_its_first_account_leaves(kind, tmp_path):
+    """Two Moodle accounts with one cadre id: the first counts. When it leaves the id (deleted, or given another),
+    the other account becomes the cadre, though nothing of its own changed."""
+    if kind == "postgres" and not _postgres_up():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not answering at the test URL: in CI its tests never skip")
+        pytest.skip("PostgreSQL is not answering at the test URL")
+    steps = [("complete", 14, 3, date(2026, 2, 1), 90.0), ("cadre_id", 14, "CD1"), ("evaluate",),
+             ("gone", 10, True), ("evaluate",), ("gone", 10, False), ("evaluate",), ("cadre_id", 10, "CD8"),
+             ("evaluate",), ("cadre_id", 14, ""), ("evaluate",)]
+    assert _replay(kind, tmp_path, steps) >= 4
