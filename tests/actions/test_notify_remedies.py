@@ -28,11 +28,11 @@ def engine(tmp_path):
         c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="r",
                                                 exemptions_hash="e", created_at=datetime.now(UTC), counts={}))
         c.execute(sa.insert(evaluation_results), [
-            {"evaluation_id": 1, "cadre_id": "A", "user_id": 11, "name": "Li <b>Ming</b>", "unit_code": "U1",
-             "unit_name": "Datang Town", "groups": ["township"], "status": "non_compliant", "hours_online": 50,
-             "hours_offline": 20, "required_hours": 90.0}])
+            {"since_evaluation": 1, "period": "2026", "cadre_id": "A", "user_id": 11, "name": "Li <b>Ming</b>",
+             "unit_code": "U1", "unit_name": "Datang Town", "groups": ["township"], "status": "non_compliant",
+             "hours_online": 50, "hours_offline": 20, "required_hours": 90.0}])
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 1, "cadre_id": "A", "kind": kind, "group_name": "township",
+            {"since_evaluation": 1, "period": "2026", "cadre_id": "A", "kind": kind, "group_name": "township",
              "rule": f"groups.township.requirements[{i}]", "evidence": evidence}
             for i, (kind, evidence) in enumerate((("insufficient_hours", HOURS),
                                                   ("overdue_required_course", COURSE)))])

@@ -194,23 +194,26 @@ def test_evaluating_in_chunks_gives_what_one_chunk_gives(site_dir):
 
     from moodle_bridge.services.evaluation import evaluate
     from moodle_bridge.services.rules_file import load_rules
+    from moodle_bridge.store.held import held_in
     from moodle_bridge.store.schema import evaluation_flags, evaluation_results
 
     path, _moodle, _runner = site_dir
     engine = sa.create_engine(f"sqlite:///{path}/store.db")
     rules = load_rules(path / "rules.yaml")
     whole = evaluate(engine, rules, "2026", __import__("datetime").date(2026, 11, 21), chunk=100_000)
-    pieces = evaluate(engine, rules, "2026", __import__("datetime").date(2026, 11, 21), chunk=7)
+    pieces = evaluate(engine, rules, "2026", __import__("datetime").date(2026, 11, 21), chunk=7,
+                      incremental=False)  # every cadre judged again, 7 at a time (nothing changed since)
     assert pieces.posted == 0 and whole.posted > 0  # the first posted everything, the second nothing
+    assert pieces.judged == whole.judged > 0  # both judged every cadre
     assert (pieces.statuses, pieces.flags, pieces.units) == (whole.statuses, whole.flags, whole.units)
     with engine.connect() as c:
         def results(evaluation_id):
             return sorted((r.cadre_id, r.status, r.hours_online, r.hours_offline) for r in c.execute(
-                sa.select(evaluation_results).where(evaluation_results.c.evaluation_id == evaluation_id)))
+                sa.select(evaluation_results).where(held_in(evaluation_results, evaluation_id))))
 
         def flags(evaluation_id):
             return sorted((r.cadre_id, r.kind, r.rule) for r in c.execute(
-                sa.select(evaluation_flags).where(evaluation_flags.c.evaluation_id == evaluation_id)))
+                sa.select(evaluation_flags).where(held_in(evaluation_flags, evaluation_id))))
 
         assert results(whole.evaluation_id) == results(pieces.evaluation_id)
         assert flags(whole.evaluation_id) == flags(pieces.evaluation_id)

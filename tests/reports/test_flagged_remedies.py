@@ -28,12 +28,12 @@ def engine(tmp_path):
         c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="r",
                                                 exemptions_hash="e", created_at=datetime.now(UTC), counts={}))
         c.execute(sa.insert(evaluation_results), [
-            {"evaluation_id": 1, "cadre_id": "A", "user_id": 1, "name": "Cadre A", "unit_code": "U1",
-             "unit_name": "Datang Town", "groups": ["township"], "status": "at_risk", "hours_online": 50,
-             "hours_offline": 20, "required_hours": 90.0}])
+            {"since_evaluation": 1, "period": "2026", "cadre_id": "A", "user_id": 1, "name": "Cadre A",
+             "unit_code": "U1", "unit_name": "Datang Town", "groups": ["township"], "status": "at_risk",
+             "hours_online": 50, "hours_offline": 20, "required_hours": 90.0}])
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 1, "cadre_id": "A", "kind": kind, "group_name": "township", "rule": rule,
-             "evidence": evidence}
+            {"since_evaluation": 1, "period": "2026", "cadre_id": "A", "kind": kind, "group_name": "township",
+             "rule": rule, "evidence": evidence}
             for kind, rule, evidence in (("insufficient_hours", "groups.township.requirements[0]", HOURS),
                                          ("completed_late", "groups.township.requirements[2]", LATE))])
     yield engine

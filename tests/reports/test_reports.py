@@ -14,7 +14,7 @@ from moodle_bridge.i18n import set_language
 from moodle_bridge.reports import render
 from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
-from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
+from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 # (cadre, unit code, unit name, status, online, offline) -- the previous evaluation had B compliant too
@@ -35,15 +35,17 @@ def engine(tmp_path):
             c.execute(sa.insert(evaluations).values(id=number, period="2026", as_of=date(2026, 11, number),
                                                     rules_hash="r", exemptions_hash="e", created_at=NOW, counts={}))
             c.execute(sa.insert(evaluation_results), [
-                {"evaluation_id": number, "cadre_id": cid, "user_id": i, "name": f"Cadre {cid}", "unit_code": code,
-                 "unit_name": name, "groups": ["township"], "status": statuses[cid], "hours_online": online,
-                 "hours_offline": offline, "required_hours": 90.0}
+                {"since_evaluation": number, "period": "2026", "until_evaluation": 2 if number == 1 else OPEN,
+                 "cadre_id": cid, "user_id": i, "name": f"Cadre {cid}", "unit_code": code, "unit_name": name,
+                 "groups": ["township"], "status": statuses[cid], "hours_online": online, "hours_offline": offline,
+                 "required_hours": 90.0}
                 for i, (cid, code, name, _s, online, offline) in enumerate(CURRENT)])
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 2, "cadre_id": "A", "kind": "insufficient_hours", "group_name": "township",
-             "rule": "groups.township.requirements[0]", "evidence": {"required": 90, "achieved": 89, "period": "2026"}},
-            {"evaluation_id": 2, "cadre_id": "C", "kind": "missing_required_course", "group_name": "township",
-             "rule": "groups.township.requirements[2]",
+            {"since_evaluation": 2, "period": "2026", "cadre_id": "A", "kind": "insufficient_hours",
+             "group_name": "township", "rule": "groups.township.requirements[0]",
+             "evidence": {"required": 90, "achieved": 89, "period": "2026"}},
+            {"since_evaluation": 2, "period": "2026", "cadre_id": "C", "kind": "missing_required_course",
+             "group_name": "township", "rule": "groups.township.requirements[2]",
              "evidence": {"due": "2026-12-01", "missing": ["Party <b>History</b>"], "required": [], "need": "all"}}])
     yield engine
     engine.dispose()

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from moodle_bridge.i18n import set_language
 from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
-from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations, rules_files
+from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations, rules_files
 
 NOW = datetime(2026, 12, 31, tzinfo=UTC)
 RULES_TEXT = (Path(__file__).parents[1] / "rules" / "makeup_rules.yaml").read_text(encoding="utf-8")
@@ -36,12 +36,13 @@ def engine(tmp_path):
             c.execute(sa.insert(evaluations).values(id=number, period="2026", as_of=as_of, rules_hash="kept",
                                                     exemptions_hash="e", created_at=NOW, counts={}))
             c.execute(sa.insert(evaluation_results), [
-                {"evaluation_id": number, "cadre_id": cid, "user_id": i, "name": name, "unit_code": code,
-                 "unit_name": unit, "groups": ["township"], "status": status, "hours_online": hours * number / 2,
-                 "hours_offline": 0, "required_hours": None if status == "exempt" else 90.0}
+                {"since_evaluation": number, "period": "2026", "until_evaluation": 2 if number == 1 else OPEN,
+                 "cadre_id": cid, "user_id": i, "name": name, "unit_code": code, "unit_name": unit,
+                 "groups": ["township"], "status": status, "hours_online": hours * number / 2, "hours_offline": 0,
+                 "required_hours": None if status == "exempt" else 90.0}
                 for i, (cid, name, code, unit, status, hours) in enumerate(CADRES)])
         c.execute(sa.insert(evaluation_flags).values(
-            evaluation_id=2, cadre_id="A", kind="insufficient_hours", group_name="township", rule="r",
+            since_evaluation=2, period="2026", cadre_id="A", kind="insufficient_hours", group_name="township", rule="r",
             evidence={"required": 90, "achieved": 40, "period": "2026"}))
     yield engine
     engine.dispose()

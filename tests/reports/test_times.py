@@ -21,8 +21,8 @@ def test_a_report_is_dated_in_the_organisations_zone(tmp_path):
         c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="r",
                                                 exemptions_hash="e", created_at=datetime.now(UTC), counts={}))
         c.execute(sa.insert(evaluation_results).values(
-            evaluation_id=1, cadre_id="A", user_id=1, name="A", unit_code="U1", unit_name="大塘镇", groups=["g"],
-            status="compliant", hours_online=50, hours_offline=50, required_hours=90))
+            since_evaluation=1, period="2026", cadre_id="A", user_id=1, name="A", unit_code="U1", unit_name="大塘镇",
+            groups=["g"], status="compliant", hours_online=50, hours_offline=50, required_hours=90))
     set_language("zh_CN")
     try:
         with engine.connect() as c:

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from moodle_bridge.i18n import set_language
 from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
-from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
+from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -41,13 +41,15 @@ def engine(tmp_path):
             c.execute(sa.insert(evaluations).values(id=number, period="2026", as_of=as_of, rules_hash="r",
                                                     exemptions_hash="e", created_at=NOW, counts={}))
             c.execute(sa.insert(evaluation_results), [
-                {"evaluation_id": number, "cadre_id": f"{code}-{i}", "user_id": i, "name": f"Cadre {i}",
-                 "unit_code": code, "unit_name": name, "groups": ["township"], "status": status,
-                 "hours_online": 30, "hours_offline": 12.5, "required_hours": 90.0}
+                {"since_evaluation": number, "period": "2026", "until_evaluation": 2 if number == 1 else OPEN,
+                 "cadre_id": f"{code}-{i}", "user_id": i, "name": f"Cadre {i}", "unit_code": code, "unit_name": name,
+                 "groups": ["township"], "status": status, "hours_online": 30, "hours_offline": 12.5,
+                 "required_hours": 90.0}
                 for i, (code, name, status) in enumerate(cadres)])
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 2, "cadre_id": f"U1-{i}", "kind": "insufficient_hours", "group_name": "township",
-             "rule": "r", "evidence": {"required": 90, "achieved": 42.5, "period": "2026"}} for i in range(13)])
+            {"since_evaluation": 2, "period": "2026", "cadre_id": f"U1-{i}", "kind": "insufficient_hours",
+             "group_name": "township", "rule": "r", "evidence": {"required": 90, "achieved": 42.5, "period": "2026"}}
+            for i in range(13)])
     yield engine
     engine.dispose()
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from moodle_bridge import results
 from moodle_bridge.store import connect, upgrade
-from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
+from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
@@ -43,17 +43,18 @@ def engine(db_url):
             c.execute(sa.insert(evaluations).values(id=number, period=period, as_of=as_of, rules_hash="r",
                                                     exemptions_hash="e", created_at=NOW, counts=counts))
             if cadres:
-                c.execute(sa.insert(evaluation_results), [
-                    {"evaluation_id": number, "cadre_id": f"{code}-{i}", "user_id": i, "name": f"Cadre {i}",
-                     "unit_code": code, "unit_name": name, "groups": ["township"], "status": status,
-                     "hours_online": 10.25, "hours_offline": 5, "required_hours": 90.0}
+                c.execute(sa.insert(evaluation_results), [  # 4 and 5 judged every cadre again: 3's end at 4, 4's at 5
+                    {"since_evaluation": number, "period": period, "until_evaluation": {3: 4, 4: 5}.get(number, OPEN),
+                     "cadre_id": f"{code}-{i}", "user_id": i, "name": f"Cadre {i}", "unit_code": code,
+                     "unit_name": name, "groups": ["township"], "status": status, "hours_online": 10.25,
+                     "hours_offline": 5, "required_hours": 90.0}
                     for i, (code, name, status) in enumerate(cadres)])
         # Beta: 3 flags on 2 cadres; Alpha: one each (26); Gamma's suspended cadre's flag is not counted
         flags = [("U2-26", "insufficient_hours"), ("U2-26", "missing_required_course"), ("U2-27", "makeup_due"),
                  *((f"U1-{i}", "insufficient_hours") for i in range(26)), ("U3-32", "insufficient_hours")]
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 5, "cadre_id": cadre, "kind": kind, "group_name": "township", "rule": "r",
-             "evidence": {}} for cadre, kind in flags])
+            {"since_evaluation": 5, "period": "2026", "cadre_id": cadre, "kind": kind, "group_name": "township",
+             "rule": "r", "evidence": {}} for cadre, kind in flags])
     yield engine
     engine.dispose()
 

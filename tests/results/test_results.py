@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from moodle_bridge import results
 from moodle_bridge.store import connect, upgrade
+from moodle_bridge.store.evaluation_io import supersede
 from moodle_bridge.store.schema import (
     credit_entries,
     evaluation_flags,
@@ -43,13 +44,15 @@ def engine(db_url):
         for number, column in ((1, 4), (2, 3)):
             c.execute(sa.insert(evaluations).values(id=number, period="2026", as_of=date(2026, 11, number),
                                                     rules_hash="r", exemptions_hash="e", created_at=NOW, counts={}))
+            until = {"until_evaluation": 2} if number == 1 else {}  # 2 judged every cadre again: 1's rows end there
             c.execute(sa.insert(evaluation_results), [
-                {"evaluation_id": number, "cadre_id": row[0], "user_id": i + 1, "name": f"Cadre {row[0]}",
-                 "unit_code": row[1], "unit_name": row[2], "groups": ["township"], "status": row[column],
-                 "hours_online": row[5], "hours_offline": row[6], "required_hours": 90.0}
+                {"since_evaluation": number, "period": "2026", **until, "cadre_id": row[0], "user_id": i + 1,
+                 "name": f"Cadre {row[0]}", "unit_code": row[1], "unit_name": row[2], "groups": ["township"],
+                 "status": row[column], "hours_online": row[5], "hours_offline": row[6], "required_hours": 90.0}
                 for i, row in enumerate(CADRES)])
             c.execute(sa.insert(evaluation_flags), [
-                {"evaluation_id": number, "cadre_id": cadre, "kind": kind, "evidence": {"required": 90}, **where}
+                {"since_evaluation": number, "period": "2026", **until, "cadre_id": cadre, "kind": kind,
+                 "evidence": {"required": 90}, **where}
                 for cadre, kind, where in FLAGS[number]])
         c.execute(sa.insert(mirror_users).values(id=1, username="a", suspended=False, cadre_id="A",
                                                  profile={"rank": "section chief"}))
@@ -217,6 +220,7 @@ def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
                                                   staff="one", created_at=NOW))
         c.execute(sa.insert(evaluations).values(id=3, period="2026", as_of=date(2026, 11, 3), rules_hash="r",
                                                 exemptions_hash="e", created_at=NOW, counts={}))
+        supersede(c, 3, "2026", None)  # 3 judged every cadre (none, here): 2's rows end where it begins
     with engine.connect() as c:
         assert reviewed_total(c) == 2 and results.flagged_page(c, 2).total == 2
         assert (results.dashboard(c).evaluation.id, results.dashboard(c).flag_kinds) == (3, {})
@@ -225,10 +229,11 @@ def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
         c.execute(sa.insert(evaluations).values(id=3, period="2026", as_of=date(2026, 11, 3), rules_hash="r",
                                                 exemptions_hash="e", created_at=NOW.replace(hour=1), counts={}))
         c.execute(sa.insert(evaluation_results).values(
-            evaluation_id=3, cadre_id="A", user_id=1, name="Cadre A", unit_code="U1", unit_name="Datang Town",
+            since_evaluation=3, period="2026", cadre_id="A", user_id=1, name="Cadre A", unit_code="U1",
+            unit_name="Datang Town",
             groups=["township"], status="non_compliant", hours_online=1, hours_offline=0, required_hours=90.0))
-        c.execute(sa.insert(evaluation_flags).values(evaluation_id=3, cadre_id="A", kind="insufficient_hours",
-                                                     evidence={}, **HOURS))
+        c.execute(sa.insert(evaluation_flags).values(since_evaluation=3, period="2026", cadre_id="A",
+                                                     kind="insufficient_hours", evidence={}, **HOURS))
     with engine.connect() as c:
         assert results.dashboard(c).flag_kinds == {"insufficient_hours": 1}
         assert results.flagged_page(c, 3).total == 1

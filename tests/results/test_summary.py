@@ -36,16 +36,16 @@ def engine(db_url):
                                                     rules_hash=rules_hash, exemptions_hash="e", created_at=NOW,
                                                     counts={}))
             c.execute(sa.insert(evaluation_results), [
-                {"evaluation_id": number, "cadre_id": cid, "user_id": i, "name": f"Cadre {cid}", "unit_code": unit,
-                 "unit_name": f"Unit {unit}", "groups": [group], "status": status, "hours_online": hours,
-                 "hours_offline": 0, "required_hours": required}
+                {"since_evaluation": number, "period": str(2025 + number), "cadre_id": cid, "user_id": i,
+                 "name": f"Cadre {cid}", "unit_code": unit, "unit_name": f"Unit {unit}", "groups": [group],
+                 "status": status, "hours_online": hours, "hours_offline": 0, "required_hours": required}
                 for i, (cid, unit, group, status, hours, required) in enumerate(CADRES)])
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 1, "cadre_id": "A", "kind": "insufficient_hours", "group_name": "township",
-             "rule": "r", "evidence": {"required": 90, "achieved": 40, "period": "2026"}},
-            {"evaluation_id": 1, "cadre_id": "B", "kind": "missing_required_course", "group_name": "township",
-             "rule": "r", "evidence": {"due": "2026-06-30", "missing": ["Party history"], "required": [],
-                                       "need": "all"}}])
+            {"since_evaluation": 1, "period": "2026", "cadre_id": "A", "kind": "insufficient_hours",
+             "group_name": "township", "rule": "r", "evidence": {"required": 90, "achieved": 40, "period": "2026"}},
+            {"since_evaluation": 1, "period": "2026", "cadre_id": "B", "kind": "missing_required_course",
+             "group_name": "township", "rule": "r",
+             "evidence": {"due": "2026-06-30", "missing": ["Party history"], "required": [], "need": "all"}}])
     yield engine
     engine.dispose()
 

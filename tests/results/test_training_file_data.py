@@ -85,10 +85,11 @@ def engine(db_url):
         c.execute(sa.insert(evaluations).values(id=1, period="2026", as_of=date(2026, 11, 21), rules_hash="h",
                                                 exemptions_hash="e", created_at=NOW, counts={}))
         c.execute(sa.insert(evaluation_results).values(
-            evaluation_id=1, cadre_id="A", user_id=7, name="Cadre A", unit_code="U1", unit_name="Datang Town",
-            groups=["township"], status="at_risk", hours_online=12.0, hours_offline=20.0, required_hours=40.0))
+            since_evaluation=1, period="2026", cadre_id="A", user_id=7, name="Cadre A", unit_code="U1",
+            unit_name="Datang Town", groups=["township"], status="at_risk", hours_online=12.0, hours_offline=20.0,
+            required_hours=40.0))
         c.execute(sa.insert(evaluation_flags).values(
-            evaluation_id=1, cadre_id="A", kind="insufficient_hours", group_name="township",
+            since_evaluation=1, period="2026", cadre_id="A", kind="insufficient_hours", group_name="township",
             rule="groups.township.requirements[0]", evidence={"required": 40, "achieved": 32, "period": "2026"}))
         c.execute(sa.insert(exemptions).values(
             key="x", cadre_id="A", reason="maternity leave", start=date(2026, 2, 1), end=date(2026, 3, 31),
@@ -172,7 +173,7 @@ def test_a_flag_is_non_compliant_once_its_deadline_has_passed(engine):
     with engine.begin() as c:
         c.execute(sa.update(evaluation_results).values(status="non_compliant"))
         c.execute(sa.insert(evaluation_flags).values(
-            evaluation_id=1, cadre_id="A", kind="overdue_required_course", group_name="township",
+            since_evaluation=1, period="2026", cadre_id="A", kind="overdue_required_course", group_name="township",
             rule="groups.township.requirements[2]", evidence={"due": "2026-06-30", "missing": ["Party History"]}))
     with engine.connect() as c:
         file = results.cadre_file(c, "A")

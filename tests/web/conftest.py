@@ -30,11 +30,12 @@ def review_store(path: Path) -> Engine:
         c.execute(sa.insert(sync_runs).values(kind="full", started_at=NOW, finished_at=NOW, status="succeeded",
                                               counts={}))
         c.execute(sa.insert(evaluation_results), [
-            {"evaluation_id": 1, "cadre_id": cid, "user_id": n, "name": name, "unit_code": code, "unit_name": unit,
-             "groups": ["township"], "status": "at_risk", "hours_online": 10, "hours_offline": 5,
+            {"since_evaluation": 1, "period": "2026", "cadre_id": cid, "user_id": n, "name": name, "unit_code": code,
+             "unit_name": unit, "groups": ["township"], "status": "at_risk", "hours_online": 10, "hours_offline": 5,
              "required_hours": 90} for n, (cid, code, unit, name) in enumerate(CADRES)])
         c.execute(sa.insert(evaluation_flags), [
-            {"evaluation_id": 1, "cadre_id": cid, "kind": "insufficient_hours", "group_name": "township",
+            {"since_evaluation": 1, "period": "2026", "cadre_id": cid, "kind": "insufficient_hours",
+             "group_name": "township",
              "rule": "groups.township.requirements[0]", "evidence": {"required": 90, "achieved": 15, "period": "2026"}}
             for cid, *_ in CADRES])
     accounts.add(engine, "admin", PASSWORD, "admin", [])

@@ -37,8 +37,8 @@ def store(tmp_path):
         c.execute(sa.insert(sync_runs).values(kind="full", started_at=NOW, finished_at=NOW, status="succeeded",
                                               counts={}))
         c.execute(sa.insert(evaluation_results), [
-            {"evaluation_id": 1, "cadre_id": f"{code}-{i}", "user_id": n * 10_000 + i, "name": f"Cadre {i}",
-             "unit_code": code, "unit_name": name, "groups": ["township"],
+            {"since_evaluation": 1, "period": "2026", "cadre_id": f"{code}-{i}", "user_id": n * 10_000 + i,
+             "name": f"Cadre {i}", "unit_code": code, "unit_name": name, "groups": ["township"],
              "status": "compliant" if i < compliant else "at_risk", "hours_online": 10, "hours_offline": 0,
              "required_hours": 90} for n, (code, (name, compliant, counted)) in enumerate(UNITS.items())
             for i in range(counted)])

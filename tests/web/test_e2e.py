@@ -23,6 +23,7 @@ from moodle_bridge.services.rules_file import load_rules
 from moodle_bridge.simulator.generator import generate
 from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store import connect, upgrade
+from moodle_bridge.store.held import held_in
 from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
 from moodle_bridge.sync import Sync, SyncOptions
 from moodle_bridge.web import accounts
@@ -125,10 +126,9 @@ def test_sign_in_filter_excuse_export_and_the_cadre_is_no_longer_flagged(served,
     result = evaluate(engine, rules, "2026", date(2026, 11, 21))  # the next evaluation honours the excuse
     with engine.connect() as c:
         status = c.execute(sa.select(evaluation_results.c.status).where(
-            evaluation_results.c.evaluation_id == result.evaluation_id,
-            evaluation_results.c.cadre_id == cadre_id)).scalar()
+            held_in(evaluation_results, result.evaluation_id), evaluation_results.c.cadre_id == cadre_id)).scalar()
         flags = c.execute(sa.select(sa.func.count()).select_from(evaluation_flags).where(
-            evaluation_flags.c.evaluation_id == result.evaluation_id, evaluation_flags.c.cadre_id == cadre_id)).scalar()
+            held_in(evaluation_flags, result.evaluation_id), evaluation_flags.c.cadre_id == cadre_id)).scalar()
         assert c.execute(sa.select(sa.func.count()).select_from(evaluations)).scalar() == 2
     assert (status, flags) == ("exempt", 0)
     assert (OUTPUT / "dashboard.png").stat().st_size > 10_000 and (OUTPUT / "flagged-list.png").stat().st_size > 10_000

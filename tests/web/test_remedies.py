@@ -18,9 +18,9 @@ def _with_new_evidence(engine) -> None:
     """B1's flag as this version writes it, and a late completion; A1 keeps an older version's evidence."""
     with engine.begin() as c:
         c.execute(sa.update(evaluation_flags).where(evaluation_flags.c.cadre_id == "B1").values(evidence=HOURS))
-        c.execute(sa.insert(evaluation_flags).values(evaluation_id=1, cadre_id="B1", kind="completed_late",
-                                                     group_name="township", rule="groups.township.requirements[2]",
-                                                     evidence=LATE))
+        c.execute(sa.insert(evaluation_flags).values(since_evaluation=1, period="2026", cadre_id="B1",
+                                                     kind="completed_late", group_name="township",
+                                                     rule="groups.township.requirements[2]", evidence=LATE))
 
 
 def test_the_flagged_list_shows_each_remedy_and_offers_completed_late(app_engine):

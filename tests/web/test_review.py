@@ -12,7 +12,7 @@ from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import audit_log, exemptions, message_queue, review_events
 from moodle_bridge.web import review
 
-CADRE = CadreResult(evaluation_id=1, cadre_id="A1", user_id=7, name="Alice", unit_code="U1", unit_name="Unit One",
+CADRE = CadreResult(judged_in=1, cadre_id="A1", user_id=7, name="Alice", unit_code="U1", unit_name="Unit One",
                     groups=["township"], status="at_risk", hours_online=10, hours_offline=5, required_hours=90)
 
 
