@@ -67,6 +67,7 @@ def prepare_store(url: str, cadres: int, staff: int) -> dict[str, Any]:
     from moodle_bridge.services.evaluation import evaluate
     from moodle_bridge.services.rules_file import load_rules
     from moodle_bridge.store import connect, upgrade
+    from moodle_bridge.store.held import held_in
     from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations, mirror_users
     from moodle_bridge.web import accounts
 
@@ -88,12 +89,12 @@ def prepare_store(url: str, cadres: int, staff: int) -> dict[str, Any]:
     with engine.connect() as c:
         latest = c.execute(sa.select(sa.func.max(evaluations.c.id))).scalar_one()
         units = [r[0] for r in c.execute(sa.select(evaluation_results.c.unit_code).distinct().where(
-            evaluation_results.c.evaluation_id == latest).order_by(evaluation_results.c.unit_code))]
+            held_in(evaluation_results, latest)).order_by(evaluation_results.c.unit_code))]
         kinds = [r[0] for r in c.execute(sa.select(evaluation_flags.c.kind).distinct())]
         results = c.execute(sa.select(sa.func.count()).select_from(evaluation_results).where(
-            evaluation_results.c.evaluation_id == latest)).scalar_one()
+            held_in(evaluation_results, latest))).scalar_one()
         flagged = c.execute(sa.select(sa.func.count(sa.distinct(evaluation_flags.c.cadre_id))).where(
-            evaluation_flags.c.evaluation_id == latest)).scalar_one()
+            held_in(evaluation_flags, latest))).scalar_one()
     existing = {a["username"] for a in accounts.listing(engine)}
     rng = random.Random(11)
     people = []

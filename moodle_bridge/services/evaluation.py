@@ -139,25 +139,46 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def context_fingerprint(rules_digest: str, courses: Mapping[int, CourseFacts], open_courses: Sequence[OpenCourse],
+def _groups(rules: Rules) -> dict[str, str]:
+    """Each group as it judges (its label only names it), by name."""
+    return {name: json.dumps(group.model_dump(mode="json", exclude={"label"}), sort_keys=True)
+            for name, group in rules.groups.items()}
+
+
+def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_courses: Sequence[OpenCourse],
                         closed: set[str], before: int | None) -> str:
-    """What every cadre's result depends on besides their own facts: the rules and the code that judges, the
-    courses (names, hours, categories), the courses open on the as-of day, the closed periods, the previous period's
-    evaluation (make-up owed). Two evaluations with the same context differ only where cadres' facts differ."""
-    context = {"code": _code_fingerprint(), "rules": rules_digest,
+    """What every cadre's result depends on besides their own facts: the code that judges and the rules but their
+    groups' requirements (``_edited_groups`` compares those group by group), labels (names only) and exemptions
+    (each a cadre's fact, in the exemption table); the courses (names, hours, categories), the courses open on the
+    as-of day, the closed periods, the previous period's evaluation (make-up owed). Two evaluations in the same
+    context differ only where cadres' facts or their groups' requirements differ."""
+    judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions"})
+    selects = [(name, rules.groups[name].select.model_dump(mode="json")) for name in rules.groups]  # in their order
+    context = {"code": _code_fingerprint(), "rules": judging, "selects": selects,
                "courses": [asdict(c) for _id, c in sorted(courses.items())],
                "open": sorted(asdict(o).items() for o in open_courses).__repr__(),
                "closed": sorted(closed), "before": before}
     return hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int,
-              changes: store.Changes) -> tuple[list[CadreFacts], set[str]]:
+def _edited_groups(connection: Connection, rules: Rules, before_hash: str) -> set[str] | None:
+    """The groups whose requirements differ from those of the rules that judged before (same context: the groups
+    and how they select are the same); None when those rules are not kept or not readable any more."""
+    before = results.judged_rules(connection, before_hash)
+    if before is None:
+        return None
+    old, new = _groups(before), _groups(rules)
+    return {name for name in new if old.get(name) != new[name]}
+
+
+def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int, changes: store.Changes,
+              edited: set[str]) -> tuple[list[CadreFacts], set[str]]:
     """The cadres an incremental evaluation judges again: whose facts changed (by user or by cadre id), whose
-    result holds no longer on the as-of day, and any whose cadre id they take or leave (duplicates: the first
-    account counts, as in a whole evaluation). With them, the cadre ids whose results end: theirs, before and now."""
+    result holds no longer on the as-of day, who belong to a group whose requirements were edited, and any whose
+    cadre id they take or leave (duplicates: the first account counts, as in a whole evaluation). With them, the
+    cadre ids whose results end: theirs, before and now."""
     users = changes.users | store.held_users(connection, label, changes.cadres).keys() | store.due_for_recheck(
-        connection, label, as_of_end)
+        connection, label, as_of_end) | (store.held_in_groups(connection, label, edited) if edited else set())
     held = set(store.held_cadre_ids(connection, label, users).values())  # their cadre ids before
     field = rules.cadres.cadre_id_field
     claimed: set[str] = {str(p.profile[field]) for p in store.load_people(connection, users) if p.profile.get(field)}
@@ -194,10 +215,13 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         open_courses = store.load_open_courses(connection, day_start(as_of, rules.organisation), OpenCourse)
         situation = Situation(rules, span, as_of_end, courses, open_courses)
         before = results.evaluation(connection, str(int(period_label) - 1)) if _needs_shortfall(rules) else None
-        context = context_fingerprint(loaded.digest, courses, open_courses, closed, before.id if before else None)
+        context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None)
         latest = store.latest_evaluation(connection)
         judge_all = not (incremental and latest is not None and latest.period == period_label
                          and latest.context_hash == context and latest.as_of <= as_of)
+        edited = set() if judge_all or latest is None or latest.rules_hash == loaded.digest else _edited_groups(
+            connection, rules, latest.rules_hash)
+        judge_all = judge_all or edited is None
         evaluation_id = store.create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash,
                                                 context)
         if loaded.text:  # the text that judged, for any later report to name its requirements
@@ -206,7 +230,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             cadres = load_cadres(connection, rules)
             store.supersede(connection, evaluation_id, period_label, None)
         else:
-            cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes)
+            cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes, edited or set())
             store.supersede(connection, evaluation_id, period_label, ending)
         cadre_ids = None if judge_all else [c.cadre_id for c in cadres]
         offline = store.load_offline(connection, OfflineFact, cadre_ids)

@@ -224,6 +224,7 @@ class EvaluationMark:
     id: int
     period: str
     as_of: date
+    rules_hash: str
     context_hash: str | None
     judged: int | None
 
@@ -231,7 +232,7 @@ class EvaluationMark:
 def latest_evaluation(connection: Connection) -> EvaluationMark | None:
     """The latest evaluation of any period: the changes the store recorded since it are those not yet taken."""
     r = connection.execute(select(evaluations).order_by(evaluations.c.id.desc()).limit(1)).first()
-    return None if r is None else EvaluationMark(r.id, r.period, r.as_of, r.context_hash, r.judged)
+    return None if r is None else EvaluationMark(r.id, r.period, r.as_of, r.rules_hash, r.context_hash, r.judged)
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,13 @@ def held_cadre_ids(connection: Connection, label: str, user_ids: Iterable[int]) 
             select(evaluation_results.c.user_id, evaluation_results.c.cadre_id).where(
                 *_holding(evaluation_results, label), evaluation_results.c.user_id.in_(chunk))))
     return found
+
+
+def held_in_groups(connection: Connection, label: str, groups: Set[str]) -> set[int]:
+    """The users whose results of the period still hold and name one of ``groups``."""
+    return {r.user_id for r in connection.execute(select(evaluation_results.c.user_id, evaluation_results.c.groups)
+                                                  .where(*_holding(evaluation_results, label)))
+            if not groups.isdisjoint(r.groups)}
 
 
 def due_for_recheck(connection: Connection, label: str, as_of_end: int) -> set[int]:

@@ -379,3 +379,15 @@ def test_an_account_skipped_as_a_duplicate_takes_the_cadre_id_its_first_account_
              ("gone", 10, True), ("evaluate",), ("gone", 10, False), ("evaluate",), ("cadre_id", 10, "CD8"),
              ("evaluate",), ("cadre_id", 14, ""), ("evaluate",)]
     assert _replay(kind, tmp_path, steps) >= 4
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_rules_edit_in_one_group_judges_that_groups_cadres(kind, tmp_path):
+    """The county leaders' window raised: only cadres of that group are judged again, with the same outcome as a whole
+    evaluation; a label renamed judges nobody again."""
+    if kind == "postgres" and not _postgres_up():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not answering at the test URL: in CI its tests never skip")
+        pytest.skip("PostgreSQL is not answering at the test URL")
+    steps = [("complete", u, 5, date(2026, 2, 1), 90.0) for u in USERS] + [("evaluate",), ("rules", 1)]
+    assert _replay(kind, tmp_path, steps) == 1  # the edit's evaluation judged fewer cadres than a whole one
