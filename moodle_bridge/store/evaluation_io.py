@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
+from .bulk import insert_rows
 from .held import held_in
 from .schema import (
     OPEN,
@@ -380,14 +381,14 @@ def store_results(connection: Connection, evaluation_id: int, label: str, result
                   flags: Sequence[FlagRow]) -> None:
     """The results an evaluation judged, holding from it on (``supersede`` ended the ones they replace)."""
     if results:
-        connection.execute(insert(evaluation_results), [
+        insert_rows(connection, evaluation_results, [
             {"since_evaluation": evaluation_id, "until_evaluation": OPEN, "period": label, "cadre_id": r.cadre_id,
              "user_id": r.user_id, "name": r.name, "unit_code": r.unit_code, "unit_name": r.unit_name,
              "groups": r.groups, "status": r.status, "hours_online": r.hours_online, "hours_offline": r.hours_offline,
              "required_hours": r.required_hours, "recheck_at": r.recheck_at}
             for r in results])
     if flags:
-        connection.execute(insert(evaluation_flags), [
+        insert_rows(connection, evaluation_flags, [
             {"since_evaluation": evaluation_id, "until_evaluation": OPEN, "period": label, "cadre_id": f.cadre_id,
              "kind": f.kind, "group_name": f.group_name, "rule": f.rule, "evidence": f.evidence} for f in flags])
 

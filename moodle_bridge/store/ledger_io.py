@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from .bulk import insert_rows
 from .schema import closing_differences, credit_entries, offline_records, period_closures
 
 T = TypeVar("T")
@@ -64,7 +65,7 @@ def post(connection: Connection, entries: Sequence[EntryLike], rules_hash: str |
     """Append entries (``rules_hash``: the rules that decided them; None for staff's own)."""
     if entries:
         now = datetime.now(UTC)
-        connection.execute(insert(credit_entries), [
+        insert_rows(connection, credit_entries, [
             {"cadre_id": e.cadre_id, "source": e.source, "period": e.period, "hours": e.hours, "online": e.online,
              "earned_at": e.earned_at, "kind": e.kind, "reason": e.reason, "rules_hash": rules_hash,
              "detail": dict(e.detail), "created_at": now} for e in entries])
