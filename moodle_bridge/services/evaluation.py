@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -36,7 +35,6 @@ from ..rules.ledger import Entry, credits_of, postings, standing_of
 from ..rules.loader import LoadedRules
 from ..rules.model import Exemption, Rules
 from ..rules.periods import day_end, day_start, period, period_of
-from ..rules.rates import completion_rate
 from ..store import evaluation_io as store
 from ..store import ledger_io as ledger
 from ..store.database import refresh_statistics
@@ -53,7 +51,6 @@ class EvaluationSummary:
     flags: int
     posted: int
     differences: int
-    units: dict[str, dict[str, Any]]
     judged: int = 0  # the cadres judged (the others' results held on from the evaluation before)
     incremental: bool = False  # whether it judged only the cadres whose facts changed or whose result expired
 
@@ -226,11 +223,16 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                                                 context)
         if loaded.text:  # the text that judged, for any later report to name its requirements
             store.keep_rules_text(connection, loaded.digest, loaded.text)
+        statuses: Counter[str] = Counter()  # of the results it holds: those kept, then its own added
+        flags = 0
         if judge_all:
             cadres = load_cadres(connection, rules)
             store.supersede(connection, evaluation_id, period_label, None)
         else:
             cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes, edited or set())
+            assert latest is not None and latest.flags is not None  # the same context: one of this version's
+            ended, ended_flags = store.holding_counts(connection, period_label, ending)
+            statuses, flags = Counter(latest.counts) - ended, latest.flags - ended_flags
             store.supersede(connection, evaluation_id, period_label, ending)
         cadre_ids = None if judge_all else [c.cadre_id for c in cadres]
         offline = store.load_offline(connection, OfflineFact, cadre_ids)
@@ -269,14 +271,12 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             ]
             clock.lap("evaluate cadres")
             store.store_results(connection, evaluation_id, period_label, *_rows(judged))
+            statuses.update(r.status for r in judged)
+            flags += sum(len(r.flags) for r in judged)
             clock.lap("write results")
-        statuses, flags = store.held_counts(connection, evaluation_id)
-        units = store.held_units(connection, evaluation_id)
-        store.finish_evaluation(connection, evaluation_id, statuses, judged=len(cadres))
-        clock.lap("count")
+        store.finish_evaluation(connection, evaluation_id, dict(statuses), judged=len(cadres), flags=flags)
         if judge_all or len(cadres) * 10 >= sum(statuses.values()):
             refresh_statistics(connection)  # committed with the rows: the page's reads of them are planned on them
         clock.lap("statistics")
-    return EvaluationSummary(evaluation_id, period_label, as_of, statuses, flags, posted, reported,
-                             {code: {**unit, "completion_rate": completion_rate(unit)} for code, unit in units.items()},
+    return EvaluationSummary(evaluation_id, period_label, as_of, dict(statuses), flags, posted, reported,
                              judged=len(cadres), incremental=not judge_all)

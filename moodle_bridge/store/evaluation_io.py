@@ -7,7 +7,7 @@ constructor it passes (``make``): the store knows nothing of the rules.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,7 +16,6 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from .bulk import insert_rows
-from .held import held_in
 from .schema import (
     OPEN,
     cadre_changes,
@@ -227,13 +226,15 @@ class EvaluationMark:
     as_of: date
     rules_hash: str
     context_hash: str | None
-    judged: int | None
+    counts: Mapping[str, int]  # the statuses of the results it holds
+    flags: int | None  # the flags it holds
 
 
 def latest_evaluation(connection: Connection) -> EvaluationMark | None:
     """The latest evaluation of any period: the changes the store recorded since it are those not yet taken."""
     r = connection.execute(select(evaluations).order_by(evaluations.c.id.desc()).limit(1)).first()
-    return None if r is None else EvaluationMark(r.id, r.period, r.as_of, r.rules_hash, r.context_hash, r.judged)
+    return None if r is None else EvaluationMark(r.id, r.period, r.as_of, r.rules_hash, r.context_hash, r.counts or {},
+                                                   r.flags)
 
 
 @dataclass(frozen=True)
@@ -274,9 +275,9 @@ def keep_rules_text(connection: Connection, rules_hash: str, text: str) -> None:
 
 
 def finish_evaluation(connection: Connection, evaluation_id: int, counts: Mapping[str, int],
-                      judged: int | None = None) -> None:
+                      judged: int | None = None, flags: int | None = None) -> None:
     connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(
-        counts=dict(counts), judged=judged))
+        counts=dict(counts), judged=judged, flags=flags))
 
 
 # --- which results an evaluation keeps, which it judges again -------------------------------------
@@ -329,28 +330,18 @@ def supersede(connection: Connection, evaluation_id: int, label: str, cadre_ids:
                 .values(until_evaluation=evaluation_id))
 
 
-def held_counts(connection: Connection, evaluation_id: int) -> tuple[dict[str, int], int]:
-    """The statuses of the results an evaluation holds (its own and those it kept), and its flags."""
-    statuses = {r.status: r.n for r in connection.execute(
-        select(evaluation_results.c.status, func.count().label("n")).where(
-            held_in(evaluation_results, evaluation_id)).group_by(evaluation_results.c.status))}
-    flags = connection.execute(select(func.count()).select_from(evaluation_flags).where(
-        held_in(evaluation_flags, evaluation_id))).scalar_one()
-    return statuses, int(flags)
-
-
-def held_units(connection: Connection, evaluation_id: int) -> dict[str, dict[str, Any]]:
-    """Per unit: its name and the count of each status, over the results an evaluation holds."""
-    units: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
-    results = evaluation_results.c
-    for r in connection.execute(select(results.unit_code, results.unit_name, results.status,
-                                       func.count().label("n")).where(held_in(evaluation_results, evaluation_id))
-                                .group_by(results.unit_code, results.unit_name, results.status)):
-        unit = units[r.unit_code]
-        unit["name"] = r.unit_name
-        unit[r.status] += r.n
-        unit["cadres"] += r.n if r.status != "suspended" else 0
-    return units
+def holding_counts(connection: Connection, label: str, cadre_ids: Iterable[str]) -> tuple[Counter[str], int]:
+    """The statuses and the flags of the period's results that still hold for these cadre ids."""
+    statuses: Counter[str] = Counter()
+    flags = 0
+    for chunk in _in_chunks(cadre_ids):
+        statuses.update({r.status: r.n for r in connection.execute(
+            select(evaluation_results.c.status, func.count().label("n")).where(
+                *_holding(evaluation_results, label), evaluation_results.c.cadre_id.in_(chunk))
+            .group_by(evaluation_results.c.status))})
+        flags += connection.execute(select(func.count()).select_from(evaluation_flags).where(
+            *_holding(evaluation_flags, label), evaluation_flags.c.cadre_id.in_(chunk))).scalar_one()
+    return statuses, flags
 
 
 @dataclass(frozen=True)

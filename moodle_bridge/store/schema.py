@@ -268,6 +268,7 @@ evaluations = Table(
     Column("counts", JSON, nullable=False),
     Column("context_hash", String(64)),  # what every result depends on besides the cadre's own facts (0013)
     Column("judged", Integer),  # the cadres it judged; the others' results it kept from the one before
+    Column("flags", Integer),  # the flags it holds (its own and those it kept)
 )
 
 rules_files = Table(  # the text of every rules file an evaluation used, by its hash: a report names its requirements

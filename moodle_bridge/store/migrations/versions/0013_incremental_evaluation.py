@@ -12,7 +12,8 @@ cadre's result until the cadre is judged again
   pace is lost, a due date passes); NULL: for as long as the facts stay.
 - ``evaluations.context_hash``: what every cadre's result depends on besides their own facts (the rules, the
   courses, the courses open that day, the closed periods, the previous period's evaluation); an evaluation with the
-  same context can judge only the cadres that changed. ``judged``: how many cadres it judged.
+  same context can judge only the cadres that changed. ``judged``: how many cadres it judged; ``flags``: how many
+  flags it holds (with ``counts``, what the next one adds its own to).
 
 Revision ID: 0013
 Revises: 0012
@@ -55,6 +56,7 @@ def upgrade() -> None:
 
     op.add_column("evaluations", sa.Column("context_hash", sa.String(64)))
     op.add_column("evaluations", sa.Column("judged", sa.Integer))
+    op.add_column("evaluations", sa.Column("flags", sa.Integer))
     for table in ("evaluation_results", "evaluation_flags"):
         op.execute(f"ALTER TABLE {table} RENAME COLUMN evaluation_id TO since_evaluation")
         op.add_column(table, sa.Column("until_evaluation", sa.Integer, nullable=False, server_default=str(OPEN)))
@@ -158,6 +160,7 @@ def downgrade() -> None:
         op.drop_column(table, "period")
         op.drop_column(table, "until_evaluation")
         op.execute(f"ALTER TABLE {table} RENAME COLUMN since_evaluation TO evaluation_id")
+    op.drop_column("evaluations", "flags")
     op.drop_column("evaluations", "judged")
     op.drop_column("evaluations", "context_hash")
     _drop_triggers()
