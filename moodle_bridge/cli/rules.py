@@ -81,19 +81,25 @@ def rules_check(obj: Context, path: Path) -> None:
 @click.option("--period", "label", help="The period (the year it starts in); default: the as-of day's.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Evaluate as of this day (default: today).")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), help="Rules file.")
+@click.option("--full", is_flag=True, help="Judge every cadre again, not only those whose facts changed.")
 @click.pass_obj
-def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None) -> None:
-    """Post credits to the ledger and evaluate every cadre against the rules."""
+def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None, full: bool) -> None:
+    """Post credits to the ledger and evaluate the cadres against the rules: those whose training, profile, offline
+    records, exemptions or ledger changed since the last evaluation, or whose standing may have moved with the day
+    (every cadre after a change of rules, courses or period)."""
     from ..services.evaluation import as_of_and_period
     from ..services.evaluation import evaluate as run_evaluation
 
     loaded = _rules(obj, rules_path, to_evaluate=True)
     engine = obj.store()
     day, label = as_of_and_period(loaded.rules, label, as_of.date() if as_of else None)
-    summary = run_evaluation(engine, loaded, label, day)
+    summary = run_evaluation(engine, loaded, label, day, incremental=not full)
     console = Console()
     console.print(_("Evaluation {id}: period {period}, as of {day}").format(
         id=summary.evaluation_id, period=label, day=day.isoformat()))
+    total = sum(summary.statuses.values())
+    console.print((_("{judged} of {total} cadres judged again; the others' results hold.") if summary.incremental
+                   else _("Every cadre judged ({total}).")).format(judged=summary.judged, total=total))
     table = Table()
     table.add_column(_("Status"))
     table.add_column(_("Cadres"), justify="right")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,13 @@ def test_make_up_after_a_shortfall_needs_the_previous_period_evaluated(site_dir)
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     owed = json.loads(invoke(runner, "flags", "--format", "json", "--kind", "makeup_due"))
     assert owed and all(f["evidence"]["after"] == "shortfall" and f["evidence"]["due"] == "2026-07-01" for f in owed)
+
+
+def test_a_second_evaluation_judges_only_whom_it_must_unless_told_full(site_dir):
+    _path, _moodle, runner = site_dir
+    first = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    assert "Every cadre judged" in first  # nothing to start from
+    second = invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    judged, total = (int(n) for n in re.search(r"(\d+) of (\d+) cadres judged again", second).groups())
+    assert judged < total
+    assert "Every cadre judged" in invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21", "--full")
