@@ -166,7 +166,7 @@ def serve(url: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error")
 
 
-def write(url: str, mode: str, hold: float, every: float, report: str) -> None:
+def write(url: str, mode: str, hold: float, every: float, report: str, as_of: date = AS_OF) -> None:
     """Write to the store until SIGTERM; append one JSON line per write to ``report``."""
     from moodle_bridge.log import configure_logging
     from moodle_bridge.services.evaluation import evaluate
@@ -184,7 +184,7 @@ def write(url: str, mode: str, hold: float, every: float, report: str) -> None:
         outcome = "ok"
         try:
             if mode == "evaluate":
-                evaluate(engine, rules, PERIOD, AS_OF)
+                evaluate(engine, rules, PERIOD, as_of)
             else:  # one small write, its transaction (and so the write lock) held open for `hold` seconds
                 with engine.begin() as c:
                     where = (sync_state.c.entity == "bench") & (sync_state.c.key == "hold")
@@ -371,6 +371,11 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=8.0, help="--writer hold: seconds between holds")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--store-path", help="the SQLite file (default /tmp/moodle_bridge_review_load_N.db)")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF,
+                        help="--writer evaluate: the day it evaluates as of (a store evaluated up to a later day is "
+                        "evaluated whole again)")
+    parser.add_argument("--store-url", help="use this store as it is (e.g. evaluate_province.py's PostgreSQL "
+                        "database moodle_bridge_bench_N, evaluated day after day); --cadres then only names it")
     parser.add_argument("--drop", action="store_true", help="drop the PostgreSQL schema afterwards")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--profile", action="store_true", help="time the read model's calls alone, then stop")
@@ -383,12 +388,14 @@ def main() -> None:
         serve(args.serve, args.port)
         return
     if args.write:
-        write(args.write, args.writer, args.hold, args.every, args.write_report)
+        write(args.write, args.writer, args.hold, args.every, args.write_report, args.as_of)
         return
     args.seconds = min(args.seconds, 600.0)
 
     schema = None
-    if args.store == "postgres":
+    if args.store_url:
+        url = args.store_url
+    elif args.store == "postgres":
         schema = f"bench_review_{args.cadres}"
         admin = sa.create_engine(POSTGRES)
         with admin.begin() as c:
@@ -415,7 +422,8 @@ def main() -> None:
         wait_until_up(base, server)
         if args.writer != "none":
             writer = subprocess.Popen([*me, "--write", url, "--writer", args.writer, "--hold", str(args.hold),
-                                       "--every", str(args.every), "--write-report", str(writes_file)], cwd=ROOT)
+                                       "--every", str(args.every), "--write-report", str(writes_file),
+                                       "--as-of", args.as_of.isoformat()], cwd=ROOT)
         recorder = Recorder()
         until = time.monotonic() + (600.0 if args.rounds else args.seconds)  # --rounds: 600 s is only a bound
         people = [Staff(base, p, facts["kinds"], args, recorder, until, seed=i)
