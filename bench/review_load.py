@@ -452,9 +452,9 @@ def main() -> None:
           f"{load_before:.1f} at the start, {load_after:.1f} at the end")
     figures = report(recorder, writes, elapsed)
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "facts": {k: v for k, v in facts.items()
-                                                                            if k not in ("people", "units")},
-                                               **figures}, indent=1))
+        arguments = {**vars(args), "as_of": args.as_of.isoformat()}
+        facts_kept = {k: v for k, v in facts.items() if k not in ("people", "units")}
+        Path(args.json).write_text(json.dumps({"args": arguments, "facts": facts_kept, **figures}, indent=1))
     if schema and args.drop:
         with sa.create_engine(POSTGRES).begin() as c:
             c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
