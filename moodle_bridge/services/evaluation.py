@@ -205,9 +205,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
     posted, reported = 0, 0
     with engine.begin() as connection:
         store_rules_exemptions(connection, rules)  # before taking the changes: its own are among them
-        changes = store.take_changes(connection)
         courses = store.load_courses(connection, CourseFacts)
-        exempt, exemptions_hash = load_exemptions(connection)
         closed = store.closed_periods(connection)
         open_courses = store.load_open_courses(connection, day_start(as_of, rules.organisation), OpenCourse)
         situation = Situation(rules, span, as_of_end, courses, open_courses)
@@ -219,6 +217,12 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         edited = set() if judge_all or latest is None or latest.rules_hash == loaded.digest else _edited_groups(
             connection, rules, latest.rules_hash)
         judge_all = judge_all or edited is None
+        # The changes recorded so far are this evaluation's to take (judging everyone, it only clears them), before
+        # it reads any cadre's facts: a change committed after this is read again by the next evaluation.
+        changes = store.Changes(set(), set()) if judge_all else store.take_changes(connection)
+        if judge_all:
+            store.clear_changes(connection)
+        exempt, exemptions_hash = load_exemptions(connection)
         evaluation_id = store.create_evaluation(connection, period_label, as_of, loaded.digest, exemptions_hash,
                                                 context)
         if loaded.text:  # the text that judged, for any later report to name its requirements

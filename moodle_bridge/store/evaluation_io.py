@@ -258,6 +258,11 @@ def take_changes(connection: Connection) -> Changes:
     return Changes(users, cadres)
 
 
+def clear_changes(connection: Connection) -> None:
+    """Forget the changes recorded so far (an evaluation that judges every cadre needs none of them)."""
+    connection.execute(delete(cadre_changes))
+
+
 def create_evaluation(connection: Connection, label: str, as_of: date, rules_hash: str, exemptions_hash: str,
                       context_hash: str | None = None) -> int:
     key = connection.execute(insert(evaluations).values(

@@ -328,7 +328,9 @@ evaluation_flags = Table(  # a cadre's flags hold exactly as long as their resul
     Index("ix_evaluation_flags_kind", "period", "until_evaluation", "kind", "cadre_id"),
 )
 
-cadre_changes = Table(  # whose facts changed since an evaluation took the rows: written by triggers (0013)
+# Whose facts changed since an evaluation took the rows: written by triggers (0013); on SQLite, unique indexes on each
+# column (where not NULL) keep one row a person.
+cadre_changes = Table(
     "cadre_changes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

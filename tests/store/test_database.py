@@ -44,7 +44,9 @@ def test_migrations_build_exactly_the_declared_schema(db_url):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         drift = [d for d in compare_metadata(context, metadata)
-                 if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")]
+                 if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+                 # SQLite only (migration 0013): its row triggers record a person once; PostgreSQL's, once a statement
+                 and not (isinstance(d, tuple) and d[0] == "remove_index" and d[1].name.startswith("ux_cadre_changes"))]
     engine.dispose()
     assert drift == []
 

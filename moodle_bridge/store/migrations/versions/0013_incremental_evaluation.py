@@ -88,17 +88,22 @@ def _create_indexes() -> None:
 
 
 def _sqlite_triggers() -> None:
+    """Row-level triggers (SQLite has no other): a person is recorded once however many of their rows change (a
+    first sync writes millions), which SQLite's one writer at a time makes safe to enforce with unique indexes."""
+    op.execute("CREATE UNIQUE INDEX ux_cadre_changes_user_id ON cadre_changes (user_id) WHERE user_id IS NOT NULL")
+    op.execute("CREATE UNIQUE INDEX ux_cadre_changes_cadre_id ON cadre_changes (cadre_id) WHERE cadre_id IS NOT NULL")
     for table, (column, target) in PER_PERSON.items():
         for event in EVENTS:
             rows = ("OLD",) if event == "DELETE" else ("NEW",) if event == "INSERT" else ("OLD", "NEW")
-            inserts = " ".join(f"INSERT INTO cadre_changes ({target}) VALUES ({row}.{column});" for row in rows)
+            inserts = " ".join(f"INSERT OR IGNORE INTO cadre_changes ({target}) VALUES ({row}.{column});"
+                               for row in rows)
             when = f" WHEN {' OR '.join(f'{row}.{ONLY_WHEN[table]}' for row in rows)}" if table in ONLY_WHEN else ""
             op.execute(f"CREATE TRIGGER mark_{table}_{event.lower()} AFTER {event} ON {table} FOR EACH ROW{when} "
                        f"BEGIN {inserts} END")
     for event in ("UPDATE", "DELETE"):  # a cohort renamed or gone: its members' unit name
         row = "OLD" if event == "DELETE" else "NEW"
         op.execute(f"CREATE TRIGGER mark_mirror_cohorts_{event.lower()} AFTER {event} ON mirror_cohorts FOR EACH ROW "
-                   f"BEGIN INSERT INTO cadre_changes (user_id) SELECT user_id FROM mirror_cohort_members "
+                   f"BEGIN INSERT OR IGNORE INTO cadre_changes (user_id) SELECT user_id FROM mirror_cohort_members "
                    f"WHERE cohort_id = {row}.id; END")
 
 
