@@ -63,9 +63,13 @@ def as_of_and_period(rules: Rules, label: str | None = None, as_of: date | None 
     return day, label or period_of(day_start(day, organisation), organisation).label
 
 
-def load_cadres(connection: Connection, rules: Rules, user_ids: Iterable[int] | None = None) -> list[CadreFacts]:
-    """The cadres among the live users (or among ``user_ids``), in user id order."""
-    cadres, duplicates = cadres_of(store.load_people(connection, user_ids), rules.cadres)
+def load_cadres(connection: Connection, rules: Rules) -> list[CadreFacts]:
+    """The cadres among the live users, in user id order."""
+    return _cadres_of(store.load_people(connection), rules)
+
+
+def _cadres_of(people: Sequence[store.MirrorPerson], rules: Rules) -> list[CadreFacts]:
+    cadres, duplicates = cadres_of(people, rules.cadres)
     for d in duplicates:  # two Moodle users share a cadre id: the first account counts
         log.warning("evaluate.duplicate_cadre_id", cadre_id=d.cadre_id, user_id=d.user_id)
     return cadres
@@ -181,11 +185,14 @@ def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int, 
         connection, label, as_of_end) | (store.held_in_groups(connection, label, edited) if edited else set())
     held = set(store.held_cadre_ids(connection, label, users).values())  # their cadre ids before
     field = rules.cadres.cadre_id_field
-    claimed: set[str] = {str(p.profile[field]) for p in store.load_people(connection, users) if p.profile.get(field)}
-    users |= store.held_users(connection, label, claimed - held).keys()  # who holds an id one of them now claims
+    people = store.load_people(connection, users)
+    claimed: set[str] = {str(p.profile[field]) for p in people if p.profile.get(field)}
+    more = set(store.held_users(connection, label, claimed - held)) - users  # who holds an id one of them now claims
     if left := held - claimed:  # an id its user left: an account skipped as a duplicate may take it
-        users |= store.claimants(connection, field, left)
-    cadres = load_cadres(connection, rules, users)
+        more |= store.claimants(connection, field, left) - users
+    if more:
+        people = sorted([*people, *store.load_people(connection, more)], key=lambda p: p.user_id)
+    cadres = _cadres_of(people, rules)
     return cadres, held | claimed | changes.cadres | {c.cadre_id for c in cadres}
 
 
