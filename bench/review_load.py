@@ -447,7 +447,8 @@ def main() -> None:
                     process.wait()
     writes = [json.loads(line) for line in writes_file.read_text().splitlines()] if writes_file.exists() else []
     writes_file.unlink(missing_ok=True)
-    print(f"\n{args.staff} staff for {elapsed:.0f} s on {args.store} ({facts['results']:,} cadres, "
+    database = sa.make_url(url).get_backend_name()  # --store-url may name either
+    print(f"\n{args.staff} staff for {elapsed:.0f} s on {database} ({facts['results']:,} cadres, "
           f"{facts['flagged']:,} flagged), writer: {args.writer}; nproc {os.cpu_count()}, load average "
           f"{load_before:.1f} at the start, {load_after:.1f} at the end")
     figures = report(recorder, writes, elapsed)
