@@ -292,24 +292,24 @@ def _holding(table: Table, label: str) -> list[Any]:
     return [table.c.period == label, table.c.until_evaluation == OPEN]
 
 
-def held_users(connection: Connection, label: str, cadre_ids: Iterable[str]) -> dict[int, str]:
-    """The users of the period's results that still hold for these cadre ids: user id -> cadre id."""
+def _held_pairs(connection: Connection, label: str, column: str, ids: Iterable[Any]) -> dict[int, str]:
+    """(user id, cadre id) of the period's results that still hold, whose ``column`` is one of ``ids``."""
     found: dict[int, str] = {}
-    for chunk in _in_chunks(cadre_ids):
+    for chunk in _in_chunks(ids):
         found.update((r.user_id, r.cadre_id) for r in connection.execute(
             select(evaluation_results.c.user_id, evaluation_results.c.cadre_id).where(
-                *_holding(evaluation_results, label), evaluation_results.c.cadre_id.in_(chunk))))
+                *_holding(evaluation_results, label), evaluation_results.c[column].in_(chunk))))
     return found
+
+
+def held_users(connection: Connection, label: str, cadre_ids: Iterable[str]) -> dict[int, str]:
+    """The users of the period's results that still hold for these cadre ids: user id -> cadre id."""
+    return _held_pairs(connection, label, "cadre_id", cadre_ids)
 
 
 def held_cadre_ids(connection: Connection, label: str, user_ids: Iterable[int]) -> dict[int, str]:
     """The cadre ids of the period's results that still hold for these users: user id -> cadre id."""
-    found: dict[int, str] = {}
-    for chunk in _in_chunks(user_ids):
-        found.update((r.user_id, r.cadre_id) for r in connection.execute(
-            select(evaluation_results.c.user_id, evaluation_results.c.cadre_id).where(
-                *_holding(evaluation_results, label), evaluation_results.c.user_id.in_(chunk))))
-    return found
+    return _held_pairs(connection, label, "user_id", user_ids)
 
 
 def held_in_groups(connection: Connection, label: str, groups: Set[str]) -> set[int]:
