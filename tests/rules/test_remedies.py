@@ -275,7 +275,7 @@ OLD = [  # flag, stored evidence, its explanation, its remedy
      "75 more hours"),
     ("insufficient_online_hours", {"required": 50, "achieved": 50, "period": "2026"}, "50 of 50 hours in 2026", None),
     ("window_shortfall", {"required": 550, "achieved": 100, "window": "2024-2028", "expected_by_now": 330},
-     "100 of 550 hours in 2024-2028 (about 330 expected by now)", "450 more hours"),
+     "100 of 550 hours in 2024-2028 (110 hours a year keep pace)", "450 more hours"),
     ("makeup_due", {"after": "shortfall", "required": 50, "achieved": 0, "due": "2027-07-01"},
      "make-up of 50 hours, 0 done, due 2027-07-01", "50 more hours"),  # its day may be past: not named as ahead
     ("overdue_required_course", {"due": "2026-06-30", "required": ["A"], "missing": ["A"], "missing_ids": [1],

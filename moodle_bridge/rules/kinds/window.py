@@ -14,7 +14,6 @@ from ..periods import elapsed_share, period
 from .base import (
     FLAGGED,
     SEVERITY,
-    TODAY,
     CadreContext,
     CourseOption,
     Evidence,
@@ -41,17 +40,19 @@ class Window(RequirementModel):
 
 @dataclass(frozen=True)
 class WindowEvidence(Evidence):
+    """Hours required and achieved over the window; for the remedy, its last day, whether it is past, and open courses
+    that would count. The hours a steady pace asks a year follow from the window; the hours expected by the as-of day
+    (an older version stored them) changed every day, so that every cadre at risk was judged again every day."""
+
     required: float
     achieved: float
     window: str  # "2024-2028"
-    expected_by_now: float
     due: str | None = None  # the window's last day (ISO); None in an older version's evidence
     overdue: bool = False  # the window is over
     open_courses: list[CourseOption] = field(default_factory=list)  # stored only when there are some
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"required": self.required, "achieved": self.achieved, "window": self.window,
-                                "expected_by_now": self.expected_by_now}
+        data: dict[str, Any] = {"required": self.required, "achieved": self.achieved, "window": self.window}
         if self.due is not None:
             data["due"] = self.due
         if self.overdue:
@@ -63,8 +64,15 @@ class WindowEvidence(Evidence):
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
         return cls(data.get("required", 0), data.get("achieved", 0), data.get("window", ""),
-                   data.get("expected_by_now", 0), data.get("due"), bool(data.get("overdue", False)),
-                   options_from_json(data))
+                   data.get("due"), bool(data.get("overdue", False)), options_from_json(data))
+
+    @property
+    def per_year(self) -> float | None:
+        """The hours a year a steady pace asks; None when the window does not read as "first-last" years."""
+        first, _dash, last = self.window.partition("-")
+        if not (first.isdigit() and last.isdigit()) or int(last) < int(first):
+            return None
+        return round(self.required / (int(last) - int(first) + 1), 1)
 
 
 class WindowKind(Kind[Window, WindowEvidence]):
@@ -89,21 +97,21 @@ class WindowKind(Kind[Window, WindowEvidence]):
             return Outcome(status, holds_until=pace_holds_until(status, achieved, requirement.hours, start, end,
                                                                 rules.status.at_risk_margin))
         over = situation.past(end)
-        # At risk, the evidence's hours expected by now change from day to day: judged again at every evaluation.
         return Outcome(status, "window_shortfall", WindowEvidence(
-            requirement.hours, achieved, f"{first}-{last}", round(requirement.hours * share, 1),
-            last_day(end, rules.organisation).isoformat(), over,
+            requirement.hours, achieved, f"{first}-{last}", last_day(end, rules.organisation).isoformat(), over,
             [] if over else courses_that_count(cadre, situation, end, requirement.hours - achieved)),
-            holds_until=None if over else TODAY)
+            holds_until=pace_holds_until(status, achieved, requirement.hours, start, end, rules.status.at_risk_margin))
 
     def describe(self, requirement: Window) -> str:
         return _("at least {hours:g} hours in the {years} years from {start}").format(
             hours=requirement.hours, years=requirement.years, start=requirement.start_year)
 
     def explain(self, flag: str, evidence: WindowEvidence) -> str:
-        return _("{achieved:g} of {required:g} hours in {window} (about {expected:g} expected by now)").format(
-            achieved=evidence.achieved, required=evidence.required, window=evidence.window,
-            expected=evidence.expected_by_now)
+        text = _("{achieved:g} of {required:g} hours in {window}").format(
+            achieved=evidence.achieved, required=evidence.required, window=evidence.window)
+        if evidence.per_year is None:
+            return text
+        return text + _(" ({per_year:g} hours a year keep pace)").format(per_year=evidence.per_year)
 
     def remedy(self, flag: str, evidence: WindowEvidence) -> str | None:
         return hours_remedy(evidence.required - evidence.achieved, stored_day(evidence.due), evidence.overdue,
