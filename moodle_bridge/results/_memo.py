@@ -1,6 +1,7 @@
-"""Answers about one evaluation, remembered: an evaluation's results and flags are written in one transaction and
-never changed, so an aggregate over them (the list's total, the dashboard) is computed once per store, evaluation and
-question, not on every request (issue 11: 100,000 cadres, 50 staff).
+"""Answers about one evaluation, remembered: the results and flags an evaluation holds never change once it is
+committed (a later evaluation only ends rows after it, ``store/held.py``), so an aggregate over them (the list's
+total, the dashboard, the unit names) is computed once per store, evaluation and question, not on every request
+(issue 11: 100,000 cadres, 50 staff).
 
 The key always holds the evaluation's id and its ``created_at`` (an id SQLite gives again after a rolled-back
 evaluation is another evaluation), and whatever else the answer depends on (the scope, the filters, the review

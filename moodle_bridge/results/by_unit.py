@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from ..rules import STATUSES, completion_rate, counted_cadres
 from ..rules.rates import rate_change
 from ..store.held import held_in, same_version
-from ..store.schema import evaluation_flags, evaluation_results
+from ..store.schema import evaluation_flags, evaluation_results, evaluations
 from ._memo import remembered
 from .answers import Dashboard, Evaluation, UnitRate, UnitRates
 from .evaluations import evaluation, latest, trend
@@ -164,7 +164,11 @@ def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:
 
 
 def unit_names(connection: Connection, evaluation_id: int, units: Scope = None) -> list[tuple[str, str]]:
-    """(code, name) of the units in an evaluation (within the scope), by name."""
+    """(code, name) of the units in an evaluation (within the scope), by name. Remembered: every list page shows
+    them, and they take a pass over the evaluation's results (227 ms at 1,000,000 cadres on PostgreSQL)."""
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name)
                    .where(held_in(evaluation_results, evaluation_id)).distinct(), units)
-    return [(r.unit_code, r.unit_name) for r in connection.execute(query.order_by(evaluation_results.c.unit_name))]
+    made = connection.execute(select(evaluations.c.created_at).where(evaluations.c.id == evaluation_id)).scalar()
+    key = ("unit names", evaluation_id, made, None if units is None else frozenset(units))
+    return remembered(connection, key, lambda: [(r.unit_code, r.unit_name) for r in connection.execute(
+        query.order_by(evaluation_results.c.unit_name))])

@@ -207,8 +207,8 @@ def test_the_dashboard_is_scoped(engine):
 
 
 def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
-    """The list's total and the dashboard are remembered per evaluation (issue 11): a review, a new evaluation or an
-    evaluation given the same id again (SQLite, after a rollback) are seen at once."""
+    """The list's total, the dashboard and the unit names are remembered per evaluation (issue 11): a review, a new
+    evaluation or an evaluation given the same id again (SQLite, after a rollback) are seen at once."""
     def reviewed_total(c: sa.Connection) -> int:
         return results.flagged_page(c, 2, ask=results.CadreQuery(state="reviewed")).total
 
@@ -224,6 +224,7 @@ def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
     with engine.connect() as c:
         assert reviewed_total(c) == 2 and results.flagged_page(c, 2).total == 2
         assert (results.dashboard(c).evaluation.id, results.dashboard(c).flag_kinds) == (3, {})
+        assert results.unit_names(c, 3) == [] and results.unit_names(c, 2) != []
     with engine.begin() as c:  # evaluation 3 again, now with a flagged cadre: another evaluation, another answer
         c.execute(sa.delete(evaluations).where(evaluations.c.id == 3))
         c.execute(sa.insert(evaluations).values(id=3, period="2026", as_of=date(2026, 11, 3), rules_hash="r",
@@ -237,6 +238,7 @@ def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
     with engine.connect() as c:
         assert results.dashboard(c).flag_kinds == {"insufficient_hours": 1}
         assert results.flagged_page(c, 3).total == 1
+        assert results.unit_names(c, 3) == [("U1", "Datang Town")]
 
 
 def test_review_states_and_history(engine):
