@@ -16,13 +16,22 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
+
+from ..store.schema import evaluations
 
 T = TypeVar("T")
 SIZE = 512
 
 _answers: WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+def evaluation_key(connection: Connection, question: str, evaluation_id: int, *parts: Hashable) -> tuple[Hashable, ...]:
+    """The key of an answer to ``question`` about evaluation ``evaluation_id``: with its id and ``created_at``, then
+    whatever else the answer depends on (``parts``)."""
+    made = connection.execute(select(evaluations.c.created_at).where(evaluations.c.id == evaluation_id)).scalar()
+    return (question, evaluation_id, made, *parts)
 
 
 def remembered(connection: Connection, key: Hashable, compute: Callable[[], T]) -> T:

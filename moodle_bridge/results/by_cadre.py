@@ -28,7 +28,7 @@ from ..store.schema import (
     mirror_users,
     review_events,
 )
-from ._memo import remembered
+from ._memo import evaluation_key, remembered
 from .answers import (
     CadreFile,
     CadrePage,
@@ -112,10 +112,9 @@ def flagged_page(connection: Connection, evaluation_id: int, units: Scope = None
         func.count(), maintain_column_froms=True)
     # The total over 100,000 results costs 100-200 ms and changes only with the evaluation or the review states a
     # state filter reads: remembered (the page itself reads 50 rows by an index).
-    made = connection.execute(select(evaluations.c.created_at).where(evaluations.c.id == evaluation_id)).scalar()
     relevant = None if ask.state is None else frozenset(states.items())
-    key = ("flagged total", evaluation_id, made, None if units is None else frozenset(units),
-           replace(ask, sort="name", descending=False), relevant)
+    key = evaluation_key(connection, "flagged total", evaluation_id, None if units is None else frozenset(units),
+                         replace(ask, sort="name", descending=False), relevant)
     total = remembered(connection, key, lambda: connection.execute(count).scalar() or 0)
     rows = flagged_cadres(connection, evaluation_id, units, ask, limit=page_size, offset=(page - 1) * page_size)
     return CadrePage(rows=rows, total=total, page=page, pages=max(1, -(-total // page_size)))

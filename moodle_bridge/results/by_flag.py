@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, exists, select
 
+from ..store.batches import where_in
 from ..store.held import held_in
 from ..store.schema import evaluation_flags, evaluation_results
 from .answers import (
@@ -26,13 +27,8 @@ def results_by_cadre(connection: Connection, evaluation_id: int,
                      cadre_ids: Iterable[str] | None = None) -> dict[str, CadreResult]:
     """Every result of an evaluation (or those of ``cadre_ids``), by cadre id."""
     query = select(evaluation_results).where(held_in(evaluation_results, evaluation_id))
-    if cadre_ids is None:
-        return {r.cadre_id: CadreResult.from_row(r) for r in connection.execute(query)}
-    wanted, found = sorted(set(cadre_ids)), dict[str, CadreResult]()
-    for start in range(0, len(wanted), 5_000):  # an IN list far below the databases' limits on bound parameters
-        found.update((r.cadre_id, CadreResult.from_row(r)) for r in connection.execute(
-            query.where(evaluation_results.c.cadre_id.in_(wanted[start:start + 5_000]))))
-    return found
+    return {r.cadre_id: CadreResult.from_row(r) for only in where_in(evaluation_results.c.cadre_id, cadre_ids)
+            for r in connection.execute(query.where(*only))}
 
 
 def flags(connection: Connection, evaluation_id: int, where: FlagFilter | None = None) -> list[FlagRow]:

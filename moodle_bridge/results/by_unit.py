@@ -15,8 +15,8 @@ from sqlalchemy import Connection, func, select
 from ..rules import STATUSES, completion_rate, counted_cadres
 from ..rules.rates import rate_change
 from ..store.held import held_in, same_version
-from ..store.schema import evaluation_flags, evaluation_results, evaluations
-from ._memo import remembered
+from ..store.schema import evaluation_flags, evaluation_results
+from ._memo import evaluation_key, remembered
 from .answers import Dashboard, Evaluation, UnitRate, UnitRates
 from .evaluations import evaluation, latest, trend
 from .scope import Scope, scoped
@@ -168,7 +168,6 @@ def unit_names(connection: Connection, evaluation_id: int, units: Scope = None) 
     them, and they take a pass over the evaluation's results (227 ms at 1,000,000 cadres on PostgreSQL)."""
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name)
                    .where(held_in(evaluation_results, evaluation_id)).distinct(), units)
-    made = connection.execute(select(evaluations.c.created_at).where(evaluations.c.id == evaluation_id)).scalar()
-    key = ("unit names", evaluation_id, made, None if units is None else frozenset(units))
+    key = evaluation_key(connection, "unit names", evaluation_id, None if units is None else frozenset(units))
     return remembered(connection, key, lambda: [(r.unit_code, r.unit_name) for r in connection.execute(
         query.order_by(evaluation_results.c.unit_name))])

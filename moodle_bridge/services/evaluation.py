@@ -160,7 +160,7 @@ def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_c
     selects = [(name, rules.groups[name].select.model_dump(mode="json")) for name in rules.groups]  # in their order
     context = {"code": _code_fingerprint(), "rules": judging, "selects": selects,
                "courses": [asdict(c) for _id, c in sorted(courses.items())],
-               "open": sorted(asdict(o).items() for o in open_courses).__repr__(),
+               "open": [asdict(o) for o in open_courses],  # in course order, as the store reads them
                "closed": sorted(closed), "before": before}
     return hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -222,7 +222,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         situation = Situation(rules, span, as_of_end, courses, open_courses)
         before = results.evaluation(connection, str(int(period_label) - 1)) if _needs_shortfall(rules) else None
         context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None)
-        latest = store.latest_evaluation(connection)
+        latest = results.evaluation(connection)  # of any period: the changes recorded since are those not yet taken
         judge_all = not (incremental and latest is not None and latest.period == period_label
                          and latest.context_hash == context and latest.as_of <= as_of)
         edited = set() if judge_all or latest is None or latest.rules_hash == loaded.digest else _edited_groups(

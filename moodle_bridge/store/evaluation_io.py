@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
+from .batches import id_batches, where_in
 from .bulk import insert_rows
 from .schema import (
     OPEN,
@@ -55,33 +56,24 @@ class MirrorPerson:
     cohorts: Sequence[tuple[str, str]]
 
 
-IN_LIST = 5_000  # ids in one IN (...) list: far below SQLite's and PostgreSQL's limits on bound parameters
-
-
-def _in_chunks(ids: Iterable[T]) -> Iterable[list[T]]:
-    every = sorted(set(ids))  # type: ignore[type-var]  # ids: ints or strings
-    for start in range(0, len(every), IN_LIST):
-        yield every[start:start + IN_LIST]
-
-
 def load_people(connection: Connection, user_ids: Iterable[int] | None = None) -> list[MirrorPerson]:
     """Every live user (or those of ``user_ids``), by id; a cohort's code is its idnumber, else its id."""
     cohorts = {r.id: (r.idnumber or str(r.id), r.name) for r in connection.execute(
         select(mirror_cohorts).where(mirror_cohorts.c.gone_at.is_(None)))}
     members, users = mirror_cohort_members.c, mirror_users.c
-    chunks: Iterable[list[int] | None] = [None] if user_ids is None else _in_chunks(user_ids)
     people: list[MirrorPerson] = []
-    for chunk in chunks:
+    for batch in [None] if user_ids is None else id_batches(user_ids):
+        member_of = [] if batch is None else [members.user_id.in_(batch)]
+        one_of = [] if batch is None else [users.id.in_(batch)]
         memberships: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for r in connection.execute(select(mirror_cohort_members).where(
-                members.gone_at.is_(None), *([] if chunk is None else [members.user_id.in_(chunk)]))
-                .order_by(members.cohort_id)):
+        for r in connection.execute(select(mirror_cohort_members).where(members.gone_at.is_(None), *member_of)
+                                    .order_by(members.cohort_id)):
             if r.cohort_id in cohorts:
                 memberships[r.user_id].append(cohorts[r.cohort_id])
         people += [MirrorPerson(u.id, u.firstname, u.lastname, u.department, bool(u.suspended), u.profile or {},
                                 memberships.get(u.id, []))
-                   for u in connection.execute(select(mirror_users).where(
-                       users.gone_at.is_(None), *([] if chunk is None else [users.id.in_(chunk)])).order_by(users.id))]
+                   for u in connection.execute(select(mirror_users).where(users.gone_at.is_(None), *one_of)
+                                               .order_by(users.id))]
     return people
 
 
@@ -124,17 +116,16 @@ def load_completions(connection: Connection, user_ids: Sequence[int],
     first, last = user_ids[0], user_ids[-1]
     wanted = set(user_ids)
     dense = len(user_ids) * 2 >= last - first + 1
-    chunks: Iterable[list[int] | None] = [None] if dense else _in_chunks(user_ids)
     result: dict[int, list[tuple[int, T]]] = defaultdict(list)
-    for chunk in chunks:
-        def users(column: Any) -> Any:
-            return column.between(first, last) if chunk is None else column.in_(chunk)  # noqa: B023  # used at once
-
+    for batch in [None] if dense else id_batches(user_ids):
+        graded, completed = mirror_grades.c.user_id, mirror_completions.c.user_id
+        graded_by = graded.between(first, last) if batch is None else graded.in_(batch)
+        completed_by = completed.between(first, last) if batch is None else completed.in_(batch)
         grades = {(r.course_id, r.user_id): r.grade for r in connection.execute(
             select(mirror_grades.c.course_id, mirror_grades.c.user_id, mirror_grades.c.grade)
-            .where(mirror_grades.c.gone_at.is_(None), users(mirror_grades.c.user_id)))}
+            .where(mirror_grades.c.gone_at.is_(None), graded_by))}
         for r in connection.execute(select(mirror_completions).where(
-                mirror_completions.c.gone_at.is_(None), users(mirror_completions.c.user_id))):
+                mirror_completions.c.gone_at.is_(None), completed_by)):
             if r.time_completed is not None and r.user_id in wanted:
                 result[r.user_id].append((r.course_id, make(r.user_id, r.course_id, r.time_completed,
                                                             grades.get((r.course_id, r.user_id)))))
@@ -153,11 +144,9 @@ def load_offline(connection: Connection, make: OfflineMaker[T],
     """Offline records not withdrawn (of every cadre, or of ``cadre_ids``), by cadre:
     make(source, cadre id, training, end, days, hours, leave hours, kind)."""
     result: dict[str, list[T]] = defaultdict(list)
-    chunks: Iterable[list[str] | None] = [None] if cadre_ids is None else _in_chunks(cadre_ids)
-    for chunk in chunks:
-        for r in connection.execute(select(offline_records).where(
-                offline_records.c.withdrawn_at.is_(None),
-                *([] if chunk is None else [offline_records.c.cadre_id.in_(chunk)])).order_by(offline_records.c.id)):
+    for only in where_in(offline_records.c.cadre_id, cadre_ids):
+        for r in connection.execute(select(offline_records).where(offline_records.c.withdrawn_at.is_(None), *only)
+                                    .order_by(offline_records.c.id)):
             result[r.cadre_id].append(make(f"offline:{r.id}", r.cadre_id, r.training, r.end, r.days, r.hours,
                                            r.leave_hours, r.kind or "offline"))
     return result
@@ -218,26 +207,6 @@ def closed_periods(connection: Connection) -> set[str]:
 
 
 @dataclass(frozen=True)
-class EvaluationMark:
-    """What an incremental evaluation needs to know of the one before it."""
-
-    id: int
-    period: str
-    as_of: date
-    rules_hash: str
-    context_hash: str | None
-    counts: Mapping[str, int]  # the statuses of the results it holds
-    flags: int | None  # the flags it holds
-
-
-def latest_evaluation(connection: Connection) -> EvaluationMark | None:
-    """The latest evaluation of any period: the changes the store recorded since it are those not yet taken."""
-    r = connection.execute(select(evaluations).order_by(evaluations.c.id.desc()).limit(1)).first()
-    return None if r is None else EvaluationMark(r.id, r.period, r.as_of, r.rules_hash, r.context_hash, r.counts or {},
-                                                   r.flags)
-
-
-@dataclass(frozen=True)
 class Changes:
     """Whose facts changed (by Moodle user, by cadre id) since an evaluation last took the changes."""
 
@@ -295,10 +264,10 @@ def _holding(table: Table, label: str) -> list[Any]:
 def _held_pairs(connection: Connection, label: str, column: str, ids: Iterable[Any]) -> dict[int, str]:
     """(user id, cadre id) of the period's results that still hold, whose ``column`` is one of ``ids``."""
     found: dict[int, str] = {}
-    for chunk in _in_chunks(ids):
+    for only in where_in(evaluation_results.c[column], ids):
         found.update((r.user_id, r.cadre_id) for r in connection.execute(
             select(evaluation_results.c.user_id, evaluation_results.c.cadre_id).where(
-                *_holding(evaluation_results, label), evaluation_results.c[column].in_(chunk))))
+                *_holding(evaluation_results, label), *only)))
     return found
 
 
@@ -328,24 +297,22 @@ def due_for_recheck(connection: Connection, label: str, as_of_end: int) -> set[i
 def supersede(connection: Connection, evaluation_id: int, label: str, cadre_ids: Iterable[str] | None) -> None:
     """The period's results (and flags) of these cadres (every cadre, when None) hold until ``evaluation_id``."""
     for table in (evaluation_results, evaluation_flags):
-        chunks: Iterable[list[str] | None] = [None] if cadre_ids is None else _in_chunks(cadre_ids)
-        for chunk in chunks:
-            connection.execute(update(table).where(
-                *_holding(table, label), *([] if chunk is None else [table.c.cadre_id.in_(chunk)]))
-                .values(until_evaluation=evaluation_id))
+        for only in where_in(table.c.cadre_id, cadre_ids):
+            connection.execute(update(table).where(*_holding(table, label), *only)
+                               .values(until_evaluation=evaluation_id))
 
 
 def holding_counts(connection: Connection, label: str, cadre_ids: Iterable[str]) -> tuple[Counter[str], int]:
     """The statuses and the flags of the period's results that still hold for these cadre ids."""
     statuses: Counter[str] = Counter()
     flags = 0
-    for chunk in _in_chunks(cadre_ids):
+    for batch in id_batches(cadre_ids):
         statuses.update({r.status: r.n for r in connection.execute(
             select(evaluation_results.c.status, func.count().label("n")).where(
-                *_holding(evaluation_results, label), evaluation_results.c.cadre_id.in_(chunk))
+                *_holding(evaluation_results, label), evaluation_results.c.cadre_id.in_(batch))
             .group_by(evaluation_results.c.status))})
         flags += connection.execute(select(func.count()).select_from(evaluation_flags).where(
-            *_holding(evaluation_flags, label), evaluation_flags.c.cadre_id.in_(chunk))).scalar_one()
+            *_holding(evaluation_flags, label), evaluation_flags.c.cadre_id.in_(batch))).scalar_one()
     return statuses, flags
 
 

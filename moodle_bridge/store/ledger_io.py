@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from .batches import id_batches
 from .bulk import insert_rows
 from .schema import closing_differences, credit_entries, offline_records, period_closures
 
@@ -50,8 +51,8 @@ def load_ledger(connection: Connection, cadre_ids: Sequence[str], make: EntryMak
     wanted = select(entries.id, entries.cadre_id, entries.source, entries.period, entries.hours, entries.online,
                     entries.earned_at, entries.kind, entries.reason)
     rows: list[Any] = []
-    for start in range(0, len(cadre_ids), 500):
-        rows += connection.execute(wanted.where(entries.cadre_id.in_(cadre_ids[start:start + 500]))).fetchall()
+    for batch in id_batches(cadre_ids):
+        rows += connection.execute(wanted.where(entries.cadre_id.in_(batch))).fetchall()
     return [make(r.cadre_id, r.source, r.period, r.hours, r.online, r.earned_at, r.kind, r.reason)
             for r in sorted(rows, key=lambda r: r.id)]
 

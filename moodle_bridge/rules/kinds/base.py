@@ -154,6 +154,18 @@ def pace_holds_until(status: str, achieved: float, required: float, start: int, 
     return int(min(end, math.floor(lost) - 1))
 
 
+def deadline_status(situation: SituationView, due_end: int) -> tuple[str, int | None]:
+    """Where something not done by its due day (ending at ``due_end``) stands, and until when (``holds_until``):
+    missed for good once the day is past; at risk (due soon) from the rules' due-soon days before it until it ends;
+    on track until then."""
+    if situation.past(due_end):
+        return "non_compliant", None
+    soon = due_end - situation.rules.status.due_soon_days * 86400  # the first moment it is due soon
+    if situation.as_of_end >= soon:
+        return "at_risk", due_end
+    return "on_track", soon - 1
+
+
 def pace_status(achieved: float, required: float, share: float, over: bool, margin: float) -> str:
     """Hours against a target over a span: met, missed (the span is over), or behind its pace by more than
     the margin."""

@@ -22,6 +22,7 @@ from .base import (
     RequirementModel,
     SituationView,
     courses_that_count,
+    deadline_status,
     hours_remedy,
     options_from_json,
     stored_day,
@@ -86,16 +87,13 @@ class MakeUpKind(Kind[MakeUp, MakeUpEvidence]):
                              if start <= c.at < end and not c.source.startswith("carryover:")), 2)
         if achieved >= required - 1e-9:
             return Outcome("compliant", holds_until=None)
-        if situation.past(end):
-            return Outcome("non_compliant", "makeup_due",
-                           MakeUpEvidence(requirement.after, round(required, 2), achieved, due_day.isoformat(), True),
-                           holds_until=None)
-        soon = end - rules.status.due_soon_days * 86400  # the first moment it is due soon
-        if situation.as_of_end >= soon:
-            return Outcome("at_risk", "makeup_due", MakeUpEvidence(
-                requirement.after, round(required, 2), achieved, due_day.isoformat(),
-                open_courses=courses_that_count(cadre, situation, end, required - achieved)), holds_until=end)
-        return Outcome("on_track", holds_until=soon - 1)
+        status, holds = deadline_status(situation, end)
+        if status == "on_track":
+            return Outcome(status, holds_until=holds)
+        over = status == "non_compliant"
+        return Outcome(status, "makeup_due", MakeUpEvidence(
+            requirement.after, round(required, 2), achieved, due_day.isoformat(), over,
+            [] if over else courses_that_count(cadre, situation, end, required - achieved)), holds_until=holds)
 
     def describe(self, requirement: MakeUp) -> str:
         if requirement.after == "promotion":

@@ -19,7 +19,17 @@ from ..bounds import SaneDate
 from ..facts import CourseFacts
 from ..periods import day_end, day_start
 from ..sections import CourseSelector
-from .base import CadreContext, Evidence, Kind, Outcome, RequirementModel, SituationView, course_names, stored_day
+from .base import (
+    CadreContext,
+    Evidence,
+    Kind,
+    Outcome,
+    RequirementModel,
+    SituationView,
+    course_names,
+    deadline_status,
+    stored_day,
+)
 
 
 class CourseList(RequirementModel):
@@ -118,7 +128,10 @@ def evaluate_course_list(requirement: CourseList, cadre: CadreContext, situation
         return _completed_late(requirement, cadre, situation, chosen, done, due_end)
     missing = [c for c in chosen if c not in done]
     failed_here = [c for c in missing if c.id in cadre.failed]
-    past = situation.past(due_end)
+    status, holds = deadline_status(situation, due_end)
+    if status == "on_track":
+        return Outcome(status, holds_until=holds)
+    past = status == "non_compliant"
     open_ids = situation.open_course_ids()
     evidence = CoursesEvidence(
         requirement.due.isoformat(), [c.fullname for c in chosen], [c.fullname for c in missing],
@@ -126,14 +139,8 @@ def evaluate_course_list(requirement: CourseList, cadre: CadreContext, situation
         [FailedAssessment(c.fullname, cadre.failed[c.id].detail.get("grade"),
                           cadre.failed[c.id].detail.get("pass_grade")) for c in failed_here], past,
         [] if open_ids is None else [c.fullname for c in missing if c not in failed_here and c.id not in open_ids])
-    if past:
-        return Outcome("non_compliant", failed_flag if failed_here and failed_flag else overdue, evidence,
-                       holds_until=None)
-    soon = due_end - rules.status.due_soon_days * 86400  # the first moment it is due soon
-    if situation.as_of_end >= soon:
-        return Outcome("at_risk", failed_flag if failed_here and failed_flag else due_soon, evidence,
-                       holds_until=due_end)
-    return Outcome("on_track", holds_until=soon - 1)
+    flag = failed_flag if failed_here and failed_flag else overdue if past else due_soon
+    return Outcome(status, flag, evidence, holds_until=holds)
 
 
 def _completed_late(requirement: CourseList, cadre: CadreContext, situation: SituationView, chosen: list[CourseFacts],
