@@ -23,6 +23,14 @@ settings.register_profile("loaded-machine", deadline=None, suppress_health_check
 settings.load_profile("loaded-machine")
 
 
+def count_flags(connection: sa.Connection) -> None:
+    """Each result's flag count from the flags written beside it, as an evaluation (and migration 0014) writes it:
+    for tests that write results and flags as plain rows."""
+    connection.execute(sa.text(
+        "UPDATE evaluation_results SET flags = (SELECT COUNT(*) FROM evaluation_flags f WHERE f.cadre_id = "
+        "evaluation_results.cadre_id AND f.since_evaluation = evaluation_results.since_evaluation)"))
+
+
 def fixture_files() -> list[Path]:
     """Every recorded call: successes, extras and errors (not the index)."""
     return sorted(p for p in FIXTURES.rglob("*.json") if p.name not in ("INDEX.json", "functions.json"))

@@ -10,7 +10,8 @@ function takes it, is a reviewer's scope (`scope`): the unit codes they may see,
   evaluations), `cadre_flags`, `flagged` (the flagged cadres grouped by unit), `results_by_cadre`,
   `flags_for_actions` (the latest evaluation's flagged cadres the write-backs act on), `flagged_users`
 - units (`by_unit`): `unit_rates`, `units` (ranked, with the change since the previous evaluation and the total),
-  `flag_kind_counts`, `dashboard`, `unit_names`
+  `flag_kind_counts`, `dashboard`, `unit_names`; read from the units' tallies each evaluation keeps (`tallies`: a
+  row a unit), or for an older version's evaluation from its results
 - the year-end summary (`summary`): `year_summary`
 - cadres (`by_cadre`): `flagged_cadres` and `flagged_page` (the review page's list: scoped, filtered, sorted,
   paged), `cadre_result`, `cadre_file` and `unit_files` (training files: credits named by `sources`, requirements

@@ -31,6 +31,7 @@ class Evaluation:
     context_hash: str | None = None  # what its results depend on besides the cadres' facts (incremental evaluation)
     judged: int | None = None  # the cadres it judged; it held on to the others' results (None: an older version's)
     flags: int | None = None  # the flags it holds (None: an older version's)
+    tallied: bool | None = None  # it keeps its units' tallies (None: an older version's, counted from its results)
 
     @classmethod
     def from_row(cls, row: Any) -> Evaluation:

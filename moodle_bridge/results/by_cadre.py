@@ -17,8 +17,9 @@ from ..rules.kinds.base import last_day
 from ..rules.kinds.required_courses import CourseList
 from ..rules.model import Cadres, Organisation
 from ..rules.periods import period as period_of_label
+from ..store.batches import where_in
 from ..store.evaluation_io import load_completions, load_courses
-from ..store.held import held_in
+from ..store.held import held_by, held_in, same_version
 from ..store.schema import (
     credit_entries,
     evaluation_flags,
@@ -36,6 +37,7 @@ from .answers import (
     CadreResult,
     Evaluation,
     ExemptionInForce,
+    Flag,
     LedgerEntry,
     ReviewedCadre,
     ReviewEvent,
@@ -47,6 +49,7 @@ from .judged_rules import judged_rules
 from .scope import Scope, scoped
 from .sources import credit_lines, named_sources
 from .standing import MakeUpFacts, passed_courses, standings, windows
+from .tallies import kept_tallies, tallied
 
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status,
@@ -60,16 +63,17 @@ def review_states(connection: Connection) -> dict[str, ReviewState]:
     return {r.cadre_id: "excused" if r.kind == "excused" else "reviewed" for r in rows}
 
 
-def _flagged_query(evaluation_id: int, units: Scope, ask: CadreQuery,
+def _flagged_query(connection: Connection, evaluation_id: int, units: Scope, ask: CadreQuery,
                    states: dict[str, ReviewState]) -> Select[Any]:
-    # EXISTS on the flags' index (evaluation, cadre, kind), one probe per result: no evaluation's flags materialised.
-    has_flag = exists().where(
-        held_in(evaluation_flags, evaluation_id),
-        evaluation_flags.c.cadre_id == evaluation_results.c.cadre_id,
-        *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
-        *([evaluation_flags.c.group_name == ask.group] if ask.group else []))
-    query = scoped(select(evaluation_results).where(held_in(evaluation_results, evaluation_id), has_flag),
-                   units)
+    # The flagged results, in the order asked: one range of a partial index over them (``held_by``). A flag of a kind
+    # or group: EXISTS on the flags' index (cadre, period, until, kind), one probe a flagged result.
+    query = scoped(select(evaluation_results).where(held_by(connection, evaluation_results, evaluation_id),
+                                                    evaluation_results.c.flags > 0), units)
+    if ask.kind or ask.group:
+        query = query.where(exists().where(
+            same_version(evaluation_flags, evaluation_results),
+            *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
+            *([evaluation_flags.c.group_name == ask.group] if ask.group else [])))
     if ask.unit_code:
         query = query.where(evaluation_results.c.unit_code == ask.unit_code)
     if ask.search and ask.search.strip():
@@ -93,13 +97,26 @@ def flagged_cadres(connection: Connection, evaluation_id: int, units: Scope = No
     their flags and review state; `limit` and `offset` cut a page."""
     states = review_states(connection)
     ask = ask or CadreQuery()
-    query = _sorted(_flagged_query(evaluation_id, units, ask, states), ask)
+    query = _sorted(_flagged_query(connection, evaluation_id, units, ask, states), ask)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     results = [CadreResult.from_row(r) for r in connection.execute(query)]
-    found = cadre_flags(connection, evaluation_id, [r.cadre_id for r in results])
+    found = _flags_of(connection, results)
     return [ReviewedCadre(result=r, flags=found[r.cadre_id], review=states.get(r.cadre_id, "open"))
             for r in results]
+
+
+def _flags_of(connection: Connection, results: list[CadreResult]) -> dict[str, list[Flag]]:
+    """The flags each result was raised with (the same version: ``held_by`` may have read a newer evaluation's)."""
+    version = {r.cadre_id: r.judged_in for r in results}
+    found: dict[str, list[Flag]] = {cadre_id: [] for cadre_id in version}
+    for only in where_in(evaluation_flags.c.cadre_id, version):
+        for f in connection.execute(select(evaluation_flags).where(
+                *only, evaluation_flags.c.since_evaluation.in_(set(version.values())))
+                .order_by(evaluation_flags.c.id)):
+            if version[f.cadre_id] == f.since_evaluation:
+                found[f.cadre_id].append(Flag.from_row(f))
+    return found
 
 
 def flagged_page(connection: Connection, evaluation_id: int, units: Scope = None, ask: CadreQuery | None = None,
@@ -107,17 +124,37 @@ def flagged_page(connection: Connection, evaluation_id: int, units: Scope = None
     """One page of `flagged_cadres`, with the total and the number of pages (at least one)."""
     page = max(1, page)
     ask = ask or CadreQuery()
-    states = review_states(connection)
-    count = _flagged_query(evaluation_id, units, ask, states).with_only_columns(  # no ORDER BY, no subquery
-        func.count(), maintain_column_froms=True)
-    # The total over 100,000 results costs 100-200 ms and changes only with the evaluation or the review states a
-    # state filter reads: remembered (the page itself reads 50 rows by an index).
-    relevant = None if ask.state is None else frozenset(states.items())
-    key = evaluation_key(connection, "flagged total", evaluation_id, None if units is None else frozenset(units),
-                         replace(ask, sort="name", descending=False), relevant)
-    total = remembered(connection, key, lambda: connection.execute(count).scalar() or 0)
+    total = _tallied_total(connection, evaluation_id, units, ask)
+    if total is None:
+        states = review_states(connection)
+        count = _flagged_query(connection, evaluation_id, units, ask, states).with_only_columns(  # no ORDER BY
+            func.count(), maintain_column_froms=True)
+        # A total over 100,000 results costs 100-200 ms and changes only with the evaluation or the review states a
+        # state filter reads: remembered (the page itself reads 50 rows by an index).
+        relevant = None if ask.state is None else frozenset(states.items())
+        key = evaluation_key(connection, "flagged total", evaluation_id, None if units is None else frozenset(units),
+                             replace(ask, sort="name", descending=False), relevant)
+        total = remembered(connection, key, lambda: connection.execute(count).scalar() or 0)
     rows = flagged_cadres(connection, evaluation_id, units, ask, limit=page_size, offset=(page - 1) * page_size)
     return CadrePage(rows=rows, total=total, page=page, pages=max(1, -(-total // page_size)))
+
+
+def _tallied_total(connection: Connection, evaluation_id: int, units: Scope, ask: CadreQuery) -> int | None:
+    """The flagged cadres asked for, from the units' tallies the evaluation keeps: every one, or those of a unit, with
+    a flag of a kind or of a group; None when the tallies cannot tell (a search, a review state, a kind and a group
+    at once, an older version's evaluation)."""
+    if (ask.search and ask.search.strip()) or ask.state or (ask.kind and ask.group):
+        return None
+    if not tallied(connection, evaluation_id):
+        return None
+    if ask.unit_code:
+        units = [ask.unit_code] if units is None or ask.unit_code in units else []
+    tallies = kept_tallies(connection, evaluation_id, units).values()
+    if ask.kind:
+        return sum(t.flagged_kinds[ask.kind] for t in tallies)
+    if ask.group:
+        return sum(t.flagged_groups[ask.group] for t in tallies)
+    return sum(t.flagged for t in tallies)
 
 
 def cadre_result(connection: Connection, evaluation_id: int, cadre_id: str, units: Scope = None

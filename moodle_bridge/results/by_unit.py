@@ -7,7 +7,8 @@ what the rows count, never an average of rounded figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Connection, func, select
@@ -16,41 +17,30 @@ from ..rules import STATUSES, completion_rate, counted_cadres
 from ..rules.rates import rate_change
 from ..store.held import held_in, same_version
 from ..store.schema import evaluation_flags, evaluation_results
+from ..store.unit_tallies import UnitTally, millionths
 from ._memo import evaluation_key, remembered
 from .answers import Dashboard, Evaluation, UnitRate, UnitRates
 from .evaluations import evaluation, latest, trend
 from .scope import Scope, scoped
+from .tallies import kept_tallies, tallied
 
 
-@dataclass
-class _Tally:
-    """What one unit (or the county) adds up to in one evaluation; suspended cadres count apart."""
-
-    name: str = ""
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    hours: float = 0.0
-    flags: int = 0
-
-    def add(self, other: _Tally) -> None:
-        for status, n in other.counts.items():
-            self.counts[status] += n
-        self.hours += other.hours
-        self.flags += other.flags
-
-
-def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flags: bool = True) -> dict[str, _Tally]:
+def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flags: bool = True) -> dict[str, UnitTally]:
+    if tallied(connection, evaluation_id):
+        return kept_tallies(connection, evaluation_id, units)
+    # An older version's evaluation: counted from its results (a pass over them), without the flags' detail.
     hours = func.sum(evaluation_results.c.hours_online + evaluation_results.c.hours_offline)
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
                           evaluation_results.c.status, func.count().label("n"), hours.label("hours"))
                    .where(held_in(evaluation_results, evaluation_id))
                    .group_by(evaluation_results.c.unit_code, evaluation_results.c.unit_name,
                              evaluation_results.c.status), units)
-    tallies: dict[str, _Tally] = {}
+    tallies: dict[str, UnitTally] = {}
     for r in connection.execute(query):
-        tally = tallies.setdefault(r.unit_code, _Tally(r.unit_name))
-        tally.counts[r.status] = tally.counts.get(r.status, 0) + r.n
+        tally = tallies.setdefault(r.unit_code, UnitTally(r.unit_name))
+        tally.counts[r.status] += r.n
         if r.status != "suspended":
-            tally.hours += float(r.hours or 0.0)
+            tally.hours_millionths += millionths(float(r.hours or 0.0))
     if with_flags:
         for code, n in _flags_by_unit(connection, evaluation_id, units).items():
             if code in tallies:
@@ -76,8 +66,8 @@ def _per(amount: float, cadres: int, scale: int = 1) -> float:
     return float((Decimal(repr(amount)) * scale / cadres).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _row(code: str, tally: _Tally) -> UnitRate:
-    counts = tally.counts
+def _row(code: str, tally: UnitTally) -> UnitRate:
+    counts = {status: tally.counts[status] for status in STATUSES}
     cadres = counted_cadres(counts) + counts["exempt"]
     return UnitRate(code=code, name=tally.name, **{s: counts[s] for s in STATUSES}, cadres=cadres,
                     completion_rate=completion_rate(counts), hours=round(tally.hours, 2),
@@ -108,19 +98,19 @@ def _table(connection: Connection, current: Evaluation, previous: Evaluation | N
     """The units of `current` ranked, each with its change since `previous`, their total and their rate through the
     period; `unit` (a code or a name) keeps one."""
 
-    def keep(tallies: dict[str, _Tally]) -> dict[str, _Tally]:
+    def keep(tallies: dict[str, UnitTally]) -> dict[str, UnitTally]:
         return {code: t for code, t in tallies.items() if not unit or unit in (code, t.name)}
 
     kept = keep(_tallies(connection, current.id, units))
     before = keep(_tallies(connection, previous.id, units, with_flags=False)) if previous else {}
-    rows, total, total_before = [], _Tally(), _Tally()
+    rows, total, total_before = [], UnitTally(), UnitTally()
     for code, tally in kept.items():
         old = completion_rate(before[code].counts) if code in before else None
         row = _row(code, tally)
         rows.append(replace(row, change=rate_change(row.completion_rate, old)))
-        total.add(tally)
+        total.merge(tally)
     for tally in before.values():  # the county before: its units then, whether or not they are still here
-        total_before.add(tally)
+        total_before.merge(tally)
     county = _row("", total)
     county = replace(county, change=rate_change(county.completion_rate, completion_rate(total_before.counts)))
     return UnitRates(evaluation=current, previous=previous, units=ranked(rows), total=county,
@@ -136,6 +126,11 @@ def units(connection: Connection, period: str | None = None, unit: str | None = 
 
 def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, int]:
     """How many flags of each kind an evaluation has (within the scope)."""
+    if tallied(connection, evaluation_id):
+        kinds: Counter[str] = Counter()
+        for tally in kept_tallies(connection, evaluation_id, units).values():
+            kinds.update(tally.flag_kinds)
+        return {kind: n for kind, n in kinds.items() if n}
     counted = select(evaluation_flags.c.kind, func.count().label("n"))
     if units is None:  # every flag has its cadre's result: no join, the index (evaluation, kind) alone
         query = counted.where(held_in(evaluation_flags, evaluation_id))
@@ -165,7 +160,12 @@ def dashboard(connection: Connection, units: Scope = None) -> Dashboard | None:
 
 def unit_names(connection: Connection, evaluation_id: int, units: Scope = None) -> list[tuple[str, str]]:
     """(code, name) of the units in an evaluation (within the scope), by name. Remembered: every list page shows
-    them, and they take a pass over the evaluation's results (227 ms at 1,000,000 cadres on PostgreSQL)."""
+    them (an older version's evaluation: a pass over its results, 227 ms at 1,000,000 cadres on PostgreSQL)."""
+    if tallied(connection, evaluation_id):
+        key = evaluation_key(connection, "unit names", evaluation_id, None if units is None else frozenset(units))
+        return remembered(connection, key, lambda: sorted(
+            ((code, t.name) for code, t in kept_tallies(connection, evaluation_id, units).items()),
+            key=lambda pair: (pair[1], pair[0])))
     query = scoped(select(evaluation_results.c.unit_code, evaluation_results.c.unit_name)
                    .where(held_in(evaluation_results, evaluation_id)).distinct(), units)
     key = evaluation_key(connection, "unit names", evaluation_id, None if units is None else frozenset(units))

@@ -3,6 +3,7 @@ mirror under them is."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..store.held import held_in
 from ..store.schema import evaluation_results, evaluations, sync_runs
 from .answers import Evaluation, NoEvaluation, TrendPoint
 from .scope import Scope, scoped
+from .tallies import kept_tallies, tallied
 
 
 def evaluation(connection: Connection, period: str | None = None, offset: int = 0) -> Evaluation | None:
@@ -49,7 +51,8 @@ def last_sync(connection: Connection) -> datetime | None:
 def trend(connection: Connection, upto: Evaluation, units: Scope = None) -> list[TrendPoint]:
     """The completion rate through `upto`'s period, up to it: one point per day evaluated as of, from that day's
     latest evaluation. The county's rate from the status counts each evaluation keeps; a reviewer's units (or an
-    evaluation without its counts) from the results."""
+    evaluation without its counts) from the units' tallies it keeps, or else from its results."""
+
     days: dict[date, Any] = {}
     for row in connection.execute(select(evaluations.c.id, evaluations.c.as_of, evaluations.c.counts)
                                   .where(evaluations.c.period == upto.period, evaluations.c.id <= upto.id)
@@ -59,6 +62,12 @@ def trend(connection: Connection, upto: Evaluation, units: Scope = None) -> list
     counts: dict[int, dict[str, int]] = {r.id: r.counts for r in chosen if units is None and r.counts}
     missing = [r.id for r in chosen if r.id not in counts]
     for evaluation_id in missing:
+        if tallied(connection, evaluation_id):  # a row a unit
+            counted: Counter[str] = Counter()
+            for tally in kept_tallies(connection, evaluation_id, units).values():
+                counted.update(tally.counts)
+            counts[evaluation_id] = dict(counted)
+            continue
         query = scoped(select(evaluation_results.c.status, func.count().label("n"))
                        .where(held_in(evaluation_results, evaluation_id)), units)
         counts[evaluation_id] = {r.status: r.n for r in connection.execute(query.group_by(evaluation_results.c.status))}

@@ -37,7 +37,9 @@ from ..rules.model import Exemption, Rules
 from ..rules.periods import day_end, day_start, period, period_of
 from ..store import evaluation_io as store
 from ..store import ledger_io as ledger
+from ..store import unit_tallies
 from ..store.database import refresh_statistics
+from ..store.unit_tallies import Contribution, UnitTally
 
 log = structlog.get_logger("moodle_bridge.evaluate")
 
@@ -129,9 +131,31 @@ class _Clock:
 
 def _rows(results: list[CadreResult]) -> tuple[list[store.ResultRow], list[store.FlagRow]]:
     return ([store.ResultRow(r.cadre.cadre_id, r.cadre.user_id, r.cadre.name, r.cadre.unit_code, r.cadre.unit_name,
-                             r.groups, r.status, r.hours_online, r.hours_offline, r.required_hours, r.recheck_at)
+                             r.groups, r.status, r.hours_online, r.hours_offline, r.required_hours, r.recheck_at,
+                             len(r.flags))
              for r in results],
             [store.FlagRow(r.cadre.cadre_id, f.kind, f.group, f.rule, f.evidence) for r in results for f in r.flags])
+
+
+def _contribution(result: CadreResult) -> Contribution:
+    return Contribution(result.cadre.unit_code, result.cadre.unit_name, result.status,
+                        result.hours_online + result.hours_offline, [(f.kind, f.group) for f in result.flags])
+
+
+def _write_tallies(connection: Connection, evaluation_id: int, label: str, changes: dict[str, UnitTally],
+                   judge_all: bool, counted: dict[str, UnitTally] | None) -> None:
+    """Each unit's tally as of this evaluation: the one it held (``counted``: every unit's, counted from the results
+    held) with ``changes``; judging everyone, ``changes`` are the tallies. The units it did not change hold on."""
+    if judge_all:
+        unit_tallies.write_tallies(connection, evaluation_id, label, changes, None)
+        return
+    held = counted if counted is not None else unit_tallies.held_tallies(connection, label, changes)
+    for code, change in changes.items():
+        unit = held.setdefault(code, UnitTally())
+        unit.merge(change)
+        unit.name = change.name or unit.name  # a result it wrote names the unit
+    unit_tallies.write_tallies(connection, evaluation_id, label, held if counted is not None else {
+        code: held[code] for code in changes}, None if counted is not None else changes)
 
 
 @cache
@@ -240,14 +264,21 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             store.keep_rules_text(connection, loaded.digest, loaded.text)
         statuses: Counter[str] = Counter()  # of the results it holds: those kept, then its own added
         flags = 0
+        units: dict[str, UnitTally] = {}  # what its results change in each unit's tally: the replaced taken away
+        counted: dict[str, UnitTally] | None = None  # the tallies it holds, when the evaluation before kept none
         if judge_all:
             cadres = load_cadres(connection, rules)
             store.supersede(connection, evaluation_id, period_label, None)
         else:
             cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes, edited or set())
             assert latest is not None and latest.flags is not None  # the same context: one of this version's
-            ended, ended_flags = store.holding_counts(connection, period_label, ending)
-            statuses, flags = Counter(latest.counts) - ended, latest.flags - ended_flags
+            if not latest.tallied:  # an older version's: its tallies counted once from the results it holds
+                counted = unit_tallies.tally(unit_tallies.held_contributions(connection, period_label, None))
+            ended = unit_tallies.held_contributions(connection, period_label, ending)
+            statuses = Counter(latest.counts) - Counter(r.status for r in ended)
+            flags = latest.flags - sum(len(r.flags) for r in ended)
+            for result in ended:
+                units.setdefault(result.unit_code, UnitTally()).add(result, -1)
             store.supersede(connection, evaluation_id, period_label, ending)
         cadre_ids = None if judge_all else [c.cadre_id for c in cadres]
         offline = store.load_offline(connection, OfflineFact, cadre_ids)
@@ -294,8 +325,13 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             store.store_results(connection, evaluation_id, period_label, *_rows(judged))
             statuses.update(r.status for r in judged)
             flags += sum(len(r.flags) for r in judged)
+            for r in judged:
+                units.setdefault(r.cadre.unit_code, UnitTally()).add(_contribution(r))
             clock.lap("write results")
-        store.finish_evaluation(connection, evaluation_id, dict(statuses), judged=len(cadres), flags=flags)
+        _write_tallies(connection, evaluation_id, period_label, units, judge_all, counted)
+        store.finish_evaluation(connection, evaluation_id, dict(statuses), judged=len(cadres), flags=flags,
+                                tallied=True)
+        clock.lap("unit tallies")
         if judge_all or len(cadres) * 10 >= sum(statuses.values()):
             refresh_statistics(connection)  # committed with the rows: the page's reads of them are planned on them
         clock.lap("statistics")

@@ -7,13 +7,13 @@ constructor it passes (``make``): the store knows nothing of the rules.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from .batches import id_batches, where_in
 from .bulk import insert_rows
@@ -249,9 +249,9 @@ def keep_rules_text(connection: Connection, rules_hash: str, text: str) -> None:
 
 
 def finish_evaluation(connection: Connection, evaluation_id: int, counts: Mapping[str, int],
-                      judged: int | None = None, flags: int | None = None) -> None:
+                      judged: int | None = None, flags: int | None = None, tallied: bool | None = None) -> None:
     connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(
-        counts=dict(counts), judged=judged, flags=flags))
+        counts=dict(counts), judged=judged, flags=flags, tallied=tallied))
 
 
 # --- which results an evaluation keeps, which it judges again -------------------------------------
@@ -302,20 +302,6 @@ def supersede(connection: Connection, evaluation_id: int, label: str, cadre_ids:
                                .values(until_evaluation=evaluation_id))
 
 
-def holding_counts(connection: Connection, label: str, cadre_ids: Iterable[str]) -> tuple[Counter[str], int]:
-    """The statuses and the flags of the period's results that still hold for these cadre ids."""
-    statuses: Counter[str] = Counter()
-    flags = 0
-    for batch in id_batches(cadre_ids):
-        statuses.update({r.status: r.n for r in connection.execute(
-            select(evaluation_results.c.status, func.count().label("n")).where(
-                *_holding(evaluation_results, label), evaluation_results.c.cadre_id.in_(batch))
-            .group_by(evaluation_results.c.status))})
-        flags += connection.execute(select(func.count()).select_from(evaluation_flags).where(
-            *_holding(evaluation_flags, label), evaluation_flags.c.cadre_id.in_(batch))).scalar_one()
-    return statuses, flags
-
-
 @dataclass(frozen=True)
 class ResultRow:
     cadre_id: str
@@ -329,6 +315,7 @@ class ResultRow:
     hours_offline: float
     required_hours: float | None
     recheck_at: int | None = None
+    flags: int = 0  # how many it raised
 
 
 @dataclass(frozen=True)
@@ -348,7 +335,7 @@ def store_results(connection: Connection, evaluation_id: int, label: str, result
             {"since_evaluation": evaluation_id, "until_evaluation": OPEN, "period": label, "cadre_id": r.cadre_id,
              "user_id": r.user_id, "name": r.name, "unit_code": r.unit_code, "unit_name": r.unit_name,
              "groups": r.groups, "status": r.status, "hours_online": r.hours_online, "hours_offline": r.hours_offline,
-             "required_hours": r.required_hours, "recheck_at": r.recheck_at}
+             "required_hours": r.required_hours, "recheck_at": r.recheck_at, "flags": r.flags}
             for r in results])
     if flags:
         insert_rows(connection, evaluation_flags, [

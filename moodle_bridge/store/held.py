@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
-from .schema import evaluations
+from .schema import OPEN, evaluations
 
 
 def held_in(table: Table, evaluation_id: Any) -> ColumnElement[bool]:
@@ -25,3 +25,15 @@ def held_in(table: Table, evaluation_id: Any) -> ColumnElement[bool]:
 def same_version(flags: Table, results: Table) -> ColumnElement[bool]:
     """A flag joined to the result it was raised with (they hold together)."""
     return and_(flags.c.cadre_id == results.c.cadre_id, flags.c.since_evaluation == results.c.since_evaluation)
+
+
+def held_by(connection: Connection, table: Table, evaluation_id: int) -> ColumnElement[bool]:
+    """``held_in``, as an index range reads it: the rows the period's latest evaluation holds are those that hold
+    now (``until_evaluation`` OPEN, one value: the review page's indexes give them in order), any other's by
+    ``held_in``. An evaluation committed between this call and the read makes them its rows, whole."""
+    period = connection.execute(select(evaluations.c.period).where(evaluations.c.id == evaluation_id)).scalar()
+    later = connection.execute(select(evaluations.c.id).where(
+        evaluations.c.period == period, evaluations.c.id > evaluation_id).limit(1)).first()
+    if period is None or later is not None:
+        return held_in(table, evaluation_id)
+    return and_(table.c.period == period, table.c.until_evaluation == OPEN)

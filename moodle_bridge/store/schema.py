@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData(
@@ -269,6 +270,7 @@ evaluations = Table(
     Column("context_hash", String(64)),  # what every result depends on besides the cadre's own facts (0013)
     Column("judged", Integer),  # the cadres it judged; the others' results it kept from the one before
     Column("flags", Integer),  # the flags it holds (its own and those it kept)
+    Column("tallied", Boolean),  # it keeps its units' tallies (unit_tallies, 0014); an older version's does not
 )
 
 rules_files = Table(  # the text of every rules file an evaluation used, by its hash: a report names its requirements
@@ -300,10 +302,20 @@ evaluation_results = Table(
     Column("until_evaluation", Integer, nullable=False, server_default=str(OPEN)),
     Column("period", String(16), nullable=False, server_default=""),
     Column("recheck_at", BigInteger),  # the last moment the same facts give the same result; NULL: no such moment
+    Column("flags", Integer, nullable=False, server_default="0"),  # how many it raised (0014)
     PrimaryKeyConstraint("since_evaluation", "cadre_id"),
-    # The review page's list, paged in name order; a reviewer's units, and the units' names and rates (the
-    # dashboard) read from the index alone; a cadre's or a user's rows; the results whose day to recheck came (0013).
-    Index("ix_evaluation_results_name", "period", "until_evaluation", "name", "cadre_id"),
+    # The review page's list of flagged results in each of its orders, and within a unit by name: one range of a
+    # partial index (0014). A unit's results by status (an older version's evaluation's rates); a cadre's or a user's
+    # rows; the results whose day to recheck came (0013).
+    *(Index(name, *columns, postgresql_where=text("flags > 0"), sqlite_where=text("flags > 0"))
+      for name, columns in {
+          "ix_evaluation_results_flagged_name": ("period", "until_evaluation", "name", "cadre_id"),
+          "ix_evaluation_results_flagged_unit": ("period", "until_evaluation", "unit_code", "name", "cadre_id"),
+          "ix_evaluation_results_flagged_unit_name": ("period", "until_evaluation", "unit_name", "cadre_id"),
+          "ix_evaluation_results_flagged_status": ("period", "until_evaluation", "status", "cadre_id"),
+          "ix_evaluation_results_flagged_hours": ("period", "until_evaluation",
+                                                  text("(hours_online + hours_offline)"), "cadre_id"),
+      }.items()),
     Index("ix_evaluation_results_unit", "period", "until_evaluation", "unit_code", "unit_name", "status",
           "hours_online", "hours_offline"),
     Index("ix_evaluation_results_cadre", "cadre_id", "period", "until_evaluation"),
@@ -326,6 +338,27 @@ evaluation_flags = Table(  # a cadre's flags hold exactly as long as their resul
     # A cadre's flags (is it flagged, of this kind?) and the flags by kind, read from the index alone (0013).
     Index("ix_evaluation_flags_cadre", "cadre_id", "period", "until_evaluation", "kind"),
     Index("ix_evaluation_flags_kind", "period", "until_evaluation", "kind", "cadre_id"),
+)
+
+# What each unit adds up to in the evaluations that hold the row (as results are held: ``store/held.py``), written by
+# the evaluation from the tallies it held and the results it replaced (``store/unit_tallies.py``; 0014).
+unit_tallies = Table(
+    "unit_tallies",
+    metadata,
+    Column("since_evaluation", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("unit_code", String(100), nullable=False),
+    Column("unit_name", Text, nullable=False),
+    Column("counts", JSON, nullable=False),  # cadres by status
+    Column("hours_millionths", BigInteger, nullable=False),  # the hours of its cadres (the suspended apart), exact
+    Column("flags", Integer, nullable=False),  # of its cadres (the suspended apart)
+    Column("flagged", Integer, nullable=False),  # cadres with a flag
+    Column("flag_kinds", JSON, nullable=False),  # flags by kind
+    Column("flagged_kinds", JSON, nullable=False),  # cadres with a flag of the kind
+    Column("flagged_groups", JSON, nullable=False),  # cadres with a flag of the group
+    Column("until_evaluation", Integer, nullable=False, server_default=str(OPEN)),
+    Column("period", String(16), nullable=False),
+    PrimaryKeyConstraint("since_evaluation", "unit_code"),
+    Index("ix_unit_tallies_held", "period", "until_evaluation", "unit_code"),
 )
 
 # Whose facts changed since an evaluation took the rows: written by triggers (0013); on SQLite, unique indexes on each

@@ -14,6 +14,8 @@ from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import action_log, evaluation_flags, evaluation_results, evaluations
 from tests.cli.test_rules import invoke, site_dir  # noqa: F401 - the fixture
 
+from ..conftest import count_flags
+
 HOURS = {"required": 90, "achieved": 70, "period": "2026", "elapsed_share": 0.9, "due": "2026-12-31",
          "open_courses": [{"id": 5, "name": "Rule of law", "hours": 8.0}]}
 COURSE = {"due": "2026-06-30", "required": ["Party history"], "missing": ["Party history"], "missing_ids": [7],
@@ -36,6 +38,7 @@ def engine(tmp_path):
              "rule": f"groups.township.requirements[{i}]", "evidence": evidence}
             for i, (kind, evidence) in enumerate((("insufficient_hours", HOURS),
                                                   ("overdue_required_course", COURSE)))])
+        count_flags(c)
     yield engine
     engine.dispose()
 

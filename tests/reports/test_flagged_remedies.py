@@ -14,6 +14,8 @@ from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations
 
+from ..conftest import count_flags
+
 HOURS = {"required": 90, "achieved": 70, "period": "2026", "elapsed_share": 0.9, "due": "2026-12-31",
          "open_courses": [{"id": 5, "name": "Rule of <i>law</i>", "hours": 8.0}]}
 LATE = {"due": "2026-06-30", "required": ["Party history"], "missing": [], "missing_ids": [], "need": "all",
@@ -36,6 +38,7 @@ def engine(tmp_path):
              "rule": rule, "evidence": evidence}
             for kind, rule, evidence in (("insufficient_hours", "groups.township.requirements[0]", HOURS),
                                          ("completed_late", "groups.township.requirements[2]", LATE))])
+        count_flags(c)
     yield engine
     engine.dispose()
 

@@ -16,6 +16,8 @@ from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 # (cadre, unit code, unit name, status, online, offline) -- the previous evaluation had B compliant too
 CURRENT = [("A", "U1", "Datang Town", "non_compliant", 74, 15), ("B", "U1", "Datang Town", "compliant", 60, 40),
@@ -47,6 +49,7 @@ def engine(tmp_path):
             {"since_evaluation": 2, "period": "2026", "cadre_id": "C", "kind": "missing_required_course",
              "group_name": "township", "rule": "groups.township.requirements[2]",
              "evidence": {"due": "2026-12-01", "missing": ["Party <b>History</b>"], "required": [], "need": "all"}}])
+        count_flags(c)
     yield engine
     engine.dispose()
 

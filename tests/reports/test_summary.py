@@ -17,6 +17,8 @@ from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations, rules_files
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 12, 31, tzinfo=UTC)
 RULES_TEXT = (Path(__file__).parents[1] / "rules" / "makeup_rules.yaml").read_text(encoding="utf-8")
 # (cadre, name, unit code, unit name, status, hours): 90 hours required of each
@@ -44,6 +46,7 @@ def engine(tmp_path):
         c.execute(sa.insert(evaluation_flags).values(
             since_evaluation=2, period="2026", cadre_id="A", kind="insufficient_hours", group_name="township", rule="r",
             evidence={"required": 90, "achieved": 40, "period": "2026"}))
+        count_flags(c)
     yield engine
     engine.dispose()
 

@@ -18,6 +18,8 @@ from moodle_bridge.services.report_files import write_report
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 # (unit code, unit name, statuses now, statuses at the evaluation before)
@@ -50,6 +52,7 @@ def engine(tmp_path):
             {"since_evaluation": 2, "period": "2026", "cadre_id": f"U1-{i}", "kind": "insufficient_hours",
              "group_name": "township", "rule": "r", "evidence": {"required": 90, "achieved": 42.5, "period": "2026"}}
             for i in range(13)])
+        count_flags(c)
     yield engine
     engine.dispose()
 

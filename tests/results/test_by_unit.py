@@ -12,6 +12,8 @@ from moodle_bridge import results
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import OPEN, evaluation_flags, evaluation_results, evaluations
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
@@ -55,6 +57,7 @@ def engine(db_url):
         c.execute(sa.insert(evaluation_flags), [
             {"since_evaluation": 5, "period": "2026", "cadre_id": cadre, "kind": kind, "group_name": "township",
              "rule": "r", "evidence": {}} for cadre, kind in flags])
+        count_flags(c)
     yield engine
     engine.dispose()
 

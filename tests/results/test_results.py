@@ -20,6 +20,8 @@ from moodle_bridge.store.schema import (
     sync_runs,
 )
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 # (cadre, unit code, unit name, status now, status before, online, offline)
 CADRES = [("A", "U1", "Datang Town", "non_compliant", "non_compliant", 74, 15),
@@ -54,6 +56,7 @@ def engine(db_url):
                 {"since_evaluation": number, "period": "2026", **until, "cadre_id": cadre, "kind": kind,
                  "evidence": {"required": 90}, **where}
                 for cadre, kind, where in FLAGS[number]])
+            count_flags(c)
         c.execute(sa.insert(mirror_users).values(id=1, username="a", suspended=False, cadre_id="A",
                                                  profile={"rank": "section chief"}))
         c.execute(sa.insert(credit_entries), [
@@ -235,6 +238,7 @@ def test_remembered_answers_follow_a_new_evaluation_and_new_reviews(engine):
             groups=["township"], status="non_compliant", hours_online=1, hours_offline=0, required_hours=90.0))
         c.execute(sa.insert(evaluation_flags).values(since_evaluation=3, period="2026", cadre_id="A",
                                                      kind="insufficient_hours", evidence={}, **HOURS))
+        count_flags(c)
     with engine.connect() as c:
         assert results.dashboard(c).flag_kinds == {"insufficient_hours": 1}
         assert results.flagged_page(c, 3).total == 1

@@ -13,6 +13,8 @@ from moodle_bridge import results
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import evaluation_flags, evaluation_results, evaluations, rules_files
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 12, 31, tzinfo=UTC)
 RULES_TEXT = (Path(__file__).parents[1] / "rules" / "makeup_rules.yaml").read_text(encoding="utf-8")
 # (cadre, unit, group, status, hours, required): township asks make-up within 6 months; "elsewhere" is no group of
@@ -46,6 +48,7 @@ def engine(db_url):
             {"since_evaluation": 1, "period": "2026", "cadre_id": "B", "kind": "missing_required_course",
              "group_name": "township", "rule": "r",
              "evidence": {"due": "2026-06-30", "missing": ["Party history"], "required": [], "need": "all"}}])
+        count_flags(c)
     yield engine
     engine.dispose()
 

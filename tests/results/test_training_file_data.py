@@ -26,6 +26,8 @@ from moodle_bridge.store.schema import (
     rules_files,
 )
 
+from ..conftest import count_flags
+
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 LATE_EVENING = int(datetime(2026, 3, 31, 20, 0, tzinfo=UTC).timestamp())  # 1 April in Shanghai
 RULES = """
@@ -91,6 +93,7 @@ def engine(db_url):
         c.execute(sa.insert(evaluation_flags).values(
             since_evaluation=1, period="2026", cadre_id="A", kind="insufficient_hours", group_name="township",
             rule="groups.township.requirements[0]", evidence={"required": 40, "achieved": 32, "period": "2026"}))
+        count_flags(c)
         c.execute(sa.insert(exemptions).values(
             key="x", cadre_id="A", reason="maternity leave", start=date(2026, 2, 1), end=date(2026, 3, 31),
             effect="prorate", source="review", created_at=NOW))
@@ -175,6 +178,7 @@ def test_a_flag_is_non_compliant_once_its_deadline_has_passed(engine):
         c.execute(sa.insert(evaluation_flags).values(
             since_evaluation=1, period="2026", cadre_id="A", kind="overdue_required_course", group_name="township",
             rule="groups.township.requirements[2]", evidence={"due": "2026-06-30", "missing": ["Party History"]}))
+        count_flags(c)
     with engine.connect() as c:
         file = results.cadre_file(c, "A")
     hours, _online, course = file.requirements

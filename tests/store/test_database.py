@@ -119,10 +119,17 @@ def test_unknown_store_failures_are_left_to_the_caller():
 
 # --- issue 11 under load: the review page's indexes, fresh statistics, and WAL for a SQLite file ---------------------
 
-REVIEW_INDEXES = {  # migration 0013: an evaluation's rows are those of its period it holds (store/held.py)
+REVIEW_INDEXES = {  # migration 0013: an evaluation's rows are those of its period it holds (store/held.py); 0014
+    # the flagged list's (partial: over the flagged results), but its order by hours (an expression: checked below)
     "evaluation_flags": {"ix_evaluation_flags_cadre": ["cadre_id", "period", "until_evaluation", "kind"],
                          "ix_evaluation_flags_kind": ["period", "until_evaluation", "kind", "cadre_id"]},
-    "evaluation_results": {"ix_evaluation_results_name": ["period", "until_evaluation", "name", "cadre_id"],
+    "evaluation_results": {"ix_evaluation_results_flagged_name": ["period", "until_evaluation", "name", "cadre_id"],
+                           "ix_evaluation_results_flagged_unit": ["period", "until_evaluation", "unit_code", "name",
+                                                                  "cadre_id"],
+                           "ix_evaluation_results_flagged_unit_name": ["period", "until_evaluation", "unit_name",
+                                                                       "cadre_id"],
+                           "ix_evaluation_results_flagged_status": ["period", "until_evaluation", "status",
+                                                                    "cadre_id"],
                            "ix_evaluation_results_unit": ["period", "until_evaluation", "unit_code", "unit_name",
                                                           "status", "hours_online", "hours_offline"],
                            "ix_evaluation_results_cadre": ["cadre_id", "period", "until_evaluation"],
@@ -146,6 +153,26 @@ def test_the_review_pages_indexes_exist_as_declared(db_url):
         assert {name: declared.get(name) for name in wanted} == wanted
         assert not any(name.startswith(f"ix_{table}_evaluation") for name in made)  # 0011's, on evaluation_id
     engine.dispose()
+
+
+def test_the_flagged_lists_indexes_cover_the_flagged_results_only(db_url):
+    """0014: each order of the flagged list (the hours' an expression the inspector cannot read) is a partial index
+    over the results with a flag, so that a page is one range of it."""
+    engine = connect(db_url)
+    upgrade(engine)
+    orders = ("name", "unit", "unit_name", "status", "hours")
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            made = dict(connection.execute(sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'evaluation_results'")).all())
+        else:
+            made = dict(connection.execute(sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'evaluation_results'")).all())
+    engine.dispose()
+    for order in orders:
+        definition = made[f"ix_evaluation_results_flagged_{order}"]
+        assert "WHERE" in definition and "flags > 0" in definition, definition
+    assert "hours_online + hours_offline" in made["ix_evaluation_results_flagged_hours"]
 
 
 def test_statistics_are_refreshed_for_the_evaluation_tables(db_url):

@@ -14,6 +14,8 @@ from moodle_bridge.store.schema import evaluation_flags, evaluation_results, eva
 from moodle_bridge.web import accounts
 from moodle_bridge.web.app import create_app
 
+from ..conftest import count_flags
+
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 CADRES = [("A1", "U1", "Unit One", "Alice <b>Wang</b>"), ("A2", "U1", "Unit One", "<script>alert(1)</script>"),
@@ -38,6 +40,7 @@ def review_store(path: Path) -> Engine:
              "group_name": "township",
              "rule": "groups.township.requirements[0]", "evidence": {"required": 90, "achieved": 15, "period": "2026"}}
             for cid, *_ in CADRES])
+        count_flags(c)
     accounts.add(engine, "admin", PASSWORD, "admin", [])
     accounts.add(engine, "one", PASSWORD, "reviewer", ["U1"])
     accounts.add(engine, "two", PASSWORD, "reviewer", ["U2"])

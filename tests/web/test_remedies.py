@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from moodle_bridge.store.schema import evaluation_flags
 
+from ..conftest import count_flags
 from .test_access import client_for
 
 HOURS = {"required": 90, "achieved": 15, "period": "2026", "elapsed_share": 0.9, "due": "2026-12-31",
@@ -21,6 +22,7 @@ def _with_new_evidence(engine) -> None:
         c.execute(sa.insert(evaluation_flags).values(since_evaluation=1, period="2026", cadre_id="B1",
                                                      kind="completed_late", group_name="township",
                                                      rule="groups.township.requirements[2]", evidence=LATE))
+        count_flags(c)
 
 
 def test_the_flagged_list_shows_each_remedy_and_offers_completed_late(app_engine):
