@@ -8,6 +8,9 @@ result, and the flagged list's indexes
   ``evaluations.tallied``: whether the evaluation keeps them (an older version's does not, and is read as before).
 - ``evaluation_results.flags``: how many flags the result raised, so that "flagged" is a column, and the flagged
   list, in each order it offers, one range of a partial index over the flagged results.
+- PostgreSQL only, where the ``pg_trgm`` extension can be had (it ships with PostgreSQL and is trusted: a database
+  owner may create it): trigram indexes on the flagged results' names and cadre ids, for the list's search (a part
+  of a name or id: ``ILIKE '%...%'``, which no b-tree serves). Without it the search reads every flagged result.
 
 Revision ID: 0014
 Revises: 0013
@@ -42,6 +45,8 @@ def upgrade() -> None:
     for name, columns in FLAGGED_INDEXES.items():
         op.create_index(name, "evaluation_results", columns, postgresql_where=sa.text(FLAGGED),
                         sqlite_where=sa.text(FLAGGED))
+    if op.get_bind().dialect.name == "postgresql":
+        _trigram_indexes()
     op.add_column("evaluations", sa.Column("tallied", sa.Boolean))
     op.create_table(
         "unit_tallies",
@@ -63,7 +68,32 @@ def upgrade() -> None:
     op.create_index("ix_unit_tallies_held", "unit_tallies", ["period", "until_evaluation", "unit_code"])
 
 
+TRIGRAM_INDEXES = {"ix_trgm_evaluation_results_name": "name", "ix_trgm_evaluation_results_cadre_id": "cadre_id"}
+
+
+def _trigram_indexes() -> None:
+    """Where the extension can be created (or is there): the search's indexes; elsewhere the search scans."""
+    bind = op.get_bind()
+    available = bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first()
+    if available is None:
+        return
+    savepoint = bind.begin_nested()
+    try:
+        bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    except sa.exc.DBAPIError:  # no right to create it here: the search works, by a scan
+        savepoint.rollback()
+        return
+    savepoint.commit()
+    schema = bind.execute(sa.text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                                  "WHERE e.extname = 'pg_trgm'")).scalar_one()  # it may be in a schema not searched
+    for name, column in TRIGRAM_INDEXES.items():
+        op.execute(f'CREATE INDEX {name} ON evaluation_results USING gin ({column} "{schema}".gin_trgm_ops) '
+                   f"WHERE {FLAGGED}")
+
+
 def downgrade() -> None:
+    for name in TRIGRAM_INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
     op.drop_index("ix_unit_tallies_held", "unit_tallies")
     op.drop_table("unit_tallies")
     op.drop_column("evaluations", "tallied")
