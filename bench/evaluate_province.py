@@ -26,11 +26,13 @@ max RSS, is that evaluation's alone; its wall time is the ``evaluate`` call's al
 
 Every change is a plain row write to the mirror tables, as the sync makes them: whatever the store keeps track of
 changes by (its triggers) sees them as it would in production. ``--full`` asks every step for a full evaluation
-(``incremental=False``, where ``evaluate`` has that keyword). Progress goes to stderr; ``--json`` prints one object
-on stdout at the end: wall seconds and peak memory (MiB) of each step, cadres judged, credits posted, flags (of
-"first"; ``flags_by_step`` for each), the phases' seconds, and the commit of the moodle_bridge evaluated. To measure
-another checkout's code, put it first on ``PYTHONPATH`` and run from outside /work/main (the current folder would
-come first): ``cd /tmp && PYTHONPATH=/path/to/checkout /work/main/.venv/bin/python /work/main/bench/...``.
+(``incremental=False``, where ``evaluate`` has that keyword); ``--workers N`` sets how many processes judge an
+evaluation of everyone (1: the evaluation's own; their largest peak is ``worker_peak_rss_mib_by_step``).
+Progress goes to stderr; ``--json`` prints one object on stdout at the end: wall seconds and peak memory
+(MiB) of each step, cadres judged, credits posted, flags (of "first"; ``flags_by_step`` for each), the phases'
+seconds, and the commit of the moodle_bridge evaluated. To measure another checkout's code, put it first on
+``PYTHONPATH`` and run from outside /work/main (the current folder would come first):
+``cd /tmp && PYTHONPATH=/path/to/checkout /work/main/.venv/bin/python /work/main/bench/...``.
 """
 
 from __future__ import annotations
@@ -282,22 +284,27 @@ def run_step(spec: dict[str, Any]) -> None:
 
     engine = connect(store_url(spec["store"], spec["cadres"]))  # not on the command line: no password there
     loaded = load_rules(spec["rules"])
-    options = {"incremental": False} if spec["full"] and "incremental" in inspect.signature(evaluate).parameters \
-        else {}
+    accepted = inspect.signature(evaluate).parameters
+    options: dict[str, Any] = {"incremental": False} if spec["full"] and "incremental" in accepted else {}
+    if spec.get("workers") and "workers" in accepted:
+        options["workers"] = spec["workers"]
     timings: dict[str, float] = {}
     started = time.perf_counter()
     summary = evaluate(engine, loaded, "2026", date.fromisoformat(spec["as_of"]), timings, **options)
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's, if any ran
     engine.dispose()
-    print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mib": round(peak), "judged": getattr(summary, "judged", None),
+    print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mib": round(peak), "worker_peak_rss_mib": round(workers),
+                      "judged": getattr(summary, "judged", None),
                       "posted": summary.posted, "flags": summary.flags, "statuses": summary.statuses,
                       "phases_s": timings}))
 
 
-def child(step: str, store: str, cadres: int, full: bool) -> dict[str, Any]:
+def child(step: str, store: str, cadres: int, full: bool, workers: int | None = None) -> dict[str, Any]:
     as_of, rules = STEPS[step]
-    spec = {"store": store, "cadres": cadres, "as_of": as_of.isoformat(), "rules": str(rules), "full": full}
+    spec = {"store": store, "cadres": cadres, "as_of": as_of.isoformat(), "rules": str(rules), "full": full,
+            "workers": workers}
     say(f"{step}: evaluating as of {as_of} ...")
     out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], stdout=subprocess.PIPE, text=True)
     if out.returncode:
@@ -338,6 +345,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="a store an earlier run evaluated: empty its evaluations and ledger instead of rebuilding")
     parser.add_argument("--full", action="store_true", help="ask every step for a full evaluation")
+    parser.add_argument("--workers", type=int, help="processes that judge an evaluation of everyone (where "
+                        "evaluate has the keyword; 1: in the evaluation's own process; default: its own default)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -354,7 +363,7 @@ def main() -> None:
         elif step == "rules_edit":
             edit = edit_rules()
             say(f"rules_edit: {edit} ({EDITED_RULES})")
-        results[step] = child(step, args.store, args.cadres, args.full)
+        results[step] = child(step, args.store, args.cadres, args.full, args.workers)
         if not args.json:
             print(readable(step, results[step]), flush=True)
     code, head, dirty = commit()
@@ -363,6 +372,8 @@ def main() -> None:
         **{f"{step}_s": r["wall_s"] for step, r in results.items()},
         "peak_rss_mib": max(r["peak_rss_mib"] for r in results.values()),
         "peak_rss_mib_by_step": {step: r["peak_rss_mib"] for step, r in results.items()},
+        "worker_peak_rss_mib_by_step": {step: r.get("worker_peak_rss_mib") for step, r in results.items()},
+        "workers": args.workers,
         "judged_by_step": {step: r["judged"] for step, r in results.items()},
         "posted_by_step": {step: r["posted"] for step, r in results.items()},
         "flags": results["first"]["flags"],

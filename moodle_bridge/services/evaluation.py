@@ -26,12 +26,11 @@ from sqlalchemy import Connection, Engine
 from .. import __version__, results
 from .. import rules as rules_package
 from ..rules.cadres import cadres_of
-from ..rules.credits import cap_online, completion_credits, offline_credits
-from ..rules.evaluate import CadreResult, Situation, carry_over, evaluate_cadre, shortfall
+from ..rules.evaluate import CadreResult, Situation, shortfall
 from ..rules.exemptions import file_changes, fingerprint
-from ..rules.facts import CadreFacts, CompletionFact, CourseFacts, Credit, OfflineFact, OpenCourse, Refused
+from ..rules.facts import CadreFacts, CompletionFact, CourseFacts, OfflineFact, OpenCourse
 from ..rules.kinds import unit_for
-from ..rules.ledger import Entry, credits_of, postings, standing_of
+from ..rules.ledger import Entry
 from ..rules.loader import LoadedRules
 from ..rules.model import Exemption, Rules
 from ..rules.periods import day_end, day_start, period, period_of
@@ -40,6 +39,8 @@ from ..store import ledger_io as ledger
 from ..store import unit_tallies
 from ..store.database import refresh_statistics
 from ..store.unit_tallies import Contribution, UnitTally
+from . import parallel
+from .judging import Facts, Judged, Shared, judge
 
 log = structlog.get_logger("moodle_bridge.evaluate")
 
@@ -222,7 +223,7 @@ def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int, 
 
 def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date,
              timings: dict[str, float] | None = None, chunk: int = 20_000,
-             incremental: bool = True) -> EvaluationSummary:
+             incremental: bool = True, workers: int | None = None) -> EvaluationSummary:
     """Evaluate the cadres, ``chunk`` cadres at a time (memory stays bounded at any size); the whole evaluation is
     one transaction all the same.
 
@@ -230,7 +231,9 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
     the same context (``context_fingerprint``), only the cadres whose facts changed since (the store's triggers
     recorded them) or whose result holds no longer on the as-of day are judged; the others' results hold on.
     Otherwise, and with ``incremental=False``, every cadre is judged. Both give the same results, flags and ledger
-    (``tests/services/test_incremental_evaluation.py``)."""
+    (``tests/services/test_incremental_evaluation.py``). Judging everyone, at least ``parallel.PARALLEL_FROM``
+    cadres, the chunks are judged by ``workers`` processes (default: one a core, at most ``parallel.CORES``; 1: in
+    this process), which gives the same outcome."""
     rules = loaded.rules
     span = period(period_label, rules.organisation)
     previous = period(int(period_label) - 1, rules.organisation)
@@ -284,50 +287,42 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         offline = store.load_offline(connection, OfflineFact, cadre_ids)
         shortfalls = previous_shortfalls(connection, before.id if before else None, cadre_ids)
         clock.lap("read the store")
-        for start in range(0, len(cadres), chunk):
-            group = cadres[start:start + chunk]
-            completions = store.load_completions(connection, [c.user_id for c in group], CompletionFact)
-            entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
-            clock.lap("read the store")
-            desired: list[Credit] = []
-            refused_by_cadre: dict[str, list[Refused]] = {}
-            for cadre in group:
-                online, refused = completion_credits(cadre.cadre_id, completions.get(cadre.user_id, []), courses,
-                                                     rules)
-                away, refused_offline = offline_credits(offline.get(cadre.cadre_id, []), rules)
-                earned = cap_online(online + away, rules)
-                carried = carry_over(cadre, earned, rules, previous, span, exempt.get(cadre.cadre_id, []))
-                desired += earned + ([carried] if carried else [])
-                refused_by_cadre[cadre.cadre_id] = refused + refused_offline
-            clock.lap("credits")
-            entries, differences = postings(desired, standing_of(entries_so_far), closed, period_label)
-            clock.lap("ledger postings")
-            ledger.post(connection, entries, loaded.digest)
-            if len(entries) >= LEDGER_GROWN and not ledger_analysed:
+        shared = Shared(rules, courses, situation, previous, span, closed, period_label)
+
+        def keep(judged: Judged) -> None:
+            """Post a chunk's ledger entries and write its results (in this transaction)."""
+            nonlocal posted, reported, flags, ledger_analysed
+            ledger.post(connection, judged.entries, loaded.digest)
+            if len(judged.entries) >= LEDGER_GROWN and not ledger_analysed:
                 # A first evaluation fills an empty ledger: planned on statistics of an empty table, the next chunks'
                 # ledger reads scan it whole (PostgreSQL: 2 s a read at 100,000 cadres). Analysed once, they use its
                 # index; the statistics are this transaction's, committed with it.
                 refresh_statistics(connection, ("credit_entries",))
                 ledger_analysed = True
-            reported += store.report_differences(connection, differences)
-            posted += len(entries)
+            reported += store.report_differences(connection, judged.differences)
+            posted += len(judged.entries)
             clock.lap("write the ledger")
-            credits_by_cadre = credits_of(entries_so_far + entries)
-            judged = [
-                evaluate_cadre(cadre, credits_by_cadre.get(cadre.cadre_id, []),
-                               {c.course_id: c for c in completions.get(cadre.user_id, [])},
-                               refused_by_cadre.get(cadre.cadre_id, []), situation, exempt.get(cadre.cadre_id, []),
-                               previous_shortfall=shortfalls.get(cadre.cadre_id),
-                               offline=offline.get(cadre.cadre_id, []))
-                for cadre in group
-            ]
-            clock.lap("evaluate cadres")
-            store.store_results(connection, evaluation_id, period_label, *_rows(judged))
-            statuses.update(r.status for r in judged)
-            flags += sum(len(r.flags) for r in judged)
-            for r in judged:
+            store.store_results(connection, evaluation_id, period_label, *_rows(judged.results))
+            statuses.update(r.status for r in judged.results)
+            flags += sum(len(r.flags) for r in judged.results)
+            for r in judged.results:
                 units.setdefault(r.cadre.unit_code, UnitTally()).add(_contribution(r))
             clock.lap("write results")
+
+        chunks = [cadres[start:start + chunk] for start in range(0, len(cadres), chunk)]
+        facts = Facts(offline, exempt, shortfalls)
+        if judge_all and parallel.worth_it(engine, len(cadres), workers):
+            def waited(judged: Judged) -> None:
+                clock.lap("wait for the workers")  # reading and judging, theirs: what this process waited for
+                keep(judged)
+
+            parallel.judge_in_parallel(engine, shared, facts, chunks, workers, waited)
+        else:
+            for group in chunks:
+                completions = store.load_completions(connection, [c.user_id for c in group], CompletionFact)
+                entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
+                clock.lap("read the store")
+                keep(judge(shared, facts, group, completions, entries_so_far, clock.lap))
         _write_tallies(connection, evaluation_id, period_label, units, judge_all, counted)
         store.finish_evaluation(connection, evaluation_id, dict(statuses), judged=len(cadres), flags=flags,
                                 tallied=True)

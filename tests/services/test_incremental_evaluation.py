@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from moodle_bridge.results import unit_rates
 from moodle_bridge.rules.loader import parse_rules
 from moodle_bridge.services import ledger as ledger_service
+from moodle_bridge.services import parallel
 from moodle_bridge.services.evaluation import evaluate
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.held import held_in
@@ -310,9 +311,10 @@ def _held(engine: sa.Engine, evaluation_id: int) -> dict[str, Any]:
     return {"results": results, "flags": flags, "ledger": entries, "differences": differences, "tallies": tallies}
 
 
-def _replay(kind: str, tmp: Path, steps: list[tuple[Any, ...]]) -> int:
-    """Apply ``steps`` to both stores, evaluating A incrementally and B from scratch; compare at each evaluation.
-    Returns how many evaluations judged fewer cadres than a whole one (the incremental road was taken)."""
+def _replay(kind: str, tmp: Path, steps: list[tuple[Any, ...]], mine: dict[str, Any] | None = None) -> int:
+    """Apply ``steps`` to both stores, evaluating A incrementally (or as ``mine`` says) and B from scratch in one
+    process; compare at each evaluation. Returns how many evaluations judged fewer cadres than a whole one (the
+    incremental road was taken)."""
     partial = 0
     with _stores(kind, tmp) as (a, b):
         worlds = [World(a), World(b)]
@@ -328,15 +330,15 @@ def _replay(kind: str, tmp: Path, steps: list[tuple[Any, ...]]) -> int:
                     c.execute(sa.delete(unit_tallies))
             elif step[0] == "evaluate":
                 loaded = _loaded(variant)
-                mine = evaluate(a, loaded, "2026", as_of, incremental=True)
-                whole = evaluate(b, loaded, "2026", as_of, incremental=False)
+                ours = evaluate(a, loaded, "2026", as_of, **(mine or {"incremental": True}))
+                whole = evaluate(b, loaded, "2026", as_of, incremental=False, workers=1)
                 assert not whole.incremental
-                assert (mine.statuses, mine.flags, mine.posted, mine.differences) == (
+                assert (ours.statuses, ours.flags, ours.posted, ours.differences) == (
                     whole.statuses, whole.flags, whole.posted, whole.differences), step
-                assert _held(a, mine.evaluation_id) == _held(b, whole.evaluation_id)
+                assert _held(a, ours.evaluation_id) == _held(b, whole.evaluation_id)
                 with a.connect() as ca, b.connect() as cb:  # the units' figures, as every report reads them
-                    assert unit_rates(ca, mine.evaluation_id) == unit_rates(cb, whole.evaluation_id)
-                partial += mine.incremental and mine.judged < sum(whole.statuses.values())
+                    assert unit_rates(ca, ours.evaluation_id) == unit_rates(cb, whole.evaluation_id)
+                partial += ours.incremental and ours.judged < sum(whole.statuses.values())
             else:
                 for world in worlds:
                     world.apply(step)
@@ -418,3 +420,22 @@ def test_after_an_older_versions_evaluation_the_units_tallies_are_counted_once(k
         ("evaluate",), ("untallied",), ("days", 1), ("complete", 12, 4, date(2026, 3, 2), 95.0), ("evaluate",),
         ("days", 1), ("complete", 13, 4, date(2026, 3, 3), 95.0), ("evaluate",)]
     assert _replay(kind, tmp_path, steps) >= 2
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_judging_everyone_on_several_cores_gives_what_one_process_gives(kind, tmp_path, monkeypatch):
+    """Worker processes read and judge the chunks (of 3 cadres here), the evaluation's process posts and writes
+    them: the same results, flags, ledger, differences and tallies as judging in one process, evaluation after
+    evaluation (the ledger growing, a closed period's differences)."""
+    if kind == "postgres" and not _postgres_up():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not answering at the test URL: in CI its tests never skip")
+        pytest.skip("PostgreSQL is not answering at the test URL")
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    steps = [("complete", u, 3, date(2026, 2, 1), 90.0) for u in USERS] + [
+        ("offline", "CD3", 12.0, date(2026, 2, 10)), ("evaluate",), ("days", 1), ("reset", 12, 3),
+        ("complete", 13, 4, date(2026, 3, 2), 95.0), ("adjust", "CD5", 4.0), ("evaluate",), ("close",),
+        ("grade", 14, 3, 40.0), ("evaluate",)]
+    timings: dict[str, float] = {}
+    _replay(kind, tmp_path, steps, mine={"incremental": False, "workers": 2, "chunk": 3, "timings": timings})
+    assert "wait for the workers" in timings and "evaluate cadres" not in timings  # the workers judged, not this one

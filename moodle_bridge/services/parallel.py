@@ -1,0 +1,79 @@
+"""An evaluation that judges everyone, on every core: worker processes read each chunk's completions and ledger
+entries and judge it (``judging.judge``); the evaluation's own process posts and writes what they return, in its one
+transaction, chunk after chunk in order, while they judge the next.
+
+Why the workers may read on their own connections: judging everyone, the evaluation has posted nothing yet for the
+chunk a worker reads (each cadre is in one chunk), and the rest of what it wrote first (the rules file's exemptions)
+it sends them. What they read is committed, as its own reads under READ COMMITTED (PostgreSQL) or beside its write
+transaction (SQLite's write-ahead log) would be: a sync committed meanwhile is seen as the evaluation would see it,
+and its changes are recorded for the next evaluation all the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..rules.facts import CadreFacts, CompletionFact
+from ..rules.ledger import Entry
+from ..store import evaluation_io as store
+from ..store import ledger_io as ledger
+from .judging import Facts, Judged, Shared, judge
+
+PARALLEL_FROM = 50_000  # cadres to judge: below, starting the workers costs more than they save
+CORES = 4  # at most: the evaluation's own process and the database want a core too
+
+
+def default_workers() -> int:
+    return max(1, min(CORES, os.cpu_count() or 1))
+
+
+def worth_it(engine: Engine, cadres: int, workers: int | None) -> bool:
+    """Whether to judge on several cores: enough cadres, more than one worker, and a store the workers can open
+    (not an in-memory SQLite database, which is the evaluation's connection's alone)."""
+    if cadres < PARALLEL_FROM or (workers or default_workers()) < 2:
+        return False
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database or ""
+        return bool(database) and database != ":memory:" and "mode=memory" not in database
+    return True
+
+
+_worker: dict[str, Any] = {}
+
+
+def _start(url: str, shared: Shared) -> None:
+    from ..store import connect
+
+    _worker["engine"], _worker["shared"] = connect(url), shared
+
+
+def _judge_chunk(group: Sequence[CadreFacts], facts: Facts) -> Judged:
+    with _worker["engine"].connect() as connection:
+        completions = store.load_completions(connection, [c.user_id for c in group], CompletionFact)
+        entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
+    return judge(_worker["shared"], facts, group, completions, entries_so_far)
+
+
+def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequence[Sequence[CadreFacts]],
+                      workers: int | None, keep: Callable[[Judged], None]) -> None:
+    """Judge ``chunks`` in worker processes, and ``keep`` each one's outcome in chunk order. At most two chunks a
+    worker are in flight (memory stays bounded). A worker's failure is raised here: the evaluation rolls back."""
+    count = workers or default_workers()
+    url = engine.url.render_as_string(hide_password=False)  # to the workers through a pipe, never on a command line
+    # spawn: a worker starts clean, without a copy of this process's open database connection
+    with ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start,
+                             initargs=(url, shared)) as pool:
+        pending: deque[Future[Judged]] = deque()
+        for group in chunks:
+            pending.append(pool.submit(_judge_chunk, group, facts.part(group)))
+            if len(pending) >= 2 * count:
+                keep(pending.popleft().result())
+        while pending:
+            keep(pending.popleft().result())
