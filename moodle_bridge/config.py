@@ -91,6 +91,7 @@ class MoodleSettings(_Section):
     concurrency: int = Field(4, ge=1, le=32)
     batch_size: int = Field(50, ge=0, le=500)  # 0: never batch
     completions_report_id: int | None = Field(None, ge=1)
+    profiles_report_id: int | None = Field(None, ge=1)  # cadres' profiles from a Users report (README)
     retry: RetrySettings = RetrySettings()
 
     @field_validator("url")
@@ -144,6 +145,12 @@ class SyncSettings(_Section):
     training_type_field: str = "training_type"
     grades_max_age_days: float = Field(7.0, ge=0, le=3650)  # re-read a course's grades at least this often
     user_chunk: int = Field(100, ge=1, le=1000)  # users looked up per call
+    # The reports' filters (README, the completions report): read a full report course group by course
+    # group, and in between only what changed; the whole reports at least every report_full_every_hours.
+    report_filters: bool = False
+    report_full_every_hours: float = Field(24.0, gt=0, le=24 * 366)
+    report_overlap_minutes: float = Field(60.0, ge=0, le=7 * 24 * 60)  # an incremental read starts this early
+    report_partition_rows: int = Field(50_000, ge=1000, le=1_000_000)  # rows of a course group (2 pages)
 
     _zones = field_validator("report_timezone", "organisation_timezone")(check_time_zone)
     _period_start = field_validator("period_start")(check_month_day)
@@ -252,7 +259,8 @@ class Settings(BaseSettings):
     def enabled_features(self) -> set[str]:
         core = {"connect", "courses", "units", "cadres", "completions"}
         optional = {name for name, on in self.features.model_dump().items() if on}
-        return core | optional | {"completions_report", "batch"}
+        filters = {"report_filters"} if self.sync.report_filters else set()
+        return core | optional | {"completions_report", "batch"} | filters
 
 
 def config_path(explicit: Path | None = None) -> Path | None:

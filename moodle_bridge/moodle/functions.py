@@ -31,6 +31,8 @@ FEATURES = {
         Feature("cadres", N_("sync of cadres and enrolments")),
         Feature("completions", N_("sync of course completions")),
         Feature("completions_report", N_("fast completion sync through a custom report"), optional=True),
+        Feature("report_filters", N_("reading only what changed, and a report in parts (report filters)"),
+                optional=True),
         Feature("batch", N_("batched calls (several calls per request)"), optional=True),
         Feature("grades", N_("sync of final grades")),
         Feature("activity_completions", N_("sync of activity completions"), optional=True),
@@ -63,6 +65,9 @@ _TABLE = [
     WSFunction("core_completion_get_course_completion_status", m.CourseCompletionStatus, "completions"),
     WSFunction("core_reportbuilder_list_reports", m.ReportList, "completions_report"),
     WSFunction("core_reportbuilder_retrieve_report", m.RetrievedReport, "completions_report"),
+    # Writes: they store the integration user's filter values for a report (a user preference).
+    WSFunction("core_reportbuilder_set_filters", bool, "report_filters", writes=True),
+    WSFunction("core_reportbuilder_filters_reset", bool, "report_filters", writes=True),
     # Declared "write" by Moodle because it may run anything; the client decides per batch.
     WSFunction("tool_mobile_call_external_functions", m.BatchResponse, "batch", writes=True),
     WSFunction("gradereport_user_get_grade_items", m.GradeItemsReport, "grades"),

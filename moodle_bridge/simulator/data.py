@@ -96,6 +96,7 @@ class User:
     country: str = "CN"
     timezone: str = "Asia/Shanghai"
     lang: str = "en"
+    timemodified: int = 0  # user.timemodified: user_update_user() sets it on every update
 
     @property
     def fullname(self) -> str:
@@ -188,15 +189,24 @@ class Progress:
         return {cmid: done.time for cmid, done in self.activities.items() if done.state}
 
 
+PARTICIPANTS, USERS = "participants", "users"
+
+
 @dataclass
 class Report:
-    """A custom report on the "Course participants" source, condition role archetype = student."""
+    """A custom report: on the "Course participants" source with the condition role archetype =
+    student, or on the "Users" source (no condition: every user but the guest and the deleted)."""
 
     id: int
     name: str
     columns: list[str]  # column keys, see simulator.functions.REPORT_HEADERS (MOODLE_COLUMNS: Moodle's names)
     timecreated: int = 0
     timemodified: int = 0  # 0: as created
+    source: str = PARTICIPANTS
+    # The report's filters, by Moodle's unique identifier ("course:courseselector"): only these apply
+    # the values a user sets (core_reportbuilder_set_filters); see simulator.functions.FILTERS.
+    filters: list[str] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)  # column key -> a heading set in the report editor
 
 
 @dataclass
@@ -229,6 +239,9 @@ class Site:
     theme_revision: int = 1795241755  # in picture URLs (Moodle's themerev setting)
     timezone: str = "Asia/Shanghai"  # the site's default, and so its users' ("99"): report dates are local
     revision: int = 0  # bumped by every change below; answers derived from the data cache on it
+    # Report filter values per (user id, report id): Moodle keeps them as the user's preferences
+    # (core_reportbuilder\local\helpers\user_filter_manager), not per session.
+    filter_values: dict[tuple[int, int], dict[str, object]] = field(default_factory=dict)
     _next_id: int = 100_000
 
     def next_id(self) -> int:
@@ -398,6 +411,7 @@ class Site:
     def suspend_user(self, userid: int, suspended: bool = True) -> None:
         self.revision += 1
         self.users[userid].suspended = suspended
+        self.users[userid].timemodified = self.now  # admin/user.php suspends through user_update_user()
 
     def delete_user(self, userid: int) -> None:
         """Moodle's delete_user: the row stays, renamed (username <email>.<time>, email the md5 of the old
@@ -409,6 +423,7 @@ class Site:
         user.username = f"{user.email or f'{old_username}.{userid}@unknownemail.invalid'}.{self.now}".lower()
         user.email = hashlib.md5(old_username.encode()).hexdigest()
         user.idnumber, user.profile, user.deleted = "", {}, True
+        user.timemodified = self.now
         for key in [k for k in self.enrolments if k[1] == userid]:
             del self.enrolments[key]
         for cohort in self.cohorts.values():
@@ -429,6 +444,7 @@ class Site:
                 user.profile["unit"] = name
             if user.department == cohort.name:
                 user.department = name
+            user.timemodified = self.now  # the members' profiles are edited (user_update_user)
         cohort.name = name
 
     def move_user(self, userid: int, cohortid: int) -> None:
@@ -440,3 +456,4 @@ class Site:
         target.members.append(userid)
         self.users[userid].department = target.name
         self.users[userid].profile["unit"] = target.name
+        self.users[userid].timemodified = self.now

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -484,6 +485,11 @@ REPORT_HEADERS = {
     "enrol_status": "Status", "enrol_timestart": "Time started", "enrol_timeend": "Time ended",
     "completed": "Completed", "time_enrolled": "Time enrolled", "completion_timestarted": "Time started",
     "time_completed": "Time completed", "progress": "Student progress", "grade": "Grade",
+    # The Users source (core_reportbuilder\local\entities\user); a profile field column ("profile:<shortname>")
+    # is titled with the field's name.
+    "fullnamewithlink": "Full name with link", "firstname": "First name", "lastname": "Last name",
+    "email": "Email address", "department": "Department", "suspended": "Suspended",
+    "user_timemodified": "Time modified",
 }
 # The report builder's own names of those columns ("entity:column"), as a report's definition holds them.
 MOODLE_COLUMNS = {
@@ -495,16 +501,21 @@ MOODLE_COLUMNS = {
     "completion:timestarted": "completion_timestarted", "completion:timecompleted": "time_completed",
     "completion:progresspercent": "progress", "completion:grade": "grade",
 }
+PROFILE_COLUMN = "profile:"  # + a profile field's shortname (the Users source's "user:profilefield_<shortname>")
+SOURCES = {"participants": "core_course\\reportbuilder\\datasource\\participants",
+           "users": "core_user\\reportbuilder\\datasource\\users"}
+SOURCE_NAMES = {"participants": "Course participants", "users": "Users"}
+CONDITIONS = {"participants": '{"role:archetype_operator":1,"role:archetype_value":"student"}', "users": None}
 
 
 def _report_details(ctx: Context, report: Report) -> JsonObject:
     admin = ctx.site.users[2]
     return {
-        "name": report.name, "source": "core_course\\reportbuilder\\datasource\\participants", "type": 0,
-        "uniquerows": False, "conditiondata": '{"role:archetype_operator":1,"role:archetype_value":"student"}',
+        "name": report.name, "source": SOURCES[report.source], "type": 0,
+        "uniquerows": False, "conditiondata": CONDITIONS[report.source],
         "settingsdata": None, "contextid": 1, "component": "", "area": "", "itemid": 0, "usercreated": 2,
         "id": report.id, "timecreated": report.timecreated, "timemodified": report.timemodified or report.timecreated,
-        "usermodified": 2, "sourcename": "Course participants", "tags": [], "customfields": {"data": []},
+        "usermodified": 2, "sourcename": SOURCE_NAMES[report.source], "tags": [], "customfields": {"data": []},
         "modifiedby": {"id": 2, "email": admin.email, "idnumber": "", "phone1": "", "phone2": "",
                        "department": "", "institution": "", "fullname": admin.fullname, "identity": admin.email,
                        "profileurl": f"{ctx.siteurl}/user/profile.php?id=2",
@@ -520,6 +531,12 @@ def _minute(minute: int, tz: str) -> str:
 def _date(timestamp: int | None, tz: str) -> str:
     """A report date: the reader's local time to the minute, empty for none."""
     return _minute(timestamp // 60, tz) if timestamp else ""
+
+
+def php_s(text: str) -> str:
+    """Moodle's s(): htmlspecialchars with ENT_QUOTES (what the user entity's text columns show)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("'", "&#039;"))
 
 
 @dataclass(frozen=True)
@@ -579,39 +596,170 @@ REPORT_CELLS: dict[str, Callable[[_Row], str]] = {
 }
 
 
-_REPORT_CACHE: dict[tuple[int, int, int, int], list[list[str]]] = {}
+def _user_cell(column: str, user: User, siteurl: str, tz: str) -> str:
+    """A Users-source cell (core_reportbuilder\\local\\entities\\user): text through s(), booleans as
+    Yes/No, times as user dates; a profile field through its display_data() (a text field: escaped)."""
+    if column == "fullnamewithlink":  # html_writer::link(new moodle_url('/user/profile.php', ['id' => ...]))
+        return f'<a href="{siteurl}/user/profile.php?id={user.id}">{user.fullname}</a>'
+    if column == "suspended":
+        return "Yes" if user.suspended else "No"
+    if column == "user_timemodified":
+        return _date(user.timemodified, tz)
+    if column.startswith(PROFILE_COLUMN):
+        return php_s(user.profile.get(column[len(PROFILE_COLUMN):], ""))
+    field = {"user_idnumber": "idnumber"}.get(column, column)
+    return php_s(str(getattr(user, field)))
+
+
+# --- report filters: what core_reportbuilder_set_filters stores and retrieve_report applies ------
+
+DATE_ANY, DATE_NOT_EMPTY, DATE_EMPTY, DATE_RANGE = 0, 1, 2, 3
+
+
+def php_int(value: object) -> int:
+    """PHP's (int) cast of a JSON-decoded value (a number, a numeric string, else 0)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        digits = re.match(r"^\s*[+-]?\d+", value)
+        return int(digits.group()) if digits else 0
+    return 0
+
+
+def _date_filter(name: str, values: dict[str, Any]) -> Callable[[int | None], bool] | None:
+    """core_reportbuilder\\local\\filters\\date::get_sql_filter; None when it adds no condition. SQL
+    compares NULL as unknown: a row without the value fails every comparison."""
+    operator = php_int(values.get(f"{name}_operator", DATE_ANY))
+    if operator == DATE_NOT_EMPTY:
+        return lambda v: v is not None and v != 0
+    if operator == DATE_EMPTY:
+        return lambda v: v is None or v == 0
+    if operator == DATE_RANGE:
+        low, high = php_int(values.get(f"{name}_from", 0)), php_int(values.get(f"{name}_to", 0))
+        if low <= 0 and high <= 0:
+            return None  # no clause: the filter does not apply
+        return lambda v: v is not None and (low <= 0 or v >= low) and (high <= 0 or v < high)
+    if operator in (4, 5, 6):  # last / current / next: relative to the clock; the sync never sets them
+        raise NotImplementedError(f"date filter operator {operator} is not simulated")
+    return None
+
+
+def _course_filter(name: str, values: dict[str, Any]) -> Callable[[int | None], bool] | None:
+    """core_reportbuilder\\local\\filters\\course_selector: course id IN (the values); none: no condition."""
+    chosen = values.get(f"{name}_values") or []
+    chosen = chosen if isinstance(chosen, list) else [chosen]
+    if not chosen:
+        return None
+    wanted = {str(v) for v in chosen}
+    return lambda v: str(v) in wanted
+
+
+# Each filter the simulator knows: its kind and the value it compares, from a participants row or a user.
+FILTERS: dict[str, tuple[Callable[[str, dict[str, Any]], Callable[[Any], bool] | None], Callable[[Any], Any]]] = {
+    "course:courseselector": (_course_filter, lambda row: row.course.id),
+    "completion:timecompleted": (
+        _date_filter, lambda row: row.progress.record.timecompleted if row.progress.record else None),
+    "enrolment:timecreated": (_date_filter, lambda row: row.enrolment.timecreated),
+    "user:timemodified": (_date_filter, lambda user: user.timemodified),
+}
+
+
+def _applied_filters(ctx: Context, report: Report) -> list[Callable[[Any], bool]]:
+    """The report's filters the caller's stored values turn on (base_report_table::init_sql: only the
+    report's own filters, each adding its WHERE clause; values for other filters are ignored)."""
+    values = ctx.site.filter_values.get((ctx.caller.userid, report.id), {})
+    tests: list[Callable[[Any], bool]] = []
+    for name in report.filters:
+        make, read = FILTERS[name]
+        test = make(name, values)
+        if test is not None:
+            tests.append(partial(_passes, test, read))
+    return tests
+
+
+def _passes(test: Callable[[Any], bool], read: Callable[[Any], Any], item: Any) -> bool:
+    return test(read(item))
+
+
+_REPORT_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """One answer per report and site revision (Moodle re-runs the query for every page, the simulator
+    need not); a province report is large, so only the latest few are kept."""
+    if key not in _REPORT_CACHE:
+        if len(_REPORT_CACHE) >= 3:
+            _REPORT_CACHE.pop(next(iter(_REPORT_CACHE)))
+        _REPORT_CACHE[key] = build()
+    return _REPORT_CACHE[key]
+
+
+def report_items(ctx: Context, report: Report) -> list[Any]:
+    """The report's rows before formatting, in its sort order: student enrolments (suspended and expired
+    too) by course ID number then user ID number; or users (not the guest, not deleted) by username."""
+    items: list[Any] = _cached(("items", id(ctx.site), report.id, report.source, ctx.site.revision, ctx.site.now),
+                               lambda: _report_items(ctx, report))
+    return items
+
+
+def _report_items(ctx: Context, report: Report) -> list[Any]:
+    site = ctx.site
+    if report.source == "users":  # core_user\reportbuilder\datasource\users: id != siteguest AND deleted = 0
+        return sorted((u for u in site.users.values() if u.id != 1 and not u.deleted), key=lambda u: u.username)
+    keyed = []
+    for (courseid, userid), enrolment in site.enrolments.items():
+        user = site.users[userid]
+        if enrolment.role != "student" or user.deleted or courseid not in site.courses:
+            continue
+        course = site.courses[courseid]
+        keyed.append(((course.idnumber, user.idnumber, userid), course, user, enrolment))
+    keyed.sort(key=lambda row: row[0])
+    return [_Row(site.now, site.timezone, course, user, enrolment,
+                 site.progress.get((course.id, user.id)) or Progress()) for _key, course, user, enrolment in keyed]
+
+
+def _format(ctx: Context, report: Report, items: list[Any]) -> list[list[str]]:
+    if report.source == "users":
+        return [[_user_cell(c, user, ctx.siteurl, ctx.site.timezone) for c in report.columns] for user in items]
+    cells = [REPORT_CELLS[column] for column in report.columns]
+    return [[cell(row) for cell in cells] for row in items]
 
 
 def report_rows(ctx: Context, report: Report) -> list[list[str]]:
-    """Every student enrolment (suspended and expired too), by course ID number then user ID number.
+    """The report as the caller sees it: every row, through the caller's filter values."""
+    tests = _applied_filters(ctx, report)
+    values = ctx.site.filter_values.get((ctx.caller.userid, report.id), {})
+    key = ("rows", id(ctx.site), report.id, ctx.site.revision, ctx.site.now, json.dumps(values, sort_keys=True)
+           if tests else None)
 
-    Cached per site revision: Moodle re-runs the query for every page, the simulator need not.
-    """
-    key = (id(ctx.site), report.id, ctx.site.revision, ctx.site.now)
-    rows = _REPORT_CACHE.get(key)
-    if rows is None:
-        rows = _report_rows(ctx, report)
-        _REPORT_CACHE.clear()
-        _REPORT_CACHE[key] = rows
+    def build() -> list[list[str]]:
+        items = report_items(ctx, report)
+        if tests:
+            items = [item for item in items if all(test(item) for test in tests)]
+        return _format(ctx, report, items)
+
+    rows: list[list[str]] = _cached(key, build)
     return rows
 
 
-def _report_rows(ctx: Context, report: Report) -> list[list[str]]:
-    keyed = []
-    for (courseid, userid), enrolment in ctx.site.enrolments.items():
-        user = ctx.site.users[userid]
-        if enrolment.role != "student" or user.deleted or courseid not in ctx.site.courses:
-            continue
-        course = ctx.site.courses[courseid]
-        keyed.append(((course.idnumber, user.idnumber, userid), course, user, enrolment))
-    keyed.sort(key=lambda row: row[0])
-    cells = [REPORT_CELLS[column] for column in report.columns]
-    rows = []
-    for _key, course, user, enrolment in keyed:
-        progress = ctx.site.progress.get((course.id, user.id)) or Progress()
-        row = _Row(ctx.site.now, ctx.site.timezone, course, user, enrolment, progress)
-        rows.append([cell(row) for cell in cells])
-    return rows
+def report_scanned_rows(ctx: Context, report: Report) -> int | None:
+    """The unfiltered report's size when the caller's filters narrow it (what the latency model
+    prices a filtered query against), None when no filter applies."""
+    return len(report_items(ctx, report)) if _applied_filters(ctx, report) else None
+
+
+def _headers(ctx: Context, report: Report) -> list[str]:
+    def header(column: str) -> str:
+        if column in report.headings:
+            return report.headings[column]
+        if column.startswith(PROFILE_COLUMN):
+            shortname = column[len(PROFILE_COLUMN):]
+            return ctx.site.profile_field_names.get(shortname, shortname)
+        return REPORT_HEADERS[column]
+
+    return [header(c) for c in report.columns]
 
 
 def _viewable_report(ctx: Context, reportid: int) -> Report:
@@ -639,9 +787,42 @@ def retrieve_report(ctx: Context, args: Args) -> JsonObject:
     rows = report_rows(ctx, report)
     chosen = rows[page * perpage: (page + 1) * perpage]
     return {"details": _report_details(ctx, report),
-            "data": {"headers": [REPORT_HEADERS[c] for c in report.columns],
+            "data": {"headers": _headers(ctx, report),
                      "rows": [{"columns": r} for r in chosen], "totalrowcount": len(rows)},
             "warnings": []}
+
+
+def _json_array(text: str) -> dict[str, Any]:
+    """PHP's (array) json_decode($text): an object's keys; anything else (a list, invalid JSON) as PHP
+    would cast it (a list by position, null to nothing)."""
+    try:
+        decoded = json.loads(text) if text else None
+    except ValueError:
+        decoded = None
+    if isinstance(decoded, dict):
+        return decoded
+    if isinstance(decoded, list):
+        return {str(i): v for i, v in enumerate(decoded)}
+    return {} if decoded is None else {"scalar": decoded}
+
+
+@handler("core_reportbuilder_set_filters")
+def set_filters(ctx: Context, args: Args) -> bool:
+    """reportbuilder/classes/external/filters/set.php: the report must be viewable; the values replace
+    the caller's previous ones for this report (user_filter_manager::set, a user preference)."""
+    report = _viewable_report(ctx, args["reportid"])
+    ctx.site.filter_values[(ctx.caller.userid, report.id)] = _json_array(args["values"])
+    return True
+
+
+@handler("core_reportbuilder_filters_reset")
+def filters_reset(ctx: Context, args: Args) -> bool:
+    """reportbuilder/classes/external/filters/reset.php: the caller's values for the report are removed
+    (the report must exist; unlike set, no check that the caller may view it)."""
+    if args["reportid"] not in ctx.site.reports:
+        raise not_found()
+    ctx.site.filter_values.pop((ctx.caller.userid, args["reportid"]), None)
+    return True
 
 
 # --- writes --------------------------------------------------------------------------------------
@@ -676,6 +857,7 @@ def update_users(ctx: Context, args: Args) -> JsonObject:
         for field in item.get("customfields") or []:  # on update "type" holds the shortname
             if field["type"] in ctx.site.profile_field_names:  # an unknown field is silently ignored
                 user.profile[field["type"]] = field["value"]
+        user.timemodified = ctx.site.now  # user_update_user()
         ctx.site.revision += 1
     return {"warnings": []}
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .data import (
+    USERS,
     Activity,
     ActivityCompletion,
     Category,
@@ -99,6 +100,17 @@ FULL_REPORT = ["course_idnumber", "course_shortname", "course_hours", "username"
 GRADE_REPORT = ["course_idnumber", "user_idnumber", "completed", "time_completed", "enrol_status", "enrol_timestart",
                 "enrol_timeend", "grade"]
 ADMIN_ID = 2
+# The README's second report: cadres' profiles on the Users source, profile field columns headed by their
+# short names; and the filters it asks for on both reports.
+PROFILES_REPORT = ["fullnamewithlink", "username", "user_idnumber", "firstname", "lastname", "email", "department",
+                   "suspended", *(f"profile:{shortname}" for shortname in PROFILE_FIELDS)]
+COMPLETIONS_FILTERS = ("course:courseselector", "completion:timecompleted", "enrolment:timecreated")
+PROFILES_FILTERS = ("user:timemodified",)
+
+
+def profiles_report(report_id: int, timecreated: int) -> Report:
+    return Report(report_id, "moodle_bridge: cadres' profiles", list(PROFILES_REPORT), timecreated, source=USERS,
+                  filters=list(PROFILES_FILTERS), headings={f"profile:{f}": f for f in PROFILE_FIELDS})
 
 
 def unit_names(count: int) -> list[str]:
@@ -126,6 +138,9 @@ def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW, lab_
     site.reports[2] = Report(2, "Lab: course completions lean", LEAN_REPORT, now - 86400)
     site.reports[3] = Report(3, "moodle_bridge: course completions", RECOMMENDED_REPORT, now - 86400)
     site.reports[4] = Report(4, "moodle_bridge: course completions with the course grade", GRADE_REPORT, now - 86400)
+    for report_id in (3, 4):  # the filters the README asks for (only a value set by a caller applies one)
+        site.reports[report_id].filters = list(COMPLETIONS_FILTERS)
+    site.reports[5] = profiles_report(5, now - 86400)
     if size == "small" and lab_anchors:
         _lab_anchors(site)
     return site
@@ -210,7 +225,7 @@ def _users(site: Site, spec: Size, rng: random.Random) -> None:
             userid, cadre_id.lower(), first, last, email,
             idnumber=cadre_id, department=unit,
             profile={"cadre_id": cadre_id, "unit": unit, "rank": rank, "category": category},
-            suspended=rng.random() < 0.01,
+            suspended=rng.random() < 0.01, timemodified=site.now - 30 * 86400 + k,
         )
         site.cohorts[unit_id].members.append(userid)
     first_trainer = 5 + spec.cadres + 1

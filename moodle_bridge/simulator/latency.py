@@ -77,6 +77,29 @@ fitted to the county (44,869 rows; one client, pages read one after another):
   progress and 7 cheap ones) took 7.8-8.0 s for 2,098 rows, of which 2.1 s the other 15 columns
   and the query. It is the one expensive column.
 
+**Assumptions** (NOT measured: no real site was timed reading a report through filters, nor a
+report on the Users source; each is a guess with its risk, and BENCHMARKS.md prices the pessimistic
+case beside the assumed one):
+
+- ``REPORT_FILTER_SCAN_SHARE`` 0.1: a page read through filter values (``core_reportbuilder_set_filters``:
+  a course selector, a date range) pays the per-row query cost above for the rows the filters keep,
+  and a tenth of it for every other row of the report. Moodle adds the filter to the query's WHERE
+  (``base_report_table::init_sql``); the share stands for a database that finds the kept rows by
+  an index (``course.id IN (...)``, ``course_completions.timecompleted``) or a cheap scan
+  (``user_enrolments.timecreated``, ``user.timemodified``) before the joins, sorting and counting
+  that the measured re-run cost is made of. Risk: a database that plans the filtered query like
+  the whole one pays the whole re-run on every filtered page (share 1.0); then reading a report
+  course group by course group costs more than reading it whole, and an incremental read costs a
+  whole re-run per read.
+- A profile field column (``profile:<shortname>``, the Users source's ``user:profilefield_*``) is priced
+  like the measured Grade column: a LEFT JOIN on ``user_info_data`` that every page's query pays
+  (``REPORT_GRADE_QUERY_ROW`` a row) and a cheap cell (``REPORT_CELL_GRADE``).
+- A user date cell (*Time modified*) is priced like an enrolment date cell (``REPORT_CELL_ENROLMENT``).
+- The Users source's base query costs what the Course participants source's does a row
+  (``REPORT_QUERY_ROW``); it has fewer joins, so this should overstate it.
+- ``core_reportbuilder_set_filters`` and ``core_reportbuilder_filters_reset`` (a user preference
+  written) are priced as any other small call (``FIXED`` + ``LAB_OTHER``).
+
 Other constants (lab scale, before ``SITE_FACTOR``), from measurements.md:
 
 - ``LAB_FIXED`` 15.5 ms: the smallest calls (site info, one user, one course) take 15-30 ms.
@@ -144,6 +167,10 @@ REPORT_CELL_PROGRESS = 2.76e-3
 ENROLMENT_COLUMNS = frozenset({"enrol_status", "enrol_timestart", "enrol_timeend"})
 GRADE_COLUMNS = frozenset({"grade"})
 PROGRESS_COLUMNS = frozenset({"progress"})
+# ASSUMED, not measured (see the docstring, "Assumptions"):
+DATE_COLUMNS = frozenset({"user_timemodified"})  # a user date: priced as an enrolment date cell
+PROFILE_COLUMN = "profile:"  # a user profile field: a LEFT JOIN and a cell, priced as the Grade column
+REPORT_FILTER_SCAN_SHARE = 0.1  # a filtered page's query: this share of the per-row cost, for every row
 
 BATCH = "tool_mobile_call_external_functions"
 WRITES = ("enrol_manual_enrol_users", "core_user_update_users", "core_message_send_instant_messages")
@@ -155,21 +182,35 @@ def cell_seconds(column: str) -> float:
     """Seconds a report row costs for one column (real site)."""
     if column in PROGRESS_COLUMNS:
         return REPORT_CELL_PROGRESS
-    if column in GRADE_COLUMNS:
+    if column in GRADE_COLUMNS or column.startswith(PROFILE_COLUMN):
         return REPORT_CELL_GRADE
-    if column in ENROLMENT_COLUMNS:
+    if column in ENROLMENT_COLUMNS or column in DATE_COLUMNS:
         return REPORT_CELL_ENROLMENT
     return REPORT_CELL_CHEAP
 
 
-def report_page(columns: Sequence[str], rows: int, total_rows: int) -> float:
-    """Seconds one report page takes a real site: the whole query again, then its rows."""
-    query = REPORT_QUERY_ROW + (REPORT_GRADE_QUERY_ROW if GRADE_COLUMNS & set(columns) else 0.0)
-    return FIXED + total_rows * query + rows * sum(cell_seconds(c) for c in columns)
+def query_row_seconds(columns: Sequence[str]) -> float:
+    """Seconds every page pays per row of the report's query: the base query, plus a join for a
+    Grade column and for each profile field column."""
+    joins = sum(1 for c in columns if c in GRADE_COLUMNS or c.startswith(PROFILE_COLUMN))
+    return REPORT_QUERY_ROW + joins * REPORT_GRADE_QUERY_ROW
+
+
+def report_page(columns: Sequence[str], rows: int, total_rows: int, scanned_rows: int | None = None,
+                scan_share: float | None = None) -> float:
+    """Seconds one report page takes a real site: the whole query again, then its rows.
+
+    ``total_rows``: the rows the query matches (what the page's count says); ``scanned_rows``: for a
+    page read through filters, the unfiltered report's rows, each priced at ``scan_share``
+    (REPORT_FILTER_SCAN_SHARE: an assumption) of the per-row query cost."""
+    query = query_row_seconds(columns)
+    share = REPORT_FILTER_SCAN_SHARE if scan_share is None else scan_share
+    scan = 0.0 if scanned_rows is None else max(0, scanned_rows - total_rows) * query * share
+    return FIXED + total_rows * query + scan + rows * sum(cell_seconds(c) for c in columns)
 
 
 def describe(function: str, arguments: dict[str, Any], answer: Any, report_columns: Sequence[str] | None = None,
-             total_rows: int = 0) -> list[Any]:
+             total_rows: int = 0, scanned_rows: int | None = None) -> list[Any]:
     """What drives a call's cost, as a small JSON-able list ``[function, items, ...]``."""
     if function == "core_enrol_get_enrolled_users":
         lean = any(o.get("name") == "userfields" for o in arguments.get("options") or [])
@@ -180,18 +221,19 @@ def describe(function: str, arguments: dict[str, Any], answer: Any, report_colum
         return [function, sum(len(c["userids"]) for c in answer or [])]
     if function == "core_reportbuilder_retrieve_report":
         rows = len((answer or {}).get("data", {}).get("rows", []))
-        return [function, rows, total_rows, list(report_columns or [])]
+        work = [function, rows, total_rows, list(report_columns or [])]
+        return work if scanned_rows is None else [*work, scanned_rows]
     if function in WRITES:
         return [function, next((len(v) for v in arguments.values() if isinstance(v, list)), 1)]
     return [function, len(answer) if isinstance(answer, list) else 0]
 
 
-def price(work: Sequence[Any]) -> float:
+def price(work: Sequence[Any], scan_share: float | None = None) -> float:
     """Seconds of real Moodle service for a call described by :func:`describe`."""
     function: str = work[0]
     items: int = work[1]
     if function == "core_reportbuilder_retrieve_report":
-        return report_page(work[3], items, work[2])
+        return report_page(work[3], items, work[2], work[4] if len(work) > 4 else None, scan_share)
     if function == "core_enrol_get_enrolled_users":
         lab = LAB_FIXED + items * (LAB_PER_PARTICIPANT_LEAN if work[2] else LAB_PER_PARTICIPANT_FULL)
     elif function == "gradereport_user_get_grade_items":
@@ -212,9 +254,9 @@ def price(work: Sequence[Any]) -> float:
 
 
 def demand(function: str, arguments: dict[str, Any], answer: Any, report_columns: list[str] | None = None,
-           total_rows: int = 0) -> float:
+           total_rows: int = 0, scanned_rows: int | None = None) -> float:
     """Seconds of real Moodle service one call needs."""
-    return price(describe(function, arguments, answer, report_columns, total_rows))
+    return price(describe(function, arguments, answer, report_columns, total_rows, scanned_rows))
 
 
 def inner_demand(single_call_demand: float) -> float:
@@ -232,26 +274,27 @@ def phase_seconds(demands: list[float], clients: int) -> float:
 # --- request mixes: a sync's calls, priced again without running it -----------------------------
 
 
-def request_demand(entry: dict[str, Any]) -> float:
+def request_demand(entry: dict[str, Any], scan_share: float | None = None) -> float:
     """Seconds of one recorded request: ``{"work": describe(...) or None (an error: FIXED),
-    "inner": [[work, count], ...], "errors": n}`` (``inner``/``errors`` for a batch)."""
+    "inner": [[work, count], ...], "errors": n}`` (``inner``/``errors`` for a batch). ``scan_share``:
+    another REPORT_FILTER_SCAN_SHARE to price filtered report pages with (1.0: the pessimistic bound)."""
     if entry.get("inner") is not None:
         inner: float = sum(count * inner_demand(price(work)) for work, count in entry["inner"])
         errors: int = entry.get("errors", 0)
         return BATCH_REQUEST + inner + errors * inner_demand(FIXED)
-    return price(entry["work"]) if entry.get("work") else FIXED
+    return price(entry["work"], scan_share) if entry.get("work") else FIXED
 
 
-def phases(mix: Iterable[dict[str, Any]]) -> list[tuple[str, list[float]]]:
+def phases(mix: Iterable[dict[str, Any]], scan_share: float | None = None) -> list[tuple[str, list[float]]]:
     """Consecutive requests with the same ``phase`` label, in order, with their demands."""
     result: list[tuple[str, list[float]]] = []
     for entry in mix:
         if not result or result[-1][0] != entry["phase"]:
             result.append((entry["phase"], []))
-        result[-1][1].append(request_demand(entry))
+        result[-1][1].append(request_demand(entry, scan_share))
     return result
 
 
-def sync_seconds(mix: Iterable[dict[str, Any]], clients: int) -> float:
+def sync_seconds(mix: Iterable[dict[str, Any]], clients: int, scan_share: float | None = None) -> float:
     """Simulated seconds a real site spends serving a recorded sync, phase after phase."""
-    return sum(phase_seconds(demands, clients) for _label, demands in phases(mix))
+    return sum(phase_seconds(demands, clients) for _label, demands in phases(mix, scan_share))

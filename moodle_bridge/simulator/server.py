@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from . import latency
 from .data import Site
 from .faults import FaultPlan
-from .functions import BATCH, inner_exception, php_json
+from .functions import BATCH, inner_exception, php_json, report_scanned_rows
 from .params import declarations, validate
 from .php_form import as_lists, decode_form
 from .protocol import HANDLERS, Caller, Context, SimError
@@ -142,11 +142,13 @@ class SimulatedMoodle:
         typed = validate(declared, arguments)
         with self._lock:
             answer = HANDLERS[function](context, typed)
-            report_columns, total_rows = None, 0
+            report_columns, total_rows, scanned = None, 0, None
             if function == "core_reportbuilder_retrieve_report":
-                report_columns = self.site.reports[typed["reportid"]].columns
+                report = self.site.reports[typed["reportid"]]
+                report_columns = report.columns
                 total_rows = answer["data"]["totalrowcount"]
-        return answer, latency.demand(function, typed, answer, report_columns, total_rows)
+                scanned = report_scanned_rows(context, report)
+        return answer, latency.demand(function, typed, answer, report_columns, total_rows, scanned)
 
     def _batch(self, context: Context, arguments: dict[str, Any]) -> _Answer:
         try:
@@ -185,7 +187,8 @@ class SimulatedMoodle:
         return 500, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
 
     def _headers(self) -> dict[str, str]:
-        return {"Content-Type": "application/json; charset=utf-8", "Date": formatdate(usegmt=True)}
+        # The site's own clock, as a real Moodle's server dates its answers (the sync reads its clock so).
+        return {"Content-Type": "application/json; charset=utf-8", "Date": formatdate(self.site.now, usegmt=True)}
 
     def _record(self, function: str, arguments: dict[str, Any], outcome: str, demand: float, inner: int = 0) -> None:
         with self._lock:

@@ -148,7 +148,7 @@ def _user(row: Row) -> User:
     return User(row["id"], row["username"], row["firstname"], row["lastname"], row["email"],
                 idnumber=row["idnumber"] or "", department=row["department"] or "", profile=profile,
                 suspended=bool(row["suspended"]), deleted=bool(row["deleted"]), auth=row["auth"],
-                city="", country="", timezone="99")
+                city="", country="", timezone="99", timemodified=row["timemodified"])
 
 
 def _cohorts(rows: list[Row], members: list[Row]) -> dict[int, Cohort]:

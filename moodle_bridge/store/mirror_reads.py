@@ -74,3 +74,10 @@ def live_user_idnumbers(connection: Connection) -> list[tuple[int, str]]:
     return [(r.id, r.idnumber) for r in connection.execute(
         select(mirror_users.c.id, mirror_users.c.idnumber)
         .where(mirror_users.c.gone_at.is_(None), mirror_users.c.idnumber.is_not(None)))]
+
+
+def enrolments_per_course(connection: Connection) -> dict[int, int]:
+    """Enrolments (not gone) per course id: how many rows a course has in the completions report."""
+    return {r.course_id: int(r.n) for r in connection.execute(
+        select(mirror_enrolments.c.course_id, func.count().label("n"))
+        .where(mirror_enrolments.c.gone_at.is_(None)).group_by(mirror_enrolments.c.course_id))}

@@ -13,7 +13,9 @@ the last known value".
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import UTC
 from functools import partial
 
 from sqlalchemy import Engine
@@ -52,6 +54,8 @@ class Sync:
 def _steps(run: Run) -> None:
     """Each wanted entity of the table in order; the road's entities when the table reaches them."""
     functions = run.client.call("core_webservice_get_site_info").function_names
+    run.functions = frozenset(functions)
+    run.moodle_now = _moodle_clock(run.client)
     road = roads.choose(run.settings, functions)
     run.batched = roads.batched(run.settings, functions)
     run.summary.road = road.name
@@ -64,6 +68,15 @@ def _steps(run: Run) -> None:
         elif run.options.wants(entity.name) and entity.enabled(run.settings) and not road.took(entity.name):
             run.guard(entity.name, partial(entity.step, run))
     _count_unseen(run, road)
+
+
+def _moodle_clock(client: MoodleClient) -> int:
+    """Moodle's clock by the Date header of its last answer (ours when it sent none): report filters
+    compare Moodle's times, so an incremental read counts from Moodle's clock, not this machine's."""
+    when = client.last_server_date
+    if when is None:
+        return int(time.time())
+    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
 
 
 def _count_unseen(run: Run, road: Road) -> None:

@@ -80,6 +80,8 @@ class Run:
         self.done: set[tuple[str, str]] = set()  # (entity, partition) bookmarked, this run or before a resume
         self.failed: set[str] = set()  # entities whose step failed
         self.batched = False  # per-enrolment calls go batched (decided with the road)
+        self.functions: frozenset[str] = frozenset()  # the service's functions (known once the run starts)
+        self.moodle_now = 0  # Moodle's clock when the run started (its Date header), Unix seconds
         self._before_commit = before_commit  # test hook: runs inside each partition's transaction
         self._should_stop = should_stop
         self._mode: _Recorded | _Dry | None = None

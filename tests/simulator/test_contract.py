@@ -20,6 +20,10 @@ ANSWERED = set(HANDLERS) | {BATCH}
 # Moodle's source (tests/fixtures/moodle_source/SOURCE.md says from where). Exactly these, no more.
 SOURCE_DECLARATIONS = json.loads((FIXTURES.parent / "moodle_source" / "functions.json").read_text())
 FROM_SOURCE = {"core_message_get_member_info"}
+# Declared by the lab's Moodle (functions.json) but never called there: neither the lab's recordings
+# nor the recorded site hold a filtered report read. Their answers are held to the declaration below
+# (PROBES); what they do is read from Moodle's source (reportbuilder/classes/external/filters/).
+UNRECORDED = {"core_reportbuilder_set_filters", "core_reportbuilder_filters_reset"}
 # Recordings the simulator does not reproduce, and why.
 NOT_SIMULATED = {
     "errors/format_xml_course_by_field.json": "moodlewsrestformat=xml: moodle_bridge only speaks JSON",
@@ -149,7 +153,8 @@ def test_same_params_same_answer_shape(path):
 
 def test_every_function_the_simulator_answers_has_a_recording():
     recorded = {_recording(p)["function"] for p in fixture_files()}
-    assert recorded >= ANSWERED - FROM_SOURCE
+    assert recorded >= ANSWERED - FROM_SOURCE - UNRECORDED
+    assert not UNRECORDED & recorded  # once recorded, move them out of UNRECORDED: the replay holds them
     # A function read from Moodle's source has no recording; once it has one, it is held to that.
     assert not FROM_SOURCE & recorded
     assert not FROM_SOURCE & set(json.loads((FIXTURES / "functions.json").read_text()))
@@ -206,6 +211,10 @@ PROBES: list[tuple[str, dict[str, Any]]] = [
     ("core_reportbuilder_list_reports", {}),
     ("core_reportbuilder_retrieve_report", {"reportid": 1, "page": 0, "perpage": 50}),
     ("core_reportbuilder_retrieve_report", {"reportid": 2, "page": 3, "perpage": 100}),
+    ("core_reportbuilder_retrieve_report", {"reportid": 5, "page": 0, "perpage": 20}),
+    ("core_reportbuilder_set_filters",
+     {"reportid": 4, "values": '{"course:courseselector_values": [2, 3]}'}),
+    ("core_reportbuilder_filters_reset", {"reportid": 4}),
     ("core_message_send_instant_messages",
      {"messages": [{"touserid": 6, "text": "hi"}, {"touserid": 999999, "text": "x"}]}),
     ("core_message_send_instant_messages", {"messages": [{"touserid": 999999, "text": "x", "clientmsgid": "a-1"}]}),

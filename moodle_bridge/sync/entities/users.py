@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from ...i18n import N_
 from ...moodle.models import User
 from ...store import mirror, mirror_reads
-from ...store.diff import Changes, diff
+from ...store.diff import Changes, Row, diff
 from ...store.schema import mirror_users
 from ..rows import has_markup, looks_deleted, user_row
 from ..runner import Partition, Run
@@ -28,27 +28,44 @@ log = structlog.get_logger("moodle_bridge.sync")
 # The entities that make the users' scope; when one failed, the scope is incomplete and no one is
 # called a leaver. The entity table lists them as what users need.
 SCOPE = ("cohorts", "enrolments")
+PROFILES_CHUNK = 1000  # profiles report rows applied per partition
 
 
-def sync(run: Run, idnumbers: list[str], scope_enrolled: bool) -> None:
+def sync(run: Run, idnumbers: list[str], scope_enrolled: bool, profiles: list[Row] | None = None,
+         only_new: bool = False) -> None:
     """Look up ``idnumbers``, then everyone in scope not found by them, then the leavers.
-    ``scope_enrolled``: enrolled users are in scope (on the report road the report names them)."""
+    ``scope_enrolled``: enrolled users are in scope (on the report road the report names them).
+    ``profiles``: users read from the profiles report, applied first (those in scope or named);
+    only whom they lack is looked up. ``only_new`` (an incremental read): only users the mirror
+    does not hold yet are looked up (the others wait for the next full read)."""
     chunk = run.settings.sync.user_chunk
-    id_chunks = [idnumbers[i:i + chunk] for i in range(0, len(idnumbers), chunk)]
+    wanted = set(idnumbers)
     with run.connection() as connection:
         scope_ids = mirror_reads.cohort_member_ids(connection)
         if scope_enrolled:
             scope_ids |= mirror_reads.enrolled_user_ids(connection)
+        held = mirror_reads.live_user_ids(connection) if only_new else set()
+        skip = {i for _id, i in mirror_reads.live_user_idnumbers(connection)} if only_new else set()
+    covered: set[int] = set()
+    if profiles is not None:
+        chosen = [p for p in profiles if p["id"] in scope_ids or p["id"] in held or p["idnumber"] in wanted]
+        covered = {p["id"] for p in chosen}
+        skip |= {p["idnumber"] for p in chosen if p["idnumber"]}
+        run.partitions("users", [
+            Partition(_chunk_key("profiles", [p["id"] for p in part]), partial(_same, part), partial(_apply_rows, run))
+            for part in (chosen[i:i + PROFILES_CHUNK] for i in range(0, len(chosen), PROFILES_CHUNK))])
+    lookup = [i for i in idnumbers if i not in skip]
+    id_chunks = [lookup[i:i + chunk] for i in range(0, len(lookup), chunk)]
     total = len(id_chunks) + -(-len(scope_ids) // chunk) + 1
     run.progress.start("users", total)
     run.partitions("users", [
         Partition(_chunk_key("idnumber", values), partial(_lookup, run, "idnumber", values),
                   partial(_apply, run, "idnumber", values))
         for values in id_chunks])
-    wanted = set(idnumbers)
-    with run.connection() as connection:  # who the idnumber lookups found
+    with run.connection() as connection:  # who the idnumber lookups (or the profiles) found
         found = {user_id for user_id, idnumber in mirror_reads.live_user_idnumbers(connection) if idnumber in wanted}
-    by_id = sorted(scope_ids - found)
+    found |= covered
+    by_id = sorted(scope_ids - found - held)
     run.partitions("users", [
         Partition(_chunk_key("id", values), partial(_lookup, run, "id", values), partial(_apply, run, "id", values))
         for values in (by_id[i:i + chunk] for i in range(0, len(by_id), chunk))])
@@ -57,6 +74,10 @@ def sync(run: Run, idnumbers: list[str], scope_enrolled: bool) -> None:
         log.warning("sync.leavers_skipped", because=sorted(upstream))
         return
     _leavers(run, found | scope_ids)
+
+
+def _same(rows: list[Row]) -> list[Row]:
+    return rows
 
 
 def _lookup(run: Run, field: str, values: list[Any]) -> list[User]:
@@ -83,6 +104,19 @@ def _apply(run: Run, field: str, values: list[Any], connection: Connection, user
     else:
         oddities[N_("report users Moodle did not find")] += len(set(values) - {u.idnumber for u in users})
     changes = diff(existing, fresh, gone_candidates=gone)
+    mirror.apply(connection, mirror_users, changes, "deleted")
+    return {"users": changes}
+
+
+def _apply_rows(run: Run, connection: Connection, fresh_rows: list[Row]) -> dict[str, Changes]:
+    """Users read from the profiles report, applied like looked-up ones (it never shows a deleted one)."""
+    fresh = {r["id"]: r for r in fresh_rows}
+    existing = mirror.load_keys(connection, mirror_users, sorted(fresh))
+    oddities = run.summary.oddities
+    oddities[N_("users without a cadre id")] += sum(1 for r in fresh_rows if not r["cadre_id"])
+    oddities[N_("users with HTML in the name")] += sum(
+        1 for r in fresh_rows if has_markup(r["firstname"]) or has_markup(r["lastname"]))
+    changes = diff(existing, fresh, gone_candidates=[])
     mirror.apply(connection, mirror_users, changes, "deleted")
     return {"users": changes}
 

@@ -23,12 +23,14 @@ from ...moodle.models import CourseCompletionStatus
 from ...store import mirror, mirror_reads
 from ...store.diff import Changes, Key, Row, diff
 from ...store.schema import mirror_completions, mirror_enrolments, mirror_grades
+from .. import profiles as profile_rows
 from .. import report as report_rows
 from ..calls import completion_calls, enrolled_students
 from ..entities import grades, users
 from ..entities.enrolments import unenrolled
 from ..report import ParticipationRow, ReportLayoutError, ReportUnstable, merge_rows
 from ..runner import Partition, Run
+from . import report_pages
 from .base import Road
 from .report_pages import ReportReader
 
@@ -57,6 +59,7 @@ class ReportRoad(Road):
     def __init__(self) -> None:
         self.has_grade = False  # the report has a Grade column (known once read)
         self.grades_from_report = False  # grades are taken from the report in this run
+        self.complete = True  # the whole report is read (not only what changed since the last read)
 
     def took(self, entity: str) -> bool:
         return entity == "grades" and self.grades_from_report
@@ -70,9 +73,12 @@ class ReportRoad(Road):
         wants = run.options.wants
         staged: list[ParticipationRow] = []
         reader = ReportReader(run, report_id)
+        last = self._last_read(run, report_id)
+        self.complete = not (filters_usable(run) and last is not None and not run.options.full
+                             and run.moodle_now - last["full"] < run.settings.sync.report_full_every_hours * 3600)
         if any(wants(e) for e in FROM_REPORT):
             try:
-                staged = reader.read()
+                staged = self._stage(run, reader, last)
             except (MoodleError, ReportUnstable, ReportLayoutError) as exc:
                 run.failed.update(FROM_REPORT)
                 run.summary.errors.append(_failure(report_id, exc))
@@ -84,9 +90,97 @@ class ReportRoad(Road):
         if wants("users"):
             # Users of unreadable rows are looked up too: left out of the report is not "left".
             idnumbers = sorted({r.user_idnumber for r in staged if r.user_idnumber} | reader.rejected_idnumbers)
-            run.guard("users", lambda: users.sync(run, idnumbers=idnumbers, scope_enrolled=False))
+            run.guard("users", lambda: self._users(run, idnumbers))
         if wants("enrolments") or wants("completions") or self.grades_from_report:
             run.guard("completions", lambda: self._apply(run, staged, reader.total))
+            if not run.failed & {"completions", "users"}:
+                self._remember_read(run, report_id, last)
+
+    def _stage(self, run: Run, reader: ReportReader, last: dict[str, int] | None) -> list[ParticipationRow]:
+        """Every row (a full read: whole, or course group by course group through the filters), or on
+        an incremental sync the rows the filters show changed since the last read: completions made,
+        enrolments created (and what an incremental read cannot see waits for the next full one)."""
+        if self.complete:
+            if filters_usable(run):
+                return reader.read_by_courses(self._course_groups(run))
+            return reader.read()
+        assert last is not None
+        start = last["since"] - int(run.settings.sync.report_overlap_minutes * 60)
+        completed = reader.read_since(report_pages.since("completion:timecompleted", start))
+        strays = [r for r in completed if not (r.completed and r.time_completed and r.time_completed.last >= start)]
+        if strays:
+            raise ReportLayoutError(
+                f"report {reader.report_id} read for completions since {start} gave other rows (e.g. course "
+                f"{strays[0].course_idnumber}, user {strays[0].user_idnumber}): it lacks the filter 'Course "
+                "completion: Time completed' (README, The completions report), or set sync.report_filters = false")
+        created = reader.read_since(report_pages.since("enrolment:timecreated", start))
+        reader.pages.filters(None)
+        return completed + created
+
+    def _course_groups(self, run: Run) -> list[tuple[list[int], set[str], int]]:
+        """The mirror's courses in groups of about sync.report_partition_rows report rows, by the
+        mirror's enrolment counts (a course it has none of counts as the average, or 1,000)."""
+        with run.connection() as connection:
+            courses = mirror_reads.live_courses(connection)
+            counts = mirror_reads.enrolments_per_course(connection)
+        known = [counts[c["id"]] for c in courses if c["id"] in counts]
+        guess = sum(known) // len(known) if known else 1000
+        limit = run.settings.sync.report_partition_rows
+        groups: list[tuple[list[int], set[str], int]] = []
+        for course in courses:
+            rows = counts.get(course["id"], guess)
+            if not groups or groups[-1][2] + rows > limit:
+                groups.append(([], set(), 0))
+            ids, idnumbers, expected = groups[-1]
+            ids.append(course["id"])
+            if course["idnumber"]:
+                idnumbers.add(course["idnumber"])
+            groups[-1] = (ids, idnumbers, expected + rows)
+        return groups
+
+    def _users(self, run: Run, idnumbers: list[str]) -> None:
+        """The users the rows name (and the cohorts hold): from the profiles report when there is one,
+        else (and for whoever it lacks) looked up by ID number or id."""
+        profiles_id = run.settings.moodle.profiles_report_id
+        if profiles_id is None:
+            users.sync(run, idnumbers=idnumbers, scope_enrolled=not self.complete, only_new=not self.complete)
+            return
+        last = self._last_read(run, profiles_id)
+        complete = self.complete or last is None
+        with run.connection() as connection:
+            expected = len(mirror_reads.cohort_member_ids(connection) | mirror_reads.live_user_ids(connection))
+            expected = max(expected, mirror.get_state(connection, "report", str(profiles_id)) or 0)
+        pages = report_pages.ReportPages(run, profiles_id)
+        if complete:
+            rows = pages.read(report_pages.page_size(run, expected, 2), 2 if expected else 1, None)
+        else:
+            assert last is not None
+            start = last["since"] - int(run.settings.sync.report_overlap_minutes * 60)
+            rows = pages.read(run.settings.sync.report_page_size, 1, report_pages.since("user:timemodified", start))
+            pages.filters(None)
+        assert pages.headers is not None
+        field = run.settings.sync.cadre_id_field
+        where = profile_rows.layout(pages.headers, field)
+        read, _rejected = report_pages.parse_all(run, rows, lambda c: profile_rows.parse_row(c, where, field),
+                                                 lambda c: profile_rows.describe(c, where), "profiles report")
+        users.sync(run, idnumbers=idnumbers, scope_enrolled=not self.complete, profiles=read,
+                   only_new=not self.complete)
+        if "users" not in run.failed:
+            run.partition("users", Partition(
+                f"report:{profiles_id}:read", lambda: None,
+                partial(_remember, profiles_id, complete, len(rows) if complete else None, last, run.moodle_now)))
+
+    @staticmethod
+    def _last_read(run: Run, report_id: int) -> dict[str, int] | None:
+        """When this report was last read whole (``full``) and at all (``since``), by Moodle's clock."""
+        with run.connection() as connection:
+            state = mirror.get_state(connection, "report_read", str(report_id))
+        return state if isinstance(state, dict) else None
+
+    def _remember_read(self, run: Run, report_id: int, last: dict[str, int] | None) -> None:
+        run.partition("completions", Partition(
+            f"report:{report_id}:read", lambda: None, partial(_remember, report_id, self.complete, None, last,
+                                                              run.moodle_now)))
 
     # --- placing the staged rows, course by course -------------------------------------------------
 
@@ -99,7 +193,8 @@ class ReportRoad(Road):
                 if idnumber in user_ids:
                     duplicates.add(idnumber)
                 user_ids[idnumber] = user_id
-        by_course: dict[int, Entries] = {course_id: [] for course_id in courses.values()}
+        # A full read proves what each course's rows lack; an incremental one only adds what it shows.
+        by_course: dict[int, Entries] = {course_id: [] for course_id in courses.values()} if self.complete else {}
         oddities = run.summary.oddities
         for row in staged:
             if not row.user_idnumber:
@@ -111,7 +206,7 @@ class ReportRoad(Road):
             elif row.user_idnumber not in user_ids:
                 oddities[N_("report rows of unknown users")] += 1
             else:
-                by_course[courses[row.course_idnumber]].append((user_ids[row.user_idnumber], row))
+                by_course.setdefault(courses[row.course_idnumber], []).append((user_ids[row.user_idnumber], row))
         needs_status = not staged or staged[0].status is None
         boundaries = _boundaries(run)
         _check_report_times(run, by_course)
@@ -122,7 +217,7 @@ class ReportRoad(Road):
         run.progress.start(entity, len(by_course))
         run.partitions(entity, [
             Partition(f"course:{course_id}" if whole else f"report:course:{course_id}",
-                      partial(_fetch, run, course_id, entries, needs_status, boundaries),
+                      partial(_fetch, run, course_id, entries, needs_status, boundaries, self.complete),
                       partial(self._apply_course, run, course_id, total))
             for course_id, entries in sorted(by_course.items())])
 
@@ -150,7 +245,8 @@ class ReportRoad(Road):
             else:
                 resets.append(key)
         existing = mirror.load(connection, mirror_enrolments, course_id=course_id)
-        proven_gone = [k for k in existing if k not in enrolments and k[1] not in data.still_enrolled]
+        proven_gone = [k for k in existing if k not in enrolments and k[1] not in data.still_enrolled
+                       ] if self.complete else []
         enrolment_changes = diff(existing, enrolments, gone_candidates=proven_gone)
         mirror.apply(connection, mirror_enrolments, enrolment_changes, "unenrolled")
         changes = {"enrolments": enrolment_changes}
@@ -202,13 +298,14 @@ def _check_report_times(run: Run, by_course: dict[int, Entries]) -> None:
             "time zone")
 
 
-def _fetch(run: Run, course_id: int, entries: Entries, needs_status: bool, boundaries: list[int]) -> CourseReads:
+def _fetch(run: Run, course_id: int, entries: Entries, needs_status: bool, boundaries: list[int],
+           complete: bool) -> CourseReads:
     """Moodle reads a course's report rows still need: who is inactive, exact boundary times,
-    and whether learners missing from the report are really unenrolled."""
+    and (after a full read) whether learners missing from the report are really unenrolled."""
     inactive: set[int] = set()
     if needs_status:
         inactive = {u.id for u in enrolled_students(run.client, course_id, "onlysuspended")}
-    still_enrolled = _confirm_missing(run, course_id, {u for u, _ in entries})
+    still_enrolled = _confirm_missing(run, course_id, {u for u, _ in entries}) if complete else set()
     exact: dict[int, int | None] = {}
     ambiguous = [(u, r) for u, r in entries
                  if r.completed and r.time_completed and report_rows.straddles(r.time_completed, boundaries)]
@@ -237,12 +334,30 @@ def _confirm_missing(run: Run, course_id: int, in_report: set[int]) -> set[int]:
 
 
 def _report_grades(connection: Connection, course_id: int, merged: Entries) -> Changes:
-    """Course totals from the report's Grade column; an empty cell proves there is none."""
+    """Course totals from the report's Grade column; an empty cell proves there is none (for the
+    rows read: an incremental read leaves the others' grades as they are)."""
     fresh = {(course_id, u): {"course_id": course_id, "user_id": u, "grade": row.grade, "grademax": None,
                               "graded_at": None} for u, row in merged if row.grade is not None}
     ungraded = [(course_id, u) for u, row in merged if row.grade is None]
     return mirror.refresh(connection, mirror_grades, fresh, "reset", scope={"course_id": course_id},
                           gone_candidates=ungraded)
+
+
+def filters_usable(run: Run) -> bool:
+    """Whether this run reads the reports through their filters (sync.report_filters, and the
+    service has both filter functions)."""
+    return run.settings.sync.report_filters and {report_pages.SET_FILTERS, report_pages.RESET_FILTERS} <= run.functions
+
+
+def _remember(report_id: int, complete: bool, total: int | None, last: dict[str, int] | None, now: int,
+              connection: Connection, _data: None) -> dict[str, Changes]:
+    """A report read and applied: the next incremental read starts from ``now`` (Moodle's clock at
+    this run's start); a full read also restarts the wait for the next full one."""
+    full = now if complete or last is None else last["full"]
+    mirror.set_state(connection, "report_read", str(report_id), {"full": full, "since": now})
+    if total is not None:  # its size, to size the next run's pages
+        mirror.set_state(connection, "report", str(report_id), total)
+    return {}
 
 
 def _completion(course_id: int, user_id: int, row: ParticipationRow, exact: dict[int, int | None],

@@ -1,12 +1,25 @@
-"""Reading the completions report: every page, staged, parsed; re-read when it moves while paged.
+"""Reading a custom report: every page, staged, parsed; re-read when it moves while paged.
 
 Moodle re-runs the whole report (count and sort) for every page, so pages are made big enough for
 at most ``report_max_pages`` of them: a province's 800,000 rows in 10 pages cost a tenth of 160
 pages of 5,000. A row that does not read is named in the summary and left out (its enrolment and
 completion keep their last known values), never failing the others.
+
+With ``sync.report_filters`` a report is also read through its filters
+(``core_reportbuilder_set_filters``): Moodle keeps the values as the integration user's preference
+for that report (``user_filter_manager``) and applies them to every later read of it by that user,
+until they are set again or reset. So a read through filters sets them first, and an unfiltered
+read resets them first whenever the service allows (a run killed after setting them must not leave
+the next unfiltered read filtered). Filter values persist per user, not per request: two reads of
+the same report with different filters cannot overlap, and only one moodle_bridge may use the
+integration user.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import structlog
 
@@ -23,42 +36,131 @@ log = structlog.get_logger("moodle_bridge.sync")
 # Unreadable report rows left out, named, and the rest applied: up to this many, or 1% of the rows.
 REJECTED_ROWS_TOLERATED = 10
 FUNCTION = "core_reportbuilder_retrieve_report"
+SET_FILTERS, RESET_FILTERS = "core_reportbuilder_set_filters", "core_reportbuilder_filters_reset"
 Cells = list[str | None]
+T = TypeVar("T")
+# Moodle's date filter (core_reportbuilder\local\filters\date): "range" keeps from <= value < to (0: open).
+DATE_RANGE = 3
 
 
-class ReportReader:
+def since(filter_name: str, start: int) -> dict[str, Any]:
+    """Filter values: the date filter ``filter_name`` ("entity:name") from ``start`` on."""
+    return {f"{filter_name}_operator": DATE_RANGE, f"{filter_name}_from": start, f"{filter_name}_to": 0}
+
+
+def courses(course_ids: list[int]) -> dict[str, Any]:
+    """Filter values: the course selector filter, these courses only."""
+    return {"course:courseselector_values": course_ids}
+
+
+class ReportPages:
+    """The raw pages of one report, read whole or through filter values."""
+
     def __init__(self, run: Run, report_id: int) -> None:
         self.run = run
         self.report_id = report_id
+        self.headers: list[str] | None = None
+
+    def filters(self, values: dict[str, Any] | None) -> None:
+        """Set the integration user's filter values for this report; None: reset them (when the
+        service allows: without the function, none can have been set by this program)."""
+        if values is not None:
+            self.run.client.call(SET_FILTERS, reportid=self.report_id, values=json.dumps(values))
+        elif RESET_FILTERS in self.run.functions:
+            self.run.client.call(RESET_FILTERS, reportid=self.report_id)
+
+    def read(self, size: int, together: int, values: dict[str, Any] | None) -> list[Cells]:
+        """Every row under ``values`` (None: the whole report), pages of ``size``: the first
+        ``together`` pages at once (1 when the total is unknown), then every other page at once;
+        read again from the start when the count or the columns move while paging."""
+        s = self.run.settings.sync
+        self.filters(values)
+        for attempt in range(1, s.report_attempts + 1):
+            first = self._pages(range(together), size)
+            total = first[0].data.totalrowcount
+            pages = first + self._pages(range(together, -(-total // size)), size)
+            headers = pages[0].data.headers
+            stable = all(p.data.totalrowcount == total and p.data.headers == headers for p in pages)
+            rows = [row.columns for page in pages for row in page.data.rows]
+            if stable and len(rows) == total:
+                self.headers = headers
+                return rows
+            log.warning("sync.report_moved", report=self.report_id, attempt=attempt, total=total, read=len(rows))
+        raise ReportUnstable(f"report {self.report_id} changed while being read, {s.report_attempts} times; "
+                             "nothing was applied (try again later)")
+
+    def _pages(self, numbers: range, size: int) -> list[RetrievedReport]:
+        if not numbers:
+            return []
+        answers = self.run.client.call_many([Call(FUNCTION, {"reportid": self.report_id, "page": p, "perpage": size})
+                                             for p in numbers])
+        pages: list[RetrievedReport] = []
+        for answer in answers:
+            if isinstance(answer, MoodleError):
+                raise answer
+            pages.append(answer)
+        return pages
+
+
+def page_size(run: Run, expected: int, pages: int) -> int:
+    """A page size for ``expected`` rows in about ``pages`` pages: at least sync.report_page_size,
+    in thousands."""
+    wanted = -(-expected // max(1, pages))
+    return max(run.settings.sync.report_page_size, -(-wanted // 1000) * 1000)
+
+
+def parse_all(run: Run, rows: list[Cells], parse: Callable[[Cells], T], describe: Callable[[Cells], str],
+              what: str) -> tuple[list[T], list[Cells]]:
+    """Each row parsed; unreadable ones named in the summary and left out (returned apart), unless so
+    many fail that the format itself must be wrong (a language, a Moodle upgrade): then nothing."""
+    parsed, failures, rejected = [], [], []
+    for index, columns in enumerate(rows):
+        try:
+            parsed.append(parse(columns))
+        except ValueError as exc:
+            failures.append(f"{what} row {index + 1} ({describe(columns)}): {exc}")
+            rejected.append(columns)
+    if len(failures) > max(REJECTED_ROWS_TOLERATED, len(rows) // 100):
+        raise ReportLayoutError(
+            f"{len(failures)} of {len(rows)} {what} rows could not be read, e.g. {failures[0]}; "
+            f"nothing from the {what} was applied")
+    for failure in failures:
+        run.summary.oddities[N_("report rows that could not be read (kept as last known)")] += 1
+        run.summary.rejected.append(failure)
+        log.warning("sync.row_rejected", row=failure)
+    return parsed, rejected
+
+
+class ReportReader:
+    """The completions report, parsed: whole, by groups of courses, or only rows matching filters."""
+
+    def __init__(self, run: Run, report_id: int) -> None:
+        self.run = run
+        self.report_id = report_id
+        self.pages = ReportPages(run, report_id)
         self.has_grade = False  # the report has a Grade column (known once its first page is read)
         self.rejected_idnumbers: set[str] = set()  # users of report rows that could not be read
         self.total: int | None = None  # rows read, remembered to size the next run's pages
 
     def read(self) -> list[ParticipationRow]:
-        """Every page, staged; re-read from the start when the row count moves while paging."""
+        """The whole report at once: its first page alone (its count sizes the others), then the
+        others together; pages as big as the last run's count asks."""
         s = self.run.settings.sync
         with self.run.connection() as connection:
             last_total = mirror.get_state(connection, "report", str(self.report_id)) or 0
         size = self._page_size(last_total)
+        self.pages.filters(None)
         for attempt in range(1, s.report_attempts + 1):
-            first = self._page(0, size)
+            first = self.pages._pages(range(1), size)[0]
             where = report_rows.layout(first.data.headers)
-            # The course total in the report: no per-course grade report reads at all.
             self.has_grade = where.has("grade")
             total = first.data.totalrowcount
             if self._page_size(total) > size:  # bigger than last time: fewer, bigger pages
                 size = self._page_size(total)
-                first = self._page(0, size)
+                first = self.pages._pages(range(1), size)[0]
                 total = first.data.totalrowcount
-            pages, stable = [first], True
-            later = self.run.client.call_many([Call(FUNCTION, {"reportid": self.report_id, "page": p, "perpage": size})
-                                               for p in range(1, -(-total // size))])
-            for answer in later:
-                if isinstance(answer, MoodleError):
-                    raise answer
-                if answer.data.totalrowcount != total or answer.data.headers != first.data.headers:
-                    stable = False
-                pages.append(answer)
+            pages = [first, *self.pages._pages(range(1, -(-total // size)), size)]
+            stable = all(p.data.totalrowcount == total and p.data.headers == first.data.headers for p in pages)
             rows = [row.columns for page in pages for row in page.data.rows]
             if stable and len(rows) == total:
                 self.total = total
@@ -67,33 +169,46 @@ class ReportReader:
         raise ReportUnstable(f"report {self.report_id} changed while being read, {s.report_attempts} times; "
                              "nothing was applied (try again later)")
 
-    def _page(self, page: int, size: int) -> RetrievedReport:
-        answer: RetrievedReport = self.run.client.call(FUNCTION, reportid=self.report_id, page=page, perpage=size)
-        return answer
+    def read_by_courses(self, groups: list[tuple[list[int], set[str], int]]) -> list[ParticipationRow]:
+        """The whole report, one group of courses after another through the course selector filter:
+        each page's query then runs over its group's rows only. ``groups``: (course ids, their ID
+        numbers, expected rows). A row of another course means the filter is not on the report."""
+        staged: list[ParticipationRow] = []
+        total = 0
+        for course_ids, idnumbers, expected in groups:
+            rows = self.pages.read(page_size(self.run, expected, 2), 2, courses(course_ids))
+            parsed = self._parse(rows, self._layout())
+            strays = sorted({r.course_idnumber for r in parsed
+                             if r.course_idnumber and r.course_idnumber not in idnumbers})
+            if strays:
+                raise ReportLayoutError(
+                    f"report {self.report_id} read for {len(course_ids)} courses gave rows of others (e.g. "
+                    f"{strays[0]}): it lacks the filter 'Course: Select courses' (README, The completions "
+                    "report), or set sync.report_filters = false")
+            staged += parsed
+            total += len(rows)
+        self.pages.filters(None)
+        self.total = total
+        return staged
+
+    def read_since(self, values: dict[str, Any]) -> list[ParticipationRow]:
+        """The rows the filter values select (a few, on an incremental sync)."""
+        rows = self.pages.read(self.run.settings.sync.report_page_size, 1, values)
+        return self._parse(rows, self._layout())
+
+    def _layout(self) -> report_rows.Layout:
+        assert self.pages.headers is not None
+        where = report_rows.layout(self.pages.headers)
+        self.has_grade = where.has("grade")
+        return where
 
     def _page_size(self, total: int) -> int:
-        s = self.run.settings.sync
-        wanted = -(-total // s.report_max_pages)
-        return max(s.report_page_size, -(-wanted // 1000) * 1000)
+        return page_size(self.run, total, self.run.settings.sync.report_max_pages)
 
     def _parse(self, rows: list[Cells], where: report_rows.Layout) -> list[ParticipationRow]:
-        parsed, failures = [], []
-        for index, columns in enumerate(rows):
-            try:
-                parsed.append(report_rows.parse_row(columns, where, self.run.settings.sync.report_timezone))
-            except ValueError as exc:
-                failures.append(f"report row {index + 1} ({report_rows.describe(columns, where)}): {exc}")
-                user = report_rows.raw_cell(columns, where, "user_idnumber")
-                if user:
-                    self.rejected_idnumbers.add(user)
-        if len(failures) > max(REJECTED_ROWS_TOLERATED, len(rows) // 100):
-            # Not odd rows but a format the sync does not read (a language, a Moodle upgrade):
-            # applying the rest would present a stale mirror as fresh.
-            raise ReportLayoutError(
-                f"{len(failures)} of {len(rows)} report rows could not be read, e.g. {failures[0]}; "
-                "nothing from the report was applied")
-        for failure in failures:
-            self.run.summary.oddities[N_("report rows that could not be read (kept as last known)")] += 1
-            self.run.summary.rejected.append(failure)
-            log.warning("sync.row_rejected", row=failure)
+        tz = self.run.settings.sync.report_timezone
+        parsed, rejected = parse_all(self.run, rows, lambda columns: report_rows.parse_row(columns, where, tz),
+                                     lambda columns: report_rows.describe(columns, where), "report")
+        self.rejected_idnumbers |= {u for columns in rejected if (u := report_rows.raw_cell(columns, where,
+                                                                                            "user_idnumber"))}
         return parsed
