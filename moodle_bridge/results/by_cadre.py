@@ -28,6 +28,7 @@ from ..store.schema import (
     exemptions,
     mirror_users,
     review_events,
+    unit_tallies,
 )
 from ._memo import evaluation_key, remembered
 from .answers import (
@@ -49,7 +50,7 @@ from .judged_rules import judged_rules
 from .scope import Scope, scoped
 from .sources import credit_lines, named_sources
 from .standing import MakeUpFacts, passed_courses, standings, windows
-from .tallies import kept_tallies, tallied
+from .tallies import tallied
 
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status,
@@ -69,9 +70,9 @@ def _flagged_query(connection: Connection, evaluation_id: int, units: Scope, ask
     # or group: EXISTS on the flags' index (cadre, period, until, kind), one probe a flagged result.
     query = scoped(select(evaluation_results).where(held_by(connection, evaluation_results, evaluation_id),
                                                     evaluation_results.c.flags > 0), units)
-    if ask.kind or ask.group:
+    if ask.kind or ask.group:  # with the flags' own held range: a rare kind is read from its index (period, kind)
         query = query.where(exists().where(
-            same_version(evaluation_flags, evaluation_results),
+            held_by(connection, evaluation_flags, evaluation_id), same_version(evaluation_flags, evaluation_results),
             *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
             *([evaluation_flags.c.group_name == ask.group] if ask.group else [])))
     if ask.unit_code:
@@ -149,12 +150,12 @@ def _tallied_total(connection: Connection, evaluation_id: int, units: Scope, ask
         return None
     if ask.unit_code:
         units = [ask.unit_code] if units is None or ask.unit_code in units else []
-    tallies = kept_tallies(connection, evaluation_id, units).values()
-    if ask.kind:
-        return sum(t.flagged_kinds[ask.kind] for t in tallies)
-    if ask.group:
-        return sum(t.flagged_groups[ask.group] for t in tallies)
-    return sum(t.flagged for t in tallies)
+    counted = (unit_tallies.c.flagged_kinds[ask.kind].as_integer() if ask.kind
+               else unit_tallies.c.flagged_groups[ask.group].as_integer() if ask.group else unit_tallies.c.flagged)
+    query = select(func.coalesce(func.sum(counted), 0)).where(held_in(unit_tallies, evaluation_id))
+    if units is not None:
+        query = query.where(unit_tallies.c.unit_code.in_(list(units)))
+    return int(connection.execute(query).scalar_one())
 
 
 def cadre_result(connection: Connection, evaluation_id: int, cadre_id: str, units: Scope = None

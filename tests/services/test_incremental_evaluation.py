@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from moodle_bridge import results
 from moodle_bridge.results import unit_rates
 from moodle_bridge.rules.loader import parse_rules
 from moodle_bridge.services import ledger as ledger_service
@@ -311,6 +312,20 @@ def _held(engine: sa.Engine, evaluation_id: int) -> dict[str, Any]:
     return {"results": results, "flags": flags, "ledger": entries, "differences": differences, "tallies": tallies}
 
 
+def _totals_agree(connection: sa.Connection, evaluation_id: int) -> None:
+    """The flagged list's totals, read from the units' tallies, count the cadres the list shows: every one, by unit,
+    kind and group, within a scope."""
+    flagged = results.flagged_cadres(connection, evaluation_id)
+    asks = [results.CadreQuery()]
+    asks += [results.CadreQuery(kind=k) for k in sorted({f.kind for c in flagged for f in c.flags})]
+    asks += [results.CadreQuery(group=g) for g in sorted({f.group for c in flagged for f in c.flags})]
+    asks += [results.CadreQuery(unit_code=u) for u in sorted({c.result.unit_code for c in flagged})]
+    for scope in (None, sorted({c.result.unit_code for c in flagged})[:1]):
+        for ask in asks:
+            assert results.flagged_page(connection, evaluation_id, scope, ask).total == len(
+                results.flagged_cadres(connection, evaluation_id, scope, ask)), (scope, ask)
+
+
 def _replay(kind: str, tmp: Path, steps: list[tuple[Any, ...]], mine: dict[str, Any] | None = None) -> int:
     """Apply ``steps`` to both stores, evaluating A incrementally (or as ``mine`` says) and B from scratch in one
     process; compare at each evaluation. Returns how many evaluations judged fewer cadres than a whole one (the
@@ -338,6 +353,7 @@ def _replay(kind: str, tmp: Path, steps: list[tuple[Any, ...]], mine: dict[str, 
                 assert _held(a, ours.evaluation_id) == _held(b, whole.evaluation_id)
                 with a.connect() as ca, b.connect() as cb:  # the units' figures, as every report reads them
                     assert unit_rates(ca, ours.evaluation_id) == unit_rates(cb, whole.evaluation_id)
+                    _totals_agree(ca, ours.evaluation_id)
                 partial += ours.incremental and ours.judged < sum(whole.statuses.values())
             else:
                 for world in worlds:
