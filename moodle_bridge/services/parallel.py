@@ -63,8 +63,9 @@ def _judge_chunk(group: Sequence[CadreFacts], facts: Facts) -> Judged:
 
 def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequence[Sequence[CadreFacts]],
                       workers: int | None, keep: Callable[[Judged], None]) -> None:
-    """Judge ``chunks`` in worker processes, and ``keep`` each one's outcome in chunk order. At most two chunks a
-    worker are in flight (memory stays bounded). A worker's failure is raised here: the evaluation rolls back."""
+    """Judge ``chunks`` in worker processes, and ``keep`` each one's outcome in chunk order. One chunk a worker and
+    one more are in flight (memory stays bounded: the outcomes wait here to be kept, at 100,000 cadres two chunks a
+    worker doubled this process's peak). A worker's failure is raised here: the evaluation rolls back."""
     count = workers or default_workers()
     url = engine.url.render_as_string(hide_password=False)  # to the workers through a pipe, never on a command line
     # spawn: a worker starts clean, without a copy of this process's open database connection
@@ -73,7 +74,7 @@ def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequ
         pending: deque[Future[Judged]] = deque()
         for group in chunks:
             pending.append(pool.submit(_judge_chunk, group, facts.part(group)))
-            if len(pending) >= 2 * count:
+            if len(pending) > count:
                 keep(pending.popleft().result())
         while pending:
             keep(pending.popleft().result())
