@@ -54,8 +54,10 @@ ENTITY_OF = {
     "core_cohort_get_cohort_members": "cohorts", "core_enrol_get_enrolled_users": "enrolments",
     "core_user_get_users_by_field": "users", "core_completion_get_course_completion_status": "completions",
     "core_reportbuilder_retrieve_report": "completions", "tool_mobile_call_external_functions": "completions",
-    "gradereport_user_get_grade_items": "grades",
+    "gradereport_user_get_grade_items": "grades", "core_reportbuilder_set_filters": "completions",
+    "core_reportbuilder_filters_reset": "completions",
 }
+PROFILES_REPORT_ID = 5  # the generated sites' profiles report (Users source)
 ORDER = ["setup", "categories", "courses", "cohorts", "enrolments", "users", "completions", "grades"]
 
 
@@ -197,10 +199,12 @@ class MixRecorder:
     def __init__(self, moodle: SimulatedMoodle) -> None:
         self.entries: list[dict] = []
         self.local = threading.local()
-        self.first_pages = 0
+        self.groups = 0  # report pages asked together (one call_many) are one phase; see watch()
+        self.group: int | None = None
         self._demand = latency.demand
         latency.demand = self._describe_and_price
         record = moodle._record
+        self.moodle_lock = moodle._lock
 
         def recording(function, arguments, outcome, demand, inner=0):
             works, self.local.works = getattr(self.local, "works", []), []
@@ -213,19 +217,43 @@ class MixRecorder:
 
         moodle._record = recording
 
-    def _describe_and_price(self, function, arguments, answer, report_columns=None, total_rows=0) -> float:
-        work = latency.describe(function, arguments, answer, report_columns, total_rows)
+    def watch(self, client: MoodleClient) -> None:
+        """Report pages the sync asks for in one ``call_many`` run at once: one phase; a page asked
+        alone, and each filter call, is a phase of its own. (Report reads run on the sync's own thread,
+        nothing else reads meanwhile, so the group in force is theirs.)"""
+        call_many = client.call_many
+
+        def grouped(calls, *args, **kwargs):
+            with self.moodle_lock:
+                self.groups += 1
+                self.group = self.groups
+            try:
+                return call_many(calls, *args, **kwargs)
+            finally:
+                self.group = None
+
+        client.call_many = grouped
+
+    def _describe_and_price(self, function, arguments, answer, report_columns=None, total_rows=0,
+                            scanned_rows=None) -> float:
+        work = latency.describe(function, arguments, answer, report_columns, total_rows, scanned_rows)
         self.local.works = [*getattr(self.local, "works", []), work]
         return latency.price(work)
 
     def _entry(self, function: str, arguments: dict, works: list, inner: int) -> dict:
         phase = ENTITY_OF.get(function, function)
+        report = str(arguments.get("reportid", ""))
+        if report == str(PROFILES_REPORT_ID):
+            phase = "users"
         if function == "core_reportbuilder_retrieve_report":
-            if str(arguments.get("page", "0")) == "0":  # read alone: the sync learns the row count from it
-                self.first_pages += 1
-                phase += f":report page 0 #{self.first_pages}"
-            else:
-                phase += ":report pages"
+            group = self.group
+            if group is None:  # asked alone
+                self.groups += 1
+                group = self.groups
+            phase += f":report {report} pages #{group}"
+        elif function in ("core_reportbuilder_set_filters", "core_reportbuilder_filters_reset"):
+            self.groups += 1
+            phase += f":report {report} filters #{self.groups}"
         if function == latency.BATCH and inner:
             grouped: dict[str, list] = {}
             for work in works:
@@ -253,13 +281,16 @@ def measure(moodle: SimulatedMoodle, recorder: MixRecorder, run) -> dict:
     rows = {entity: (n, s, timing.wall.get(entity, 0.0)) for entity, (n, s) in per_entity.items()}
     assert summary.ok, summary.errors
     simulated = latency.sync_seconds(mix, CONCURRENCY)
+    # Filtered report pages priced as if each re-ran the whole query (the pessimistic bound).
+    pessimistic = latency.sync_seconds(mix, CONCURRENCY, scan_share=1.0)
     # The same calls priced per entity only (no phases within an entity): how much the phases add.
     flat = sum(latency.phase_seconds([latency.request_demand(e) for e in mix if e["phase"].split(":")[0] == entity],
                                      CONCURRENCY) for entity in per_entity)
-    return {"rows": rows, "wall": wall, "requests": len(mix), "simulated": simulated, "flat": flat, "mix": mix}
+    return {"rows": rows, "wall": wall, "requests": len(mix), "simulated": simulated, "flat": flat, "mix": mix,
+            "pessimistic": pessimistic}
 
 
-def run_road(size: str, road: str, site_cache: dict, report_id: int) -> dict:
+def run_road(size: str, road: str, site_cache: dict, report_id: int, filters: bool = False) -> dict:
     site = site_cache.setdefault(size, generate(size))
     moodle = SimulatedMoodle(site, record_arguments=False)
     recorder = MixRecorder(moodle)
@@ -268,10 +299,12 @@ def run_road(size: str, road: str, site_cache: dict, report_id: int) -> dict:
             moodle.mount(mock, keep_calls=False)
             engine = connect(f"sqlite:///{tmp}/mirror.db")
             upgrade(engine)
+            extra = {"profiles_report_id": PROFILES_REPORT_ID} if filters else {}
             settings = Settings(moodle={"url": moodle.siteurl, "completions_report_id": report_id,
-                                        "concurrency": CONCURRENCY},
-                                sync={"completion_road": road})
+                                        "concurrency": CONCURRENCY, **extra},
+                                sync={"completion_road": road, "report_filters": filters})
             client = MoodleClient(moodle.siteurl, "simulated-token", concurrency=CONCURRENCY)
+            recorder.watch(client)
             full = measure(moodle, recorder,
                            lambda p: Sync(settings, client, engine, progress=p).run(SyncOptions(full=True)))
             moodle.calls.clear()
@@ -295,7 +328,8 @@ def print_road(size: str, road: str, result: dict) -> None:
     for kind in ("full", "no-change"):
         r = result[kind]
         print(f"{'total ' + kind:12} {r['requests']:>15,} requests, {r['simulated']:>7.1f} s simulated Moodle time "
-              f"({r['flat']:.1f} s priced per entity, without phases), {r['wall']:.1f} s wall")
+              f"({r['flat']:.1f} s priced per entity, without phases), {r['wall']:.1f} s wall; "
+              f"{r['pessimistic']:.1f} s if every filtered page re-ran the whole query")
     if size == "county" and road == "batch":
         print("real county site, batched road (end to end):")
         for kind, real in REAL_COUNTY_BATCH.items():
@@ -309,6 +343,8 @@ def print_road(size: str, road: str, result: dict) -> None:
 def write_mix(folder: Path, size: str, road: str, report_id: int, result: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{size}_{road}" + (f"_report{report_id}" if road == "report" else "") + ".json"
+    if road == "report" and "--filters" in sys.argv:
+        name = name.replace(".json", "_filters.json")
     path = folder / name
     payload = {
         "what": f"request mix of the {size} site's {road} road, full then no-change sync (bench/sync_roads.py)",
@@ -328,6 +364,8 @@ def main() -> None:
     parser.add_argument("--roads", default="report,batch,per_enrolment")
     parser.add_argument("--report-id", type=int, default=3,
                         help="3: the report the README recommends (with enrolment Status); 2: the lab's lean one")
+    parser.add_argument("--filters", action="store_true",
+                        help="the report road through the reports' filters, profiles from report 5 (Users source)")
     parser.add_argument("--record-mix", type=Path, metavar="FOLDER",
                         help="write each run's request mix there (tests/simulator/test_latency.py prices bench/mixes)")
     args = parser.parse_args()
@@ -346,8 +384,10 @@ def main() -> None:
     summary = []
     for size in args.sizes.split(","):
         for road in args.roads.split(","):
-            result = run_road(size, road, sites, args.report_id)
-            print_road(size, road + (f" (report {args.report_id})" if road == "report" else ""), result)
+            result = run_road(size, road, sites, args.report_id, args.filters and road == "report")
+            label = road + (f" (report {args.report_id}{' + profiles, filters' if args.filters else ''})"
+                            if road == "report" else "")
+            print_road(size, label, result)
             if args.record_mix:
                 print(f"request mix written to {write_mix(args.record_mix, size, road, args.report_id, result)}")
             for kind in ("full", "no-change"):
@@ -355,12 +395,13 @@ def main() -> None:
             summary.append((size, road, result))
             sys.stdout.flush()
     print("\nSide by side (SIMULATED Moodle time):")
-    print(f"{'size':9} {'road':14} {'full requests':>14} {'full s':>8} {'wall s':>7} {'no-change requests':>19} "
-          f"{'no-change s':>12} {'wall s':>7}")
+    print(f"{'size':9} {'road':14} {'full requests':>14} {'full s':>8} {'pessim.':>8} {'wall s':>7} "
+          f"{'no-change requests':>19} {'no-change s':>12} {'pessim.':>8} {'wall s':>7}")
     for size, road, r in summary:
         full, same = r["full"], r["no-change"]
-        print(f"{size:9} {road:14} {full['requests']:>14,} {full['simulated']:>8.1f} {full['wall']:>7.1f} "
-              f"{same['requests']:>19,} {same['simulated']:>12.1f} {same['wall']:>7.1f}")
+        print(f"{size:9} {road:14} {full['requests']:>14,} {full['simulated']:>8.1f} {full['pessimistic']:>8.1f} "
+              f"{full['wall']:>7.1f} {same['requests']:>19,} {same['simulated']:>12.1f} {same['pessimistic']:>8.1f} "
+              f"{same['wall']:>7.1f}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from .moodle import Call, MoodleClient, MoodleError
 from .moodle.functions import FEATURES, functions_for
 from .moodle.models import Course, EnrolledUser, MemberInfo, SiteInfo
 from .store import migration_status
+from .sync.profiles import layout as profile_layout
 from .sync.report import ReportLayoutError, layout
 
 Status = Literal["ok", "warn", "fail"]
@@ -215,6 +216,7 @@ class _Prober:
             self.must_hold(_("final grades"), None if grades is None else grades.usergrades,
                            "gradereport/user:view, moodle/grade:viewall")
         report.completion_road = choose_completion_road(self.completions_report(), self.batch())
+        self.profiles_report()
 
     def cohorts(self) -> None:
         name = _("units (cohorts)")
@@ -281,6 +283,27 @@ class _Prober:
         self.report.add(name, "ok", _("report {id}: {rows} rows; {status}; {grades}").format(
             id=report_id, rows=page.data.totalrowcount, status=status, grades=grades))
         return True
+
+    def profiles_report(self) -> None:
+        """The profiles report's columns (README, The profiles report), when one is configured."""
+        report_id = self.settings.moodle.profiles_report_id
+        if report_id is None:
+            return
+        name = _("profiles report")
+        page = self.call(name, "core_reportbuilder_retrieve_report", reportid=report_id, page=0, perpage=1)
+        if page is None:
+            return
+        try:
+            columns = profile_layout(page.data.headers, self.settings.sync.cadre_id_field)
+        except ReportLayoutError as exc:
+            self.report.add(name, "fail", str(exc))
+            return
+        if page.data.totalrowcount == 0:
+            self.report.add(name, "fail", _("report {id} has no rows: check its audience and "
+                                            "conditions (README)").format(id=report_id))
+            return
+        self.report.add(name, "ok", _("report {id}: {rows} users; profile fields {fields}").format(
+            id=report_id, rows=page.data.totalrowcount, fields=", ".join(sorted(columns.fields))))
 
     def messaging(self, own_id: int, engine: Engine) -> None:
         """Ask Moodle whether the integration user may message a sample of cadres (features.notify).

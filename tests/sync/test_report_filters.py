@@ -127,3 +127,18 @@ def test_a_profiles_report_whose_columns_cannot_be_read_fails_the_users_in_one_l
     summary = h.sync(full=True)
     assert not summary.ok
     assert any(message in e for e in summary.errors), summary.errors
+
+
+def test_doctor_checks_the_profiles_report_and_lists_the_filter_functions(harness_factory):
+    from moodle_bridge.doctor import run_doctor
+
+    h = harness_factory("report", report_id=REPORT)
+    _filtered(h)
+    report = run_doctor(h.settings, h.client, h.engine)
+    check = next(c for c in report.checks if c.name == "profiles report")
+    assert check.status == "ok" and "cadre_id" in check.detail, check
+    assert {"core_reportbuilder_set_filters", "core_reportbuilder_filters_reset"} <= {f.name for f in report.functions}
+    h.site.reports[PROFILES].headings = {}
+    report = run_doctor(h.settings, h.client, h.engine)
+    check = next(c for c in report.checks if c.name == "profiles report")
+    assert check.status == "fail" and "short name" in check.detail
