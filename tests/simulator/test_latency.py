@@ -170,3 +170,31 @@ def test_a_mix_is_priced_as_the_simulator_charges():
 
     moodle.handle(_form("core_webservice_get_site_info", wstoken="wrong"))
     assert moodle.calls[-1].demand == pytest.approx(latency.request_demand({"work": None}))
+
+
+# --- what the model assumes beyond the real figures (latency.py, "Assumptions") -----------------
+
+
+def test_a_filtered_page_pays_its_rows_in_full_and_a_share_of_every_other_row():
+    """REPORT_FILTER_SCAN_SHARE: an assumption, priced apart so its pessimistic bound (1.0: the whole
+    query re-run) can be shown beside it."""
+    whole = latency.report_page(WITH_GRADE, 0, COUNTY)
+    kept = latency.report_page(WITH_GRADE, 0, 1000)
+    filtered = latency.report_page(WITH_GRADE, 0, 1000, scanned_rows=COUNTY)
+    per_row = latency.query_row_seconds(WITH_GRADE)
+    assert filtered == pytest.approx(kept + (COUNTY - 1000) * per_row * latency.REPORT_FILTER_SCAN_SHARE)
+    assert latency.report_page(WITH_GRADE, 0, 1000, scanned_rows=COUNTY, scan_share=1.0) == pytest.approx(whole)
+    assert latency.report_page(WITH_GRADE, 0, COUNTY) == latency.report_page(WITH_GRADE, 0, COUNTY, None)
+
+
+def test_a_profile_field_column_is_priced_like_the_grade_column():
+    assert latency.cell_seconds("profile:cadre_id") == latency.cell_seconds("grade")
+    assert latency.query_row_seconds(["username", "profile:unit", "profile:rank"]) == pytest.approx(
+        latency.REPORT_QUERY_ROW + 2 * latency.REPORT_GRADE_QUERY_ROW)
+
+
+def test_a_recorded_mix_without_filtered_pages_prices_as_before():
+    """Mixes recorded before filters (no scanned rows) price the same whatever the scan share."""
+    mix = json.loads(MIX.read_text())
+    assert latency.sync_seconds(mix["full"], mix["concurrency"]) == latency.sync_seconds(
+        mix["full"], mix["concurrency"], scan_share=1.0)
