@@ -102,7 +102,7 @@ class ReportRoad(Road):
         enrolments created (and what an incremental read cannot see waits for the next full one)."""
         if self.complete:
             if filters_usable(run):
-                return reader.read_by_courses(self._course_groups(run))
+                return reader.read_by_courses(*self._courses(run))
             return reader.read()
         assert last is not None
         start = last["since"] - int(run.settings.sync.report_overlap_minutes * 60)
@@ -117,26 +117,12 @@ class ReportRoad(Road):
         reader.pages.filters(None)
         return completed + created
 
-    def _course_groups(self, run: Run) -> list[tuple[list[int], set[str], int]]:
-        """The mirror's courses in groups of about sync.report_partition_rows report rows, by the
-        mirror's enrolment counts (a course it has none of counts as the average, or 1,000)."""
+    @staticmethod
+    def _courses(run: Run) -> tuple[list[tuple[int, str | None]], dict[int, int]]:
+        """The mirror's courses (id, ID number) and its enrolment counts, to group them by."""
         with run.connection() as connection:
-            courses = mirror_reads.live_courses(connection)
-            counts = mirror_reads.enrolments_per_course(connection)
-        known = [counts[c["id"]] for c in courses if c["id"] in counts]
-        guess = sum(known) // len(known) if known else 1000
-        limit = run.settings.sync.report_partition_rows
-        groups: list[tuple[list[int], set[str], int]] = []
-        for course in courses:
-            rows = counts.get(course["id"], guess)
-            if not groups or groups[-1][2] + rows > limit:
-                groups.append(([], set(), 0))
-            ids, idnumbers, expected = groups[-1]
-            ids.append(course["id"])
-            if course["idnumber"]:
-                idnumbers.add(course["idnumber"])
-            groups[-1] = (ids, idnumbers, expected + rows)
-        return groups
+            courses = [(c["id"], c["idnumber"]) for c in mirror_reads.live_courses(connection)]
+            return courses, mirror_reads.enrolments_per_course(connection)
 
     def _users(self, run: Run, idnumbers: list[str]) -> None:
         """The users the rows name (and the cohorts hold): from the profiles report when there is one,

@@ -48,7 +48,7 @@ def since(filter_name: str, start: int) -> dict[str, Any]:
     return {f"{filter_name}_operator": DATE_RANGE, f"{filter_name}_from": start, f"{filter_name}_to": 0}
 
 
-def courses(course_ids: list[int]) -> dict[str, Any]:
+def by_courses(course_ids: list[int]) -> dict[str, Any]:
     """Filter values: the course selector filter, these courses only."""
     return {"course:courseselector_values": course_ids}
 
@@ -102,10 +102,10 @@ class ReportPages:
         return pages
 
 
-def page_size(run: Run, expected: int, pages: int) -> int:
-    """A page size for ``expected`` rows in about ``pages`` pages: at least sync.report_page_size,
-    in thousands."""
-    wanted = -(-expected // max(1, pages))
+def page_size(run: Run, expected: int, pages: int, spare: int = 5) -> int:
+    """A page size for ``expected`` rows in ``pages`` pages, ``spare`` % to spare (a last page of a
+    few rows would cost a whole re-run of the query): at least sync.report_page_size, in thousands."""
+    wanted = -(-expected * (100 + spare) // (100 * max(1, pages)))
     return max(run.settings.sync.report_page_size, -(-wanted // 1000) * 1000)
 
 
@@ -169,26 +169,38 @@ class ReportReader:
         raise ReportUnstable(f"report {self.report_id} changed while being read, {s.report_attempts} times; "
                              "nothing was applied (try again later)")
 
-    def read_by_courses(self, groups: list[tuple[list[int], set[str], int]]) -> list[ParticipationRow]:
+    def read_by_courses(self, courses: list[tuple[int, str | None]], counts: dict[int, int]) -> list[ParticipationRow]:
         """The whole report, one group of courses after another through the course selector filter:
-        each page's query then runs over its group's rows only. ``groups``: (course ids, their ID
-        numbers, expected rows). A row of another course means the filter is not on the report."""
+        each page's query then runs over its group's rows only. Groups hold about
+        sync.report_partition_rows rows by ``counts`` (the mirror's enrolments per course); a course
+        without a count counts as the average seen so far (1,000 before any). A row of a course
+        outside its group means the filter is not on the report."""
+        limit = self.run.settings.sync.report_partition_rows
         staged: list[ParticipationRow] = []
-        total = 0
-        for course_ids, idnumbers, expected in groups:
-            rows = self.pages.read(page_size(self.run, expected, 2), 2, courses(course_ids))
+        seen_rows = seen_courses = 0
+        rest = list(courses)
+        while rest:
+            guess = seen_rows // seen_courses if seen_courses else 1000
+            group: list[tuple[int, str | None]] = []
+            expected = 0
+            while rest and (not group or expected + counts.get(rest[0][0], guess) <= limit):
+                course = rest.pop(0)
+                group.append(course)
+                expected += counts.get(course[0], guess)
+            rows = self.pages.read(page_size(self.run, expected, 2), 2, by_courses([c for c, _ in group]))
             parsed = self._parse(rows, self._layout())
+            idnumbers = {i for _, i in group if i}
             strays = sorted({r.course_idnumber for r in parsed
                              if r.course_idnumber and r.course_idnumber not in idnumbers})
             if strays:
                 raise ReportLayoutError(
-                    f"report {self.report_id} read for {len(course_ids)} courses gave rows of others (e.g. "
+                    f"report {self.report_id} read for {len(group)} courses gave rows of others (e.g. "
                     f"{strays[0]}): it lacks the filter 'Course: Select courses' (README, The completions "
                     "report), or set sync.report_filters = false")
             staged += parsed
-            total += len(rows)
+            seen_rows, seen_courses = seen_rows + len(rows), seen_courses + len(group)
         self.pages.filters(None)
-        self.total = total
+        self.total = seen_rows
         return staged
 
     def read_since(self, values: dict[str, Any]) -> list[ParticipationRow]:
@@ -203,7 +215,7 @@ class ReportReader:
         return where
 
     def _page_size(self, total: int) -> int:
-        return page_size(self.run, total, self.run.settings.sync.report_max_pages)
+        return page_size(self.run, total, self.run.settings.sync.report_max_pages, spare=0)
 
     def _parse(self, rows: list[Cells], where: report_rows.Layout) -> list[ParticipationRow]:
         tz = self.run.settings.sync.report_timezone
