@@ -82,8 +82,11 @@ def rules_check(obj: Context, path: Path) -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Evaluate as of this day (default: today).")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), help="Rules file.")
 @click.option("--full", is_flag=True, help="Judge every cadre again, not only those whose facts changed.")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Processes that judge when every cadre is judged (default: one a core, at most 4; 1: one).")
 @click.pass_obj
-def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None, full: bool) -> None:
+def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None, full: bool,
+             workers: int | None) -> None:
     """Post credits to the ledger and evaluate the cadres against the rules: those whose training, profile, offline
     records, exemptions or ledger changed since the last evaluation, or whose standing may have moved with the day
     (every cadre after a change of rules, courses or period)."""
@@ -93,7 +96,7 @@ def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path
     loaded = _rules(obj, rules_path, to_evaluate=True)
     engine = obj.store()
     day, label = as_of_and_period(loaded.rules, label, as_of.date() if as_of else None)
-    summary = run_evaluation(engine, loaded, label, day, incremental=not full)
+    summary = run_evaluation(engine, loaded, label, day, incremental=not full, workers=workers)
     console = Console()
     console.print(_("Evaluation {id}: period {period}, as of {day}").format(
         id=summary.evaluation_id, period=label, day=day.isoformat()))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, desc, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Select, desc, exists, func, literal_column, select
 
 from ..rules.cadres import profile_day
 from ..rules.evaluate import shortfall
@@ -19,7 +19,7 @@ from ..rules.model import Cadres, Organisation
 from ..rules.periods import period as period_of_label
 from ..store.batches import where_in
 from ..store.evaluation_io import load_completions, load_courses
-from ..store.held import held_by, held_in, same_version
+from ..store.held import Held, held_by, held_in, same_version
 from ..store.schema import (
     credit_entries,
     evaluation_flags,
@@ -64,15 +64,15 @@ def review_states(connection: Connection) -> dict[str, ReviewState]:
     return {r.cadre_id: "excused" if r.kind == "excused" else "reviewed" for r in rows}
 
 
-def _flagged_query(connection: Connection, evaluation_id: int, units: Scope, ask: CadreQuery,
-                   states: dict[str, ReviewState]) -> Select[Any]:
-    # The flagged results, in the order asked: one range of a partial index over them (``held_by``). A flag of a kind
-    # or group: EXISTS on the flags' index (cadre, period, until, kind), one probe a flagged result.
-    query = scoped(select(evaluation_results).where(held_by(connection, evaluation_results, evaluation_id),
-                                                    evaluation_results.c.flags > 0), units)
+def _flagged_query(held: Held, units: Scope, ask: CadreQuery, states: dict[str, ReviewState]) -> Select[Any]:
+    # The flagged results, in the order asked: one range of a partial index over them (``held_by``; the predicate a
+    # literal, as the indexes' is, so that a generic plan matches it too). A flag of a kind or group: EXISTS on the
+    # flags' index (cadre, period, until, kind), one probe a flagged result.
+    query = scoped(select(evaluation_results).where(held(evaluation_results),
+                                                    evaluation_results.c.flags > literal_column("0")), units)
     if ask.kind or ask.group:  # with the flags' own held range: a rare kind is read from its index (period, kind)
         query = query.where(exists().where(
-            held_by(connection, evaluation_flags, evaluation_id), same_version(evaluation_flags, evaluation_results),
+            held(evaluation_flags), same_version(evaluation_flags, evaluation_results),
             *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
             *([evaluation_flags.c.group_name == ask.group] if ask.group else [])))
     if ask.unit_code:
@@ -89,7 +89,9 @@ def _flagged_query(connection: Connection, evaluation_id: int, units: Scope, ask
 
 def _sorted(query: Select[Any], ask: CadreQuery) -> Select[Any]:
     sort = SORTS.get(ask.sort, SORTS["name"])
-    return query.order_by(desc(sort) if ask.descending else sort, evaluation_results.c.cadre_id)
+    if ask.descending:  # ties in the same direction: the index read backwards
+        return query.order_by(desc(sort), desc(evaluation_results.c.cadre_id))
+    return query.order_by(sort, evaluation_results.c.cadre_id)
 
 
 def flagged_cadres(connection: Connection, evaluation_id: int, units: Scope = None, ask: CadreQuery | None = None,
@@ -98,7 +100,7 @@ def flagged_cadres(connection: Connection, evaluation_id: int, units: Scope = No
     their flags and review state; `limit` and `offset` cut a page."""
     states = review_states(connection)
     ask = ask or CadreQuery()
-    query = _sorted(_flagged_query(connection, evaluation_id, units, ask, states), ask)
+    query = _sorted(_flagged_query(held_by(connection, evaluation_id), units, ask, states), ask)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     results = [CadreResult.from_row(r) for r in connection.execute(query)]
@@ -128,8 +130,8 @@ def flagged_page(connection: Connection, evaluation_id: int, units: Scope = None
     total = _tallied_total(connection, evaluation_id, units, ask)
     if total is None:
         states = review_states(connection)
-        count = _flagged_query(connection, evaluation_id, units, ask, states).with_only_columns(  # no ORDER BY
-            func.count(), maintain_column_froms=True)
+        count = _flagged_query(lambda table: held_in(table, evaluation_id), units, ask, states).with_only_columns(
+            func.count(), maintain_column_froms=True)  # no ORDER BY; exactly the evaluation's rows: remembered
         # A total over 100,000 results costs 100-200 ms and changes only with the evaluation or the review states a
         # state filter reads: remembered (the page itself reads 50 rows by an index).
         relevant = None if ask.state is None else frozenset(states.items())

@@ -25,8 +25,9 @@ from .scope import Scope, scoped
 from .tallies import kept_tallies, tallied
 
 
-def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flags: bool = True) -> dict[str, UnitTally]:
-    if tallied(connection, evaluation_id):
+def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flags: bool = True,
+             from_results: bool = False) -> dict[str, UnitTally]:
+    if not from_results and tallied(connection, evaluation_id):
         return kept_tallies(connection, evaluation_id, units)
     # An older version's evaluation: counted from its results (a pass over them), without the flags' detail.
     hours = func.sum(evaluation_results.c.hours_online + evaluation_results.c.hours_offline)
@@ -75,9 +76,13 @@ def _row(code: str, tally: UnitTally) -> UnitRate:
                     flags_per_100=_per(tally.flags, cadres, 100))
 
 
-def unit_rates(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, UnitRate]:
-    """Per unit code (within the scope): cadres by status, completion rate, hours and flags per cadre."""
-    return {code: _row(code, tally) for code, tally in _tallies(connection, evaluation_id, units).items()}
+def unit_rates(connection: Connection, evaluation_id: int, units: Scope = None,
+               from_results: bool = False) -> dict[str, UnitRate]:
+    """Per unit code (within the scope): cadres by status, completion rate, hours and flags per cadre.
+    ``from_results``: counted from the results even where the evaluation keeps its units' tallies (what the tallies
+    are checked against)."""
+    return {code: _row(code, tally) for code, tally in _tallies(connection, evaluation_id, units,
+                                                                from_results=from_results).items()}
 
 
 def ranked(rows: list[UnitRate]) -> list[UnitRate]:
@@ -124,9 +129,10 @@ def units(connection: Connection, period: str | None = None, unit: str | None = 
     return _table(connection, current, evaluation(connection, current.period, offset=1), unit=unit)
 
 
-def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, int]:
-    """How many flags of each kind an evaluation has (within the scope)."""
-    if tallied(connection, evaluation_id):
+def flag_kind_counts(connection: Connection, evaluation_id: int, units: Scope = None,
+                     from_results: bool = False) -> dict[str, int]:
+    """How many flags of each kind an evaluation has (within the scope); ``from_results`` as for ``unit_rates``."""
+    if not from_results and tallied(connection, evaluation_id):
         kinds: Counter[str] = Counter()
         for tally in kept_tallies(connection, evaluation_id, units).values():
             kinds.update(tally.flag_kinds)

@@ -144,19 +144,18 @@ def _contribution(result: CadreResult) -> Contribution:
 
 
 def _write_tallies(connection: Connection, evaluation_id: int, label: str, changes: dict[str, UnitTally],
-                   judge_all: bool, counted: dict[str, UnitTally] | None) -> None:
-    """Each unit's tally as of this evaluation: the one it held (``counted``: every unit's, counted from the results
-    held) with ``changes``; judging everyone, ``changes`` are the tallies. The units it did not change hold on."""
+                   judge_all: bool) -> None:
+    """Each unit's tally as of this evaluation. Judging everyone, ``changes`` are the tallies; otherwise the tallies
+    of the units it changed are those it held with ``changes``, and the other units' hold on."""
     if judge_all:
         unit_tallies.write_tallies(connection, evaluation_id, label, changes, None)
         return
-    held = counted if counted is not None else unit_tallies.held_tallies(connection, label, changes)
+    held = unit_tallies.held_tallies(connection, label, changes)
     for code, change in changes.items():
         unit = held.setdefault(code, UnitTally())
         unit.merge(change)
         unit.name = change.name or unit.name  # a result it wrote names the unit
-    unit_tallies.write_tallies(connection, evaluation_id, label, held if counted is not None else {
-        code: held[code] for code in changes}, None if counted is not None else changes)
+    unit_tallies.write_tallies(connection, evaluation_id, label, held, changes)
 
 
 @cache
@@ -250,8 +249,10 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         before = results.evaluation(connection, str(int(period_label) - 1)) if _needs_shortfall(rules) else None
         context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None)
         latest = results.evaluation(connection)  # of any period: the changes recorded since are those not yet taken
+        # An older version's evaluation (without its units' tallies) is judged again whole, as another version's
+        # code always is: its context differs anyway after a release.
         judge_all = not (incremental and latest is not None and latest.period == period_label
-                         and latest.context_hash == context and latest.as_of <= as_of)
+                         and latest.context_hash == context and latest.as_of <= as_of and latest.tallied)
         edited = set() if judge_all or latest is None or latest.rules_hash == loaded.digest else _edited_groups(
             connection, rules, latest.rules_hash)
         judge_all = judge_all or edited is None
@@ -268,15 +269,12 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         statuses: Counter[str] = Counter()  # of the results it holds: those kept, then its own added
         flags = 0
         units: dict[str, UnitTally] = {}  # what its results change in each unit's tally: the replaced taken away
-        counted: dict[str, UnitTally] | None = None  # the tallies it holds, when the evaluation before kept none
         if judge_all:
             cadres = load_cadres(connection, rules)
             store.supersede(connection, evaluation_id, period_label, None)
         else:
             cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes, edited or set())
             assert latest is not None and latest.flags is not None  # the same context: one of this version's
-            if not latest.tallied:  # an older version's: its tallies counted once from the results it holds
-                counted = unit_tallies.tally(unit_tallies.held_contributions(connection, period_label, None))
             ended = unit_tallies.held_contributions(connection, period_label, ending)
             statuses = Counter(latest.counts) - Counter(r.status for r in ended)
             flags = latest.flags - sum(len(r.flags) for r in ended)
@@ -311,7 +309,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
 
         chunks = [cadres[start:start + chunk] for start in range(0, len(cadres), chunk)]
         facts = Facts(offline, exempt, shortfalls)
-        if judge_all and parallel.worth_it(engine, len(cadres), workers):
+        if judge_all and parallel.worth_it(connection, len(cadres), workers):
             def waited(judged: Judged) -> None:
                 clock.lap("wait for the workers")  # reading and judging, theirs: what this process waited for
                 keep(judged)
@@ -323,7 +321,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                 entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
                 clock.lap("read the store")
                 keep(judge(shared, facts, group, completions, entries_so_far, clock.lap))
-        _write_tallies(connection, evaluation_id, period_label, units, judge_all, counted)
+        _write_tallies(connection, evaluation_id, period_label, units, judge_all)
         store.finish_evaluation(connection, evaluation_id, dict(statuses), judged=len(cadres), flags=flags,
                                 tallied=True)
         clock.lap("unit tallies")

@@ -6,19 +6,20 @@ Why the workers may read on their own connections: judging everyone, the evaluat
 chunk a worker reads (each cadre is in one chunk), and the rest of what it wrote first (the rules file's exemptions)
 it sends them. What they read is committed, as its own reads under READ COMMITTED (PostgreSQL) or beside its write
 transaction (SQLite's write-ahead log) would be: a sync committed meanwhile is seen as the evaluation would see it,
-and its changes are recorded for the next evaluation all the same.
+and its changes are recorded for the next evaluation all the same (PostgreSQL; SQLite has one writer at a time).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Connection, Engine
 
 from ..rules.facts import CadreFacts, CompletionFact
 from ..rules.ledger import Entry
@@ -31,26 +32,30 @@ CORES = 4  # at most: the evaluation's own process and the database want a core 
 
 
 def default_workers() -> int:
-    return max(1, min(CORES, os.cpu_count() or 1))
+    """One a core this process may run on (a container's or taskset's, not the machine's), at most ``CORES``."""
+    return max(1, min(CORES, len(os.sched_getaffinity(0))))
 
 
-def worth_it(engine: Engine, cadres: int, workers: int | None) -> bool:
-    """Whether to judge on several cores: enough cadres, more than one worker, and a store the workers can open
-    (not an in-memory SQLite database, which is the evaluation's connection's alone)."""
+def worth_it(connection: Connection, cadres: int, workers: int | None) -> bool:
+    """Whether to judge on several cores: enough cadres, more than one worker, and a store the workers can read
+    beside this connection's write transaction: PostgreSQL, or a SQLite file in write-ahead-log mode (in any other
+    mode the writer locks its readers out; an in-memory database is this connection's alone)."""
     if cadres < PARALLEL_FROM or (workers or default_workers()) < 2:
         return False
-    if engine.dialect.name == "sqlite":
-        database = engine.url.database or ""
-        return bool(database) and database != ":memory:" and "mode=memory" not in database
+    if connection.dialect.name == "sqlite":
+        files = [row[2] for row in connection.exec_driver_sql("PRAGMA database_list") if row[1] == "main"]
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        return bool(files and files[0]) and str(mode).lower() == "wal"
     return True
 
 
 _worker: dict[str, Any] = {}
 
 
-def _start(url: str, shared: Shared) -> None:
+def _start(url: URL, shared: Shared) -> None:
     from ..store import connect
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the evaluation's to handle: it stops the workers
     _worker["engine"], _worker["shared"] = connect(url), shared
 
 
@@ -67,10 +72,11 @@ def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequ
     one more are in flight (memory stays bounded: the outcomes wait here to be kept, at 100,000 cadres two chunks a
     worker doubled this process's peak). A worker's failure is raised here: the evaluation rolls back."""
     count = workers or default_workers()
-    url = engine.url.render_as_string(hide_password=False)  # to the workers through a pipe, never on a command line
-    # spawn: a worker starts clean, without a copy of this process's open database connection
-    with ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start,
-                             initargs=(url, shared)) as pool:
+    # spawn: a worker starts clean, without a copy of this process's open database connection. The URL goes to it
+    # as a URL (its password prints as ***), through a pipe, never on a command line.
+    pool = ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start,
+                               initargs=(engine.url, shared))
+    try:
         pending: deque[Future[Judged]] = deque()
         for group in chunks:
             pending.append(pool.submit(_judge_chunk, group, facts.part(group)))
@@ -78,3 +84,7 @@ def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequ
                 keep(pending.popleft().result())
         while pending:
             keep(pending.popleft().result())
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # the chunks not started are dropped: the evaluation rolls back
+        raise
+    pool.shutdown(wait=True)

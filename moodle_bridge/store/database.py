@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError as AlembicCommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from ..config import ConfigError
@@ -30,7 +30,7 @@ class StoreTooNew(NotMigrated):
     """The store's schema is newer than this code knows: it was upgraded by a newer moodle_bridge."""
 
 
-def connect(url: str) -> Engine:
+def connect(url: str | URL) -> Engine:
     """An engine for ``url``; a URL that names no usable database is a :class:`ConfigError` on ``store.url``.
 
     A new SQLite file is created readable by its owner only (0600): the store holds password hashes.

@@ -7,6 +7,7 @@ until_evaluation``. Every read of an evaluation's results and flags goes through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, select
@@ -27,13 +28,17 @@ def same_version(flags: Table, results: Table) -> ColumnElement[bool]:
     return and_(flags.c.cadre_id == results.c.cadre_id, flags.c.since_evaluation == results.c.since_evaluation)
 
 
-def held_by(connection: Connection, table: Table, evaluation_id: int) -> ColumnElement[bool]:
-    """``held_in``, as an index range reads it: the rows the period's latest evaluation holds are those that hold
-    now (``until_evaluation`` OPEN, one value: the review page's indexes give them in order), any other's by
-    ``held_in``. An evaluation committed between this call and the read makes them its rows, whole."""
+Held = Callable[[Table], ColumnElement[bool]]  # the rows of a table an evaluation holds
+
+
+def held_by(connection: Connection, evaluation_id: int) -> Held:
+    """``held_in``, as an index range reads it: for the period's latest evaluation, the rows that hold now
+    (``until_evaluation`` OPEN: one value, which the review page's indexes give in order), for any other ``held_in``.
+    Decided once, for every table a page reads. An evaluation committed after this call makes the rows read its
+    own, whole (a page then shows the newer evaluation's rows): counts that are remembered use ``held_in``."""
     period = connection.execute(select(evaluations.c.period).where(evaluations.c.id == evaluation_id)).scalar()
     later = connection.execute(select(evaluations.c.id).where(
         evaluations.c.period == period, evaluations.c.id > evaluation_id).limit(1)).first()
     if period is None or later is not None:
-        return held_in(table, evaluation_id)
-    return and_(table.c.period == period, table.c.until_evaluation == OPEN)
+        return lambda table: held_in(table, evaluation_id)
+    return lambda table: and_(table.c.period == period, table.c.until_evaluation == OPEN)

@@ -10,7 +10,9 @@ result, and the flagged list's indexes
   list, in each order it offers, one range of a partial index over the flagged results.
 - PostgreSQL only, where the ``pg_trgm`` extension can be had (it ships with PostgreSQL and is trusted: a database
   owner may create it): trigram indexes on the flagged results' names and cadre ids, for the list's search (a part
-  of a name or id: ``ILIKE '%...%'``, which no b-tree serves). Without it the search reads every flagged result.
+  of a name or id: ``ILIKE '%...%'``, which no b-tree serves). Without it the search reads every flagged result;
+  with it too, for a search of one or two characters (a trigram needs three: a Chinese given name of two
+  characters is such a search).
 
 Revision ID: 0014
 Revises: 0013
@@ -38,9 +40,10 @@ FLAGGED_INDEXES = {
 
 def upgrade() -> None:
     op.add_column("evaluation_results", sa.Column("flags", sa.Integer, nullable=False, server_default="0"))
-    op.execute("UPDATE evaluation_results SET flags = (SELECT COUNT(*) FROM evaluation_flags f "
-               "WHERE f.cadre_id = evaluation_results.cadre_id "
-               "AND f.since_evaluation = evaluation_results.since_evaluation)")
+    raised = ("FROM evaluation_flags f WHERE f.cadre_id = evaluation_results.cadre_id "
+              "AND f.since_evaluation = evaluation_results.since_evaluation")
+    # Only the flagged: the others keep the default (a new row version for every result would double the table)
+    op.execute(f"UPDATE evaluation_results SET flags = (SELECT COUNT(*) {raised}) WHERE EXISTS (SELECT 1 {raised})")
     op.drop_index("ix_evaluation_results_name", "evaluation_results")
     for name, columns in FLAGGED_INDEXES.items():
         op.create_index(name, "evaluation_results", columns, postgresql_where=sa.text(FLAGGED),
