@@ -150,7 +150,8 @@ class SyncSettings(_Section):
     report_filters: bool = False
     report_full_every_hours: float = Field(24.0, gt=0, le=24 * 366)
     report_overlap_minutes: float = Field(60.0, ge=0, le=7 * 24 * 60)  # an incremental read starts this early
-    report_partition_rows: int = Field(100_000, ge=1000, le=10_000_000)  # rows of a course group (2 pages)
+    # Rows of a course group in a full read (two pages); 0: a full read reads the report whole.
+    report_partition_rows: int = Field(100_000, ge=0, le=10_000_000)
 
     _zones = field_validator("report_timezone", "organisation_timezone")(check_time_zone)
     _period_start = field_validator("period_start")(check_month_day)

@@ -142,3 +142,16 @@ def test_doctor_checks_the_profiles_report_and_lists_the_filter_functions(harnes
     report = run_doctor(h.settings, h.client, h.engine)
     check = next(c for c in report.checks if c.name == "profiles report")
     assert check.status == "fail" and "short name" in check.detail
+
+
+def test_partition_rows_0_reads_a_full_report_whole_and_still_reads_changes_through_filters(harness_factory):
+    h = harness_factory("report", report_id=REPORT)
+    _filtered(h, report_partition_rows=0)
+    assert h.sync(full=True).ok
+    assert not [c for c in _calls(h, "core_reportbuilder_set_filters") if int(c["reportid"]) == REPORT]
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []
+    before = len(h.moodle.calls)
+    assert h.sync().ok
+    assert [c for c in h.moodle.calls[before:] if c.function == "core_reportbuilder_set_filters"
+            and int(c.arguments["reportid"]) == REPORT]

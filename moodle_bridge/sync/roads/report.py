@@ -101,7 +101,7 @@ class ReportRoad(Road):
         an incremental sync the rows the filters show changed since the last read: completions made,
         enrolments created (and what an incremental read cannot see waits for the next full one)."""
         if self.complete:
-            if filters_usable(run):
+            if filters_usable(run) and run.settings.sync.report_partition_rows:
                 return reader.read_by_courses(*self._courses(run))
             return reader.read()
         assert last is not None
