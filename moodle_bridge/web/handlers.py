@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from math import ceil
 from typing import Any
@@ -37,6 +38,8 @@ from .session import begin, checked_form, language, signed_in
 from .throttle import Throttle
 
 PAGE_SIZE = 50
+UNITS_PAGE = 100  # units on one page of the dashboard
+UNIT_CHOICES = 300  # units a list's unit filter offers to choose from; more are typed (a code or a name)
 AUDIT_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 MAX_PARAM = 100  # a unit code, a group, a flag kind, a search
@@ -186,15 +189,22 @@ class Handlers:
 
     def dashboard(self, request: Request) -> HTMLResponse:
         staff = signed_in(request, self.engine)
+        page = _page(request.query_params)
         with self.engine.connect() as connection:
             overview = results.dashboard(connection, staff.scope)
             last_sync = results.last_sync(connection)
         evaluation = overview.evaluation if overview else None
         rates = overview.rates if overview else None
+        # A province's thousands of units, a page at a time in their ranking (the units report has them all).
+        ranked = rates.units if rates else []
+        pages = max(1, -(-len(ranked) // UNITS_PAGE))
+        page = min(page, pages)
+        shown = ranked[(page - 1) * UNITS_PAGE:page * UNITS_PAGE]
         return self.pages.render(  # the units report's own columns, figures and charts: they agree to the digit
-            request, "dashboard.html.j2", staff, evaluation=evaluation, rates=rates,
-            headers=units_table.figure_headers(), figures=units_table.figures,
-            chart=units_table.status_chart(rates.units, width=640) if rates and rates.units else "",
+            request, "dashboard.html.j2", staff, evaluation=evaluation, rates=rates, shown=shown, page=page,
+            pages=pages, first=(page - 1) * UNITS_PAGE + 1, headers=units_table.figure_headers(),
+            figures=units_table.figures,
+            chart=units_table.status_chart(shown, width=640) if shown else "",
             trend=units_table.trend_svg(rates.trend, width=520) if rates else "",  # side by side
             kinds=overview.flag_kinds if overview else {}, last_sync=last_sync,
             stale_sync=_older_than(last_sync, self.stale_hours),
@@ -209,10 +219,14 @@ class Handlers:
             if evaluation is None:
                 return self.pages.render(request, "flags.html.j2", staff, evaluation=None, rows=[], total=0, page=1,
                                          pages=1, units=[], params={})
-            found = results.flagged_page(connection, evaluation.id, staff.scope, query, page, PAGE_SIZE)
             units = results.unit_names(connection, evaluation.id, staff.scope)
+            if query.unit_code and query.unit_code not in {code for code, _name in units}:  # typed: a unit's name
+                named = [code for code, name in units if name == query.unit_code.strip()]
+                query = replace(query, unit_code=named[0] if len(named) == 1 else query.unit_code)
+            found = results.flagged_page(connection, evaluation.id, staff.scope, query, page, PAGE_SIZE)
         return self.pages.render(request, "flags.html.j2", staff, evaluation=evaluation, rows=found.rows,
-                                 total=found.total, page=found.page, pages=found.pages, units=units, params=params)
+                                 total=found.total, page=found.page, pages=found.pages, units=units, params=params,
+                                 choose_unit=len(units) <= UNIT_CHOICES)
 
     def cadre(self, request: Request) -> HTMLResponse:
         staff = signed_in(request, self.engine)
