@@ -104,8 +104,23 @@ def test_recorded_users_and_grades_become_rows(snapshot):
 
 def test_the_readmes_report_columns_are_the_recorded_report_4_and_give_the_sync_everything():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("9. **The completions report**"):readme.index("Then run `moodle-bridge doctor`")]
+    section = readme[readme.index("9. **The completions report**"):readme.index("10. **The profiles report**")]
     headers = [line.split("|")[2].strip() for line in section.splitlines() if line.strip().startswith("| *")]
     recorded = _calls("snapshot-a", "core_reportbuilder_retrieve_report__4__perpage_5000")[0]
     assert headers == recorded["response"]["data"]["headers"]
     assert set(report_rows.layout(headers).positions) == set(report_rows.HEADERS)  # every role the sync reads
+
+
+def test_the_readmes_profiles_report_columns_are_those_the_sync_reads():
+    """No site was recorded with a Users-source report: the README's headings against the parser."""
+    from moodle_bridge.sync import profiles
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("10. **The profiles report**"):readme.index("Then run `moodle-bridge doctor`")]
+    headings = [line.split("|")[2].strip() for line in section.splitlines() if line.strip().startswith("| *User")]
+    named = [h.split(" (")[0] for h in headings[:len(profiles.HEADERS)]]
+    assert named == list(profiles.HEADERS.values())
+    shortnames = ["cadre_id", "unit", "rank", "category"]
+    fields_row = next(line for line in section.splitlines() if line.startswith("   | each profile field"))
+    assert all(f"`{name}`" in fields_row for name in shortnames)
+    assert set(profiles.layout([*named, *shortnames], "cadre_id").fields) == set(shortnames)

@@ -93,7 +93,9 @@ class ReportRoad(Road):
             run.guard("users", lambda: self._users(run, idnumbers))
         if wants("enrolments") or wants("completions") or self.grades_from_report:
             run.guard("completions", lambda: self._apply(run, staged, reader.total))
-            if not run.failed & {"completions", "users"}:
+            # The next incremental read starts from this one only if this one placed every row it could:
+            # rows of users not synced in this run (--only) would wait for the next full read.
+            if all(wants(e) for e in FROM_REPORT[:3]) and not run.failed & {"completions", "users"}:
                 self._remember_read(run, report_id, last)
 
     def _stage(self, run: Run, reader: ReportReader, last: dict[str, int] | None) -> list[ParticipationRow]:
@@ -202,7 +204,9 @@ class ReportRoad(Road):
         entity = "completions" if whole else "grades"
         run.progress.start(entity, len(by_course))
         run.partitions(entity, [
-            Partition(f"course:{course_id}" if whole else f"report:course:{course_id}",
+            # An incremental read bookmarks apart: a resumed run that reads whole redoes every course.
+            Partition(("course:" if whole else "report:course:") + ("" if self.complete else "changes:")
+                      + str(course_id),
                       partial(_fetch, run, course_id, entries, needs_status, boundaries, self.complete),
                       partial(self._apply_course, run, course_id, total))
             for course_id, entries in sorted(by_course.items())])
