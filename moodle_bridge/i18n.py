@@ -24,8 +24,10 @@ DOMAIN = "messages"
 _language: ContextVar[str | None] = ContextVar("moodle_bridge_language", default=None)
 
 
-def available_languages() -> list[str]:
-    return ["en", *sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())]
+@cache
+def available_languages() -> tuple[str, ...]:
+    """The languages shipped (read once: every label asks, a page of flags a thousand times)."""
+    return ("en", *sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()))
 
 
 @cache
