@@ -155,3 +155,15 @@ def test_partition_rows_0_reads_a_full_report_whole_and_still_reads_changes_thro
     assert h.sync().ok
     assert [c for c in h.moodle.calls[before:] if c.function == "core_reportbuilder_set_filters"
             and int(c.arguments["reportid"]) == REPORT]
+
+
+def test_a_date_filter_missing_from_the_report_is_said_and_its_rows_still_applied(harness_factory):
+    h = harness_factory("report", report_id=REPORT)
+    h.site.reports[REPORT].filters = ["course:courseselector", "completion:timecompleted"]  # no Time created
+    _filtered(h)
+    assert h.sync(full=True).ok
+    summary = h.sync()
+    assert summary.ok, summary.errors
+    assert any("check the report's filters" in name for name, n in summary.oddities.items() if n)
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []

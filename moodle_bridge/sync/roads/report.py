@@ -117,6 +117,7 @@ class ReportRoad(Road):
                 "completion: Time completed' (README, The completions report), or set sync.report_filters = false")
         created = reader.read_since(report_pages.since("enrolment:timecreated", start))
         reader.pages.filters(None)
+        _whole_despite_filter(run, reader.report_id, len(created))
         return completed + created
 
     @staticmethod
@@ -146,6 +147,7 @@ class ReportRoad(Road):
             start = last["since"] - int(run.settings.sync.report_overlap_minutes * 60)
             rows = pages.read(run.settings.sync.report_page_size, 1, report_pages.since("user:timemodified", start))
             pages.filters(None)
+            _whole_despite_filter(run, profiles_id, len(rows))
         assert pages.headers is not None
         field = run.settings.sync.cadre_id_field
         where = profile_rows.layout(pages.headers, field)
@@ -331,6 +333,19 @@ def _report_grades(connection: Connection, course_id: int, merged: Entries) -> C
     ungraded = [(course_id, u) for u, row in merged if row.grade is None]
     return mirror.refresh(connection, mirror_grades, fresh, "reset", scope={"course_id": course_id},
                           gone_candidates=ungraded)
+
+
+def _whole_despite_filter(run: Run, report_id: int, rows: int) -> None:
+    """A read through a date filter that gave (nearly) as many rows as the last whole read: most
+    likely the filter is not on the report (Moodle then ignores its value). The rows are right, only
+    the read was not cheaper; a mass change (an import touching everyone) looks the same, so it is
+    said, not failed."""
+    with run.connection() as connection:
+        whole = mirror.get_state(connection, "report", str(report_id)) or 0
+    if rows > 1000 and rows >= 0.9 * whole:
+        run.summary.oddities[N_("reads through a report filter that gave (nearly) the whole report: "
+                                "check the report's filters (README)")] += 1
+        log.warning("sync.filter_not_applied", report=report_id, rows=rows, whole=whole)
 
 
 def filters_usable(run: Run) -> bool:
