@@ -7,6 +7,7 @@ minimal real call and fails when an answer that must hold data comes back empty.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,6 +22,16 @@ from .moodle.models import Course, EnrolledUser, MemberInfo, SiteInfo
 from .store import migration_status
 from .sync.profiles import layout as profile_layout
 from .sync.report import ReportLayoutError, layout
+
+# Filter values that select nothing, by the filters the sync sets (README: each report's filters).
+_NOTHING = {"_operator": 3, "_from": 1, "_to": 2}
+FILTER_PROBES: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "completions": [("Course: Select courses", {"course:courseselector_values": [-1]}),
+                    ("Course completion: Time completed",
+                     {f"completion:timecompleted{k}": v for k, v in _NOTHING.items()}),
+                    ("Enrolment: Time created", {f"enrolment:timecreated{k}": v for k, v in _NOTHING.items()})],
+    "profiles": [("User: Time modified", {f"user:timemodified{k}": v for k, v in _NOTHING.items()})],
+}
 
 Status = Literal["ok", "warn", "fail"]
 CLOCK_SKEW_LIMIT_S = 60
@@ -217,6 +228,7 @@ class _Prober:
                            "gradereport/user:view, moodle/grade:viewall")
         report.completion_road = choose_completion_road(self.completions_report(), self.batch())
         self.profiles_report()
+        self.report_filters()
 
     def cohorts(self) -> None:
         name = _("units (cohorts)")
@@ -304,6 +316,41 @@ class _Prober:
             return
         self.report.add(name, "ok", _("report {id}: {rows} users; profile fields {fields}").format(
             id=report_id, rows=page.data.totalrowcount, fields=", ".join(sorted(columns.fields))))
+
+    def report_filters(self) -> None:
+        """With sync.report_filters: each filter the sync sets is on its report. Set to select
+        nothing (a course id that cannot exist, a date range of one second in 1970), a report must
+        answer no rows; Moodle ignores a value for a filter the report lacks, and answers them all.
+        The integration user's filter values are reset after (they are its preferences)."""
+        if not self.settings.sync.report_filters:
+            return
+        name = _("report filters")
+        if not {"core_reportbuilder_set_filters", "core_reportbuilder_filters_reset"} <= self.available:
+            self.report.add(name, "warn", _("not checked: core_reportbuilder_set_filters and "
+                                            "core_reportbuilder_filters_reset are not both in the service"))
+            return
+        wanted = [(self.settings.moodle.completions_report_id, FILTER_PROBES["completions"]),
+                  (self.settings.moodle.profiles_report_id, FILTER_PROBES["profiles"])]
+        missing = []
+        for report_id, probes in wanted:
+            if report_id is None:
+                continue
+            try:
+                for label, values in probes:
+                    self.client.call("core_reportbuilder_set_filters", reportid=report_id, values=json.dumps(values))
+                    page = self.client.call("core_reportbuilder_retrieve_report", reportid=report_id, page=0,
+                                            perpage=1)
+                    if page.data.totalrowcount:
+                        missing.append(f"{label} ({report_id})")
+                self.client.call("core_reportbuilder_filters_reset", reportid=report_id)
+            except MoodleError as exc:
+                self.report.add(name, "fail", str(exc))
+                return
+        if missing:
+            self.report.add(name, "fail", _("missing from their reports: {filters} (README, Preparing Moodle, "
+                                            "steps 9 and 10)").format(filters=", ".join(missing)))
+        else:
+            self.report.add(name, "ok", _("every filter the sync sets is on its report"))
 
     def messaging(self, own_id: int, engine: Engine) -> None:
         """Ask Moodle whether the integration user may message a sample of cadres (features.notify).

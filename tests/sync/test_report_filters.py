@@ -167,3 +167,19 @@ def test_a_date_filter_missing_from_the_report_is_said_and_its_rows_still_applie
     assert any("check the report's filters" in name for name, n in summary.oddities.items() if n)
     want = expected(h.site, "report", enrolment_times=True, report_grades=True)
     assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []
+
+
+def test_doctor_finds_a_filter_missing_from_its_report_and_leaves_no_filter_set(harness_factory):
+    from moodle_bridge.doctor import run_doctor
+
+    h = harness_factory("report", report_id=REPORT)
+    _filtered(h)
+    check = next(c for c in run_doctor(h.settings, h.client, h.engine).checks if c.name == "report filters")
+    assert check.status == "ok", check
+    h.site.reports[REPORT].filters.remove("enrolment:timecreated")
+    h.site.reports[PROFILES].filters = []
+    check = next(c for c in run_doctor(h.settings, h.client, h.engine).checks if c.name == "report filters")
+    assert check.status == "fail"
+    assert "Enrolment: Time created (4)" in check.detail and "User: Time modified (5)" in check.detail
+    assert "Select courses" not in check.detail
+    assert h.site.filter_values == {}
