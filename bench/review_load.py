@@ -11,9 +11,11 @@
    (SQLite: a file under /tmp; PostgreSQL: the schema bench_review_N in the test database, dropped by ``--drop``).
 2. Staff accounts through ``moodle_bridge.web.accounts``: a fifth admins (every unit), the rest reviewers of two units.
 3. The page: ``web.app.create_app`` under uvicorn on 127.0.0.1 (a free port), in its own process.
-4. The writer, in its own process for the whole run: ``evaluate`` in a loop (``--writer evaluate``), or a write
-   transaction that holds the store's write lock ``--hold`` seconds every ``--every`` seconds (``--writer hold``),
-   or nothing (``--writer none``).
+4. The writer, in its own process for the whole run: an evaluation, then another ``--every`` seconds after each
+   ends (``--writer evaluate``; an evaluation with nothing to judge takes a fraction of a second, and back to back
+   they would make a new evaluation, and so new figures to read, twice a second), or a write transaction that holds
+   the store's write lock ``--hold`` seconds every ``--every`` seconds (``--writer hold``), or nothing
+   (``--writer none``).
 5. ``--staff`` simulated staff, one thread and one HTTP session each, for ``--seconds``: sign in (a refused sign-in,
    503 or 429, is retried after its Retry-After and counted), then round after round: the dashboard, the flagged
    list (page 1 with a random filter, then a later page), a cadre from that list, and every ``--export-every``-th
@@ -196,8 +198,7 @@ def write(url: str, mode: str, hold: float, every: float, report: str, as_of: da
         with open(report, "a") as out:
             out.write(json.dumps({"mode": mode, "s": round(time.perf_counter() - started, 2), "outcome": outcome})
                       + "\n")
-        if mode == "hold":
-            stop.wait(every)
+        stop.wait(every)
     engine.dispose()
 
 
@@ -368,7 +369,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="a request with no answer by then is an error")
     parser.add_argument("--writer", choices=["evaluate", "hold", "none"], default="evaluate")
     parser.add_argument("--hold", type=float, default=2.0, help="--writer hold: seconds the lock is held")
-    parser.add_argument("--every", type=float, default=8.0, help="--writer hold: seconds between holds")
+    parser.add_argument("--every", type=float, default=8.0, help="seconds between the writer's evaluations or holds")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--store-path", help="the SQLite file (default /tmp/moodle_bridge_review_load_N.db)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF,

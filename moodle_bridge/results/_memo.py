@@ -34,6 +34,16 @@ def evaluation_key(connection: Connection, question: str, evaluation_id: int, *p
     return (question, evaluation_id, made, *parts)
 
 
+def recall(connection: Connection, key: Hashable) -> Any:
+    """The answer remembered under ``key`` for this connection's store, or None (nothing is computed)."""
+    with _lock:
+        answers = _answers.get(connection.engine)
+        if answers is None or key not in answers:
+            return None
+        answers.move_to_end(key)
+        return answers[key]
+
+
 def remembered(connection: Connection, key: Hashable, compute: Callable[[], T]) -> T:
     """The answer remembered under ``key`` for this connection's store, else ``compute()`` (then remembered).
     Never inside a transaction that has written (an answer about rows that may yet roll back): the caller reads."""

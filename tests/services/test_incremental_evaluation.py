@@ -461,3 +461,17 @@ def test_judging_everyone_on_several_cores_gives_what_one_process_gives(kind, tm
     timings: dict[str, float] = {}
     _replay(kind, tmp_path, steps, mine={"incremental": False, "workers": 2, "chunk": 3, "timings": timings})
     assert "wait for the workers" in timings and "evaluate cadres" not in timings  # the workers judged, not this one
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_unit_whose_cadres_all_left_is_gone_from_its_tallies(kind, tmp_path):
+    """Every cadre of the second unit moves to the first: the evaluation ends the unit's tallies and writes none,
+    and the figures the pages read (remembered from the evaluation before, with what this one changed) lose it."""
+    if kind == "postgres" and not _postgres_up():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not answering at the test URL: in CI its tests never skip")
+        pytest.skip("PostgreSQL is not answering at the test URL")
+    odd = [u for u in USERS if u % 2]  # the second unit's (cohort 1 + uid % 2)
+    steps = [("complete", u, 3, date(2026, 2, 1), 90.0) for u in USERS] + [("evaluate",)] + [
+        ("move", u) for u in odd] + [("evaluate",), ("days", 1), ("move", odd[0]), ("evaluate",)]
+    assert _replay(kind, tmp_path, steps) >= 2
