@@ -46,18 +46,17 @@ def sync(run: Run, idnumbers: list[str], scope_enrolled: bool, profiles: list[Ro
             scope_ids |= mirror_reads.enrolled_user_ids(connection)
         held = mirror_reads.live_user_ids(connection) if only_new else set()
         skip = {i for _id, i in mirror_reads.live_user_idnumbers(connection)} if only_new else set()
-    covered: set[int] = set()
-    if profiles is not None:
-        chosen = [p for p in profiles if p["id"] in scope_ids or p["id"] in held or p["idnumber"] in wanted]
-        covered = {p["id"] for p in chosen}
-        skip |= {p["idnumber"] for p in chosen if p["idnumber"]}
-        run.partitions("users", [
-            Partition(_chunk_key("profiles", [p["id"] for p in part]), partial(_same, part), partial(_apply_rows, run))
-            for part in (chosen[i:i + PROFILES_CHUNK] for i in range(0, len(chosen), PROFILES_CHUNK))])
+    chosen = [p for p in profiles or [] if p["id"] in scope_ids or p["id"] in held or p["idnumber"] in wanted]
+    covered = {p["id"] for p in chosen}
+    skip |= {p["idnumber"] for p in chosen if p["idnumber"]}
+    parts = [chosen[i:i + PROFILES_CHUNK] for i in range(0, len(chosen), PROFILES_CHUNK)]
     lookup = [i for i in idnumbers if i not in skip]
     id_chunks = [lookup[i:i + chunk] for i in range(0, len(lookup), chunk)]
-    total = len(id_chunks) + -(-len(scope_ids) // chunk) + 1
+    total = len(parts) + len(id_chunks) + -(-len(scope_ids) // chunk) + 1
     run.progress.start("users", total)
+    run.partitions("users", [
+        Partition(_chunk_key("profiles", [p["id"] for p in part]), partial(_same, part), partial(_apply_rows, run))
+        for part in parts])
     run.partitions("users", [
         Partition(_chunk_key("idnumber", values), partial(_lookup, run, "idnumber", values),
                   partial(_apply, run, "idnumber", values))
