@@ -8,6 +8,7 @@ what the rows count, never an average of rounded figures.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -67,13 +68,28 @@ def _per(amount: float, cadres: int, scale: int = 1) -> float:
     return float((Decimal(repr(amount)) * scale / cadres).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _row(code: str, tally: UnitTally) -> UnitRate:
+def _row(code: str, tally: UnitTally, before: UnitTally | None = None) -> UnitRate:
+    """A unit's (or the county's) row; with its tally in the evaluation before, the rate's change since."""
     counts = {status: tally.counts[status] for status in STATUSES}
     cadres = counted_cadres(counts) + counts["exempt"]
-    return UnitRate(code=code, name=tally.name, **{s: counts[s] for s in STATUSES}, cadres=cadres,
-                    completion_rate=completion_rate(counts), hours=round(tally.hours, 2),
-                    hours_per_cadre=_per(tally.hours, cadres), flags=tally.flags,
-                    flags_per_100=_per(tally.flags, cadres, 100))
+    rate = completion_rate(counts)
+    return UnitRate(code=code, name=tally.name, **counts, cadres=cadres, completion_rate=rate,
+                    hours=round(tally.hours, 2), hours_per_cadre=_per(tally.hours, cadres), flags=tally.flags,
+                    flags_per_100=_per(tally.flags, cadres, 100),
+                    change=rate_change(rate, completion_rate(before.counts)) if before else None)
+
+
+_NEW = UnitTally()  # a unit the evaluation before did not have: no rate then, so no change
+
+
+def _total(tallies: Iterable[UnitTally]) -> UnitTally:
+    """The county's: the units' statuses, hours and flags added up (what its row reads)."""
+    total = UnitTally()
+    for tally in tallies:
+        total.counts.update(tally.counts)
+        total.hours_millionths += tally.hours_millionths
+        total.flags += tally.flags
+    return total
 
 
 def unit_rates(connection: Connection, evaluation_id: int, units: Scope = None,
@@ -108,16 +124,9 @@ def _table(connection: Connection, current: Evaluation, previous: Evaluation | N
 
     kept = keep(_tallies(connection, current.id, units))
     before = keep(_tallies(connection, previous.id, units, with_flags=False)) if previous else {}
-    rows, total, total_before = [], UnitTally(), UnitTally()
-    for code, tally in kept.items():
-        old = completion_rate(before[code].counts) if code in before else None
-        row = _row(code, tally)
-        rows.append(replace(row, change=rate_change(row.completion_rate, old)))
-        total.merge(tally)
-    for tally in before.values():  # the county before: its units then, whether or not they are still here
-        total_before.merge(tally)
-    county = _row("", total)
-    county = replace(county, change=rate_change(county.completion_rate, completion_rate(total_before.counts)))
+    rows = [_row(code, tally, before.get(code, _NEW) if previous else None) for code, tally in kept.items()]
+    # The county before: its units then, whether or not they are still here.
+    county = _row("", _total(kept.values()), _total(before.values()) if previous else None)
     return UnitRates(evaluation=current, previous=previous, units=ranked(rows), total=county,
                      trend=trend(connection, current, list(kept) if unit else units))
 
