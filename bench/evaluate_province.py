@@ -27,7 +27,8 @@ max RSS, is that evaluation's alone; its wall time is the ``evaluate`` call's al
 Every change is a plain row write to the mirror tables, as the sync makes them: whatever the store keeps track of
 changes by (its triggers) sees them as it would in production. ``--full`` asks every step for a full evaluation
 (``incremental=False``, where ``evaluate`` has that keyword); ``--workers N`` sets how many processes judge an
-evaluation of everyone (1: the evaluation's own; their largest peak is ``worker_peak_rss_mib_by_step``).
+evaluation of everyone (0: none, the evaluation's own process judges); ``peak_tree_rss_mib_by_step`` is the
+largest memory of the evaluation's process and its workers together, sampled twice a second.
 Progress goes to stderr; ``--json`` prints one object on stdout at the end: wall seconds and peak memory
 (MiB) of each step, cadres judged, credits posted, flags (of "first"; ``flags_by_step`` for each), the phases'
 seconds, and the commit of the moodle_bridge evaluated. To measure another checkout's code, put it first on
@@ -38,6 +39,7 @@ seconds, and the commit of the moodle_bridge evaluated. To measure another check
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -45,6 +47,7 @@ import random
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from datetime import date, datetime
@@ -277,6 +280,35 @@ def edit_rules() -> str:
 
 # --- one step, in a child process -----------------------------------------------------------------------------------
 
+class TreeMemory(threading.Thread):
+    """The largest resident memory of this process and its workers together, sampled twice a second (a worker's own
+    max RSS is no use: a spawned process starts as a fork of this one)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop, self.peak = threading.Event(), 0
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self.peak = max(self.peak, sum(_rss_kib(pid) for pid in _tree(os.getpid())))
+
+
+def _tree(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            children += [int(c) for c in task.read_text().split()]
+    return [pid, *(p for child in children for p in _tree(child))]
+
+
+def _rss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def run_step(spec: dict[str, Any]) -> None:
     from moodle_bridge.services.evaluation import evaluate
     from moodle_bridge.services.rules_file import load_rules
@@ -286,16 +318,20 @@ def run_step(spec: dict[str, Any]) -> None:
     loaded = load_rules(spec["rules"])
     accepted = inspect.signature(evaluate).parameters
     options: dict[str, Any] = {"incremental": False} if spec["full"] and "incremental" in accepted else {}
-    if spec.get("workers") and "workers" in accepted:
+    if spec.get("workers") is not None and "workers" in accepted:
         options["workers"] = spec["workers"]
     timings: dict[str, float] = {}
+    sampler = TreeMemory()
+    sampler.start()
     started = time.perf_counter()
     summary = evaluate(engine, loaded, "2026", date.fromisoformat(spec["as_of"]), timings, **options)
     wall = time.perf_counter() - started
+    sampler.stop.set()
+    sampler.join()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's, if any ran
     engine.dispose()
-    print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mib": round(peak), "worker_peak_rss_mib": round(workers),
+    print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mib": round(peak),
+                      "peak_tree_rss_mib": round(sampler.peak / 1024),
                       "judged": getattr(summary, "judged", None),
                       "posted": summary.posted, "flags": summary.flags, "statuses": summary.statuses,
                       "phases_s": timings}))
@@ -372,7 +408,7 @@ def main() -> None:
         **{f"{step}_s": r["wall_s"] for step, r in results.items()},
         "peak_rss_mib": max(r["peak_rss_mib"] for r in results.values()),
         "peak_rss_mib_by_step": {step: r["peak_rss_mib"] for step, r in results.items()},
-        "worker_peak_rss_mib_by_step": {step: r.get("worker_peak_rss_mib") for step, r in results.items()},
+        "peak_tree_rss_mib_by_step": {step: r.get("peak_tree_rss_mib") for step, r in results.items()},
         "workers": args.workers,
         "judged_by_step": {step: r["judged"] for step, r in results.items()},
         "posted_by_step": {step: r["posted"] for step, r in results.items()},

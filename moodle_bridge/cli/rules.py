@@ -82,8 +82,9 @@ def rules_check(obj: Context, path: Path) -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Evaluate as of this day (default: today).")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), help="Rules file.")
 @click.option("--full", is_flag=True, help="Judge every cadre again, not only those whose facts changed.")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="Processes that judge when every cadre is judged (default: one a core, at most 4; 1: one).")
+@click.option("--workers", type=click.IntRange(0, 64),
+              help="Processes that judge when every cadre is judged (default: one a core, at most 4; 0: none, "
+                   "the evaluation's own process judges).")
 @click.pass_obj
 def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path: Path | None, full: bool,
              workers: int | None) -> None:

@@ -231,7 +231,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
     recorded them) or whose result holds no longer on the as-of day are judged; the others' results hold on.
     Otherwise, and with ``incremental=False``, every cadre is judged. Both give the same results, flags and ledger
     (``tests/services/test_incremental_evaluation.py``). Judging everyone, at least ``parallel.PARALLEL_FROM``
-    cadres, the chunks are judged by ``workers`` processes (default: one a core, at most ``parallel.CORES``; 1: in
+    cadres, the chunks are judged by ``workers`` processes (default: one a core, at most ``parallel.CORES``; 0: in
     this process), which gives the same outcome."""
     rules = loaded.rules
     span = period(period_label, rules.organisation)

@@ -32,15 +32,17 @@ CORES = 4  # at most: the evaluation's own process and the database want a core 
 
 
 def default_workers() -> int:
-    """One a core this process may run on (a container's or taskset's, not the machine's), at most ``CORES``."""
-    return max(1, min(CORES, len(os.sched_getaffinity(0))))
+    """One a core this process may run on (a container's or taskset's, not the machine's), at most ``CORES``; none
+    on a single core."""
+    cores = len(os.sched_getaffinity(0))
+    return 0 if cores < 2 else min(CORES, cores)
 
 
 def worth_it(connection: Connection, cadres: int, workers: int | None) -> bool:
-    """Whether to judge on several cores: enough cadres, more than one worker, and a store the workers can read
+    """Whether to judge in worker processes: enough cadres, a worker at least, and a store the workers can read
     beside this connection's write transaction: PostgreSQL, or a SQLite file in write-ahead-log mode (in any other
     mode the writer locks its readers out; an in-memory database is this connection's alone)."""
-    if cadres < PARALLEL_FROM or (workers or default_workers()) < 2:
+    if cadres < PARALLEL_FROM or (default_workers() if workers is None else workers) < 1:
         return False
     if connection.dialect.name == "sqlite":
         files = [row[2] for row in connection.exec_driver_sql("PRAGMA database_list") if row[1] == "main"]
@@ -71,7 +73,7 @@ def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequ
     """Judge ``chunks`` in worker processes, and ``keep`` each one's outcome in chunk order. One chunk a worker and
     one more are in flight (memory stays bounded: the outcomes wait here to be kept, at 100,000 cadres two chunks a
     worker doubled this process's peak). A worker's failure is raised here: the evaluation rolls back."""
-    count = workers or default_workers()
+    count = max(1, default_workers() if workers is None else workers)
     # spawn: a worker starts clean, without a copy of this process's open database connection. The URL goes to it
     # as a URL (its password prints as ***), through a pipe, never on a command line.
     pool = ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start,
