@@ -222,7 +222,8 @@ class Handlers:
             units = results.unit_names(connection, evaluation.id, staff.scope)
             if query.unit_code and query.unit_code not in {code for code, _name in units}:  # typed: a unit's name
                 named = [code for code, name in units if name == query.unit_code.strip()]
-                query = replace(query, unit_code=named[0] if len(named) == 1 else query.unit_code)
+                if len(named) == 1:  # its code from here on: the export's and the training files' links take it
+                    query, params = replace(query, unit_code=named[0]), {**params, "unit": named[0]}
             found = results.flagged_page(connection, evaluation.id, staff.scope, query, page, PAGE_SIZE)
         return self.pages.render(request, "flags.html.j2", staff, evaluation=evaluation, rows=found.rows,
                                  total=found.total, page=found.page, pages=found.pages, units=units, params=params,

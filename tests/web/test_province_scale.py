@@ -29,6 +29,7 @@ def test_a_list_over_many_units_takes_the_unit_typed_by_name_or_code(app_engine,
     for typed in ("Unit Two", "U2"):
         listed = client.get("/flags", params={"unit": typed}).text
         assert "Bob Li" in listed and "Alice" not in listed
+        assert 'value="U2"' in listed and "/units/U2/files.pdf" in listed  # the links take the unit's code
     assert "Bob Li" not in client.get("/flags", params={"unit": "Unit Nine"}).text
     reviewer = client_for(app, "one")  # another unit's name is not theirs to list
     assert "Bob Li" not in reviewer.get("/flags", params={"unit": "Unit Two"}).text
