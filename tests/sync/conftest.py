@@ -46,5 +46,7 @@ def harness_factory(db_url):
         return made[-1]
 
     yield make
-    for harness in made:
+    # Last made, first closed: each harness's mock patched the HTTP adapter over the one before, and stopping them in
+    # the order made restored the first's patch, which then refused every later test's real connection.
+    for harness in reversed(made):
         harness.close()
