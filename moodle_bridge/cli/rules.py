@@ -15,7 +15,7 @@ from ..i18n import _, current_language, local_time
 from ..reports.plain import difference_label, entry_kind_label, status_label
 from ..rules import STATUSES
 from ..rules.sections import Cadres
-from .context import EXIT_USAGE, CommandError, Context
+from .context import EXIT_USAGE, CommandError, Context, exclusive
 from .root import main
 
 if TYPE_CHECKING:
@@ -97,7 +97,8 @@ def evaluate(obj: Context, label: str | None, as_of: datetime | None, rules_path
     loaded = _rules(obj, rules_path, to_evaluate=True)
     engine = obj.store()
     day, label = as_of_and_period(loaded.rules, label, as_of.date() if as_of else None)
-    summary = run_evaluation(engine, loaded, label, day, incremental=not full, workers=workers)
+    with exclusive(engine):  # two evaluations at once would both end the held results and both write their own
+        summary = run_evaluation(engine, loaded, label, day, incremental=not full, workers=workers)
     console = Console()
     console.print(_("Evaluation {id}: period {period}, as of {day}").format(
         id=summary.evaluation_id, period=label, day=day.isoformat()))

@@ -240,3 +240,16 @@ def test_a_second_evaluation_judges_only_whom_it_must_unless_told_full(site_dir)
     judged, total = (int(n) for n in re.search(r"(\d+) of (\d+) cadres judged again", second).groups())
     assert judged < total
     assert "Every cadre judged" in invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21", "--full")
+
+
+def test_evaluate_refuses_to_run_beside_a_running_pipeline(site_dir):
+    """Two evaluations at once would both end the results they hold and both write their own (and their units'
+    tallies): the command takes the store's lock, as a sync does, and says so when another run has it."""
+    from moodle_bridge.store import connect
+    from moodle_bridge.store.lock import StoreLock
+
+    path, _moodle, runner = site_dir
+    with StoreLock(connect(f"sqlite:///{path}/store.db")):
+        refused = runner.invoke(main, ["evaluate", "--period", "2026", "--as-of", "2026-11-21"])
+    assert refused.exit_code == 1 and "Another run is using the store" in refused.output
+    assert "Evaluation 1" in invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")  # the first
