@@ -28,9 +28,8 @@ from .. import rules as rules_package
 from ..rules.cadres import cadres_of
 from ..rules.evaluate import CadreResult, Situation, shortfall
 from ..rules.exemptions import file_changes, fingerprint
-from ..rules.facts import CadreFacts, CompletionFact, CourseFacts, OfflineFact, OpenCourse
+from ..rules.facts import CadreFacts, CourseFacts, OfflineFact, OpenCourse
 from ..rules.kinds import unit_for
-from ..rules.ledger import Entry
 from ..rules.loader import LoadedRules
 from ..rules.model import Exemption, Rules
 from ..rules.periods import day_end, day_start, period, period_of
@@ -317,8 +316,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             parallel.judge_in_parallel(engine, shared, facts, chunks, workers, waited)
         else:
             for group in chunks:
-                completions = store.load_completions(connection, [c.user_id for c in group], CompletionFact)
-                entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
+                completions, entries_so_far = parallel.read_chunk(connection, group)
                 clock.lap("read the store")
                 keep(judge(shared, facts, group, completions, entries_so_far, clock.lap))
         _write_tallies(connection, evaluation_id, period_label, units, judge_all)

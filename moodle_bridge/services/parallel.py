@@ -42,13 +42,25 @@ def worth_it(connection: Connection, cadres: int, workers: int | None) -> bool:
     """Whether to judge in worker processes: enough cadres, a worker at least, and a store the workers can read
     beside this connection's write transaction: PostgreSQL, or a SQLite file in write-ahead-log mode (in any other
     mode the writer locks its readers out; an in-memory database is this connection's alone)."""
-    if cadres < PARALLEL_FROM or (default_workers() if workers is None else workers) < 1:
+    if cadres < PARALLEL_FROM or _count(workers) < 1:
         return False
     if connection.dialect.name == "sqlite":
         files = [row[2] for row in connection.exec_driver_sql("PRAGMA database_list") if row[1] == "main"]
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         return bool(files and files[0]) and str(mode).lower() == "wal"
     return True
+
+
+def _count(workers: int | None) -> int:
+    return default_workers() if workers is None else workers
+
+
+def read_chunk(connection: Connection, group: Sequence[CadreFacts]) -> tuple[dict[int, list[CompletionFact]],
+                                                                             list[Entry]]:
+    """What a chunk is judged from besides the facts read once for everyone: its completions (by user) and its
+    ledger entries so far. The evaluation's own process reads it so when it judges alone."""
+    return (store.load_completions(connection, [c.user_id for c in group], CompletionFact),
+            ledger.load_ledger(connection, [c.cadre_id for c in group], Entry))
 
 
 _worker: dict[str, Any] = {}
@@ -63,8 +75,7 @@ def _start(url: URL, shared: Shared) -> None:
 
 def _judge_chunk(group: Sequence[CadreFacts], facts: Facts) -> Judged:
     with _worker["engine"].connect() as connection:
-        completions = store.load_completions(connection, [c.user_id for c in group], CompletionFact)
-        entries_so_far = ledger.load_ledger(connection, [c.cadre_id for c in group], Entry)
+        completions, entries_so_far = read_chunk(connection, group)
     return judge(_worker["shared"], facts, group, completions, entries_so_far)
 
 
@@ -73,7 +84,7 @@ def judge_in_parallel(engine: Engine, shared: Shared, facts: Facts, chunks: Sequ
     """Judge ``chunks`` in worker processes, and ``keep`` each one's outcome in chunk order. One chunk a worker and
     one more are in flight (memory stays bounded: the outcomes wait here to be kept, at 100,000 cadres two chunks a
     worker doubled this process's peak). A worker's failure is raised here: the evaluation rolls back."""
-    count = max(1, default_workers() if workers is None else workers)
+    count = max(1, _count(workers))
     # spawn: a worker starts clean, without a copy of this process's open database connection. The URL goes to it
     # as a URL (its password prints as ***), through a pipe, never on a command line.
     pool = ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start,
