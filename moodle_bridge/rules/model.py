@@ -15,6 +15,7 @@ from pydantic import Field
 
 from .kinds import requirement_models
 from .kinds.base import RequirementModel
+from .promotion import Promotion
 from .sections import (
     ATTRIBUTES,
     Cadres,
@@ -57,6 +58,7 @@ class Rules(Strict):
     groups: dict[str, Group] = Field(min_length=1)
     exemptions: list[Exemption] = []
     labels: Labels = Labels()
+    promotion: Promotion = Promotion()  # which periods the promotion check reads
 
 
 __all__ = [
