@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from .assessment import Assessment
 from .kinds import requirement_models
 from .kinds.base import RequirementModel
 from .promotion import Promotion
@@ -59,6 +60,7 @@ class Rules(Strict):
     exemptions: list[Exemption] = []
     labels: Labels = Labels()
     promotion: Promotion = Promotion()  # which periods the promotion check reads
+    assessment: Assessment = Assessment()  # the year-end assessment of units against their targets
 
 
 __all__ = [
