@@ -7,9 +7,21 @@ group and its global options in ``root.py``.
 
 from __future__ import annotations
 
-from . import actions, demo, doctor, flags, reports, rules, schedule, setup, sync, web  # register the commands
+from . import (  # register the commands
+    actions,
+    demo,
+    doctor,
+    flags,
+    promotion,
+    reports,
+    rules,
+    schedule,
+    setup,
+    sync,
+    web,
+)
 from .context import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, CommandError, Context
 from .root import main
 
 __all__ = ["EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "CommandError", "Context", "actions", "demo", "doctor",
-           "flags", "main", "reports", "rules", "schedule", "setup", "sync", "web"]
+           "flags", "main", "promotion", "reports", "rules", "schedule", "setup", "sync", "web"]
