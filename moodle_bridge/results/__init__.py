@@ -9,9 +9,11 @@ function takes it, is a reviewer's scope (`scope`): the unit codes they may see,
 - flags (`by_flag`): `flags` (filtered by unit, group, kind), `flag_diff` (new and resolved between two
   evaluations), `cadre_flags`, `flagged` (the flagged cadres grouped by unit), `results_by_cadre`,
   `flags_for_actions` (the latest evaluation's flagged cadres the write-backs act on), `flagged_users`
-- units (`by_unit`): `unit_rates`, `units` (ranked, with the change since the previous evaluation and the total),
+- units (`by_unit`): `unit_rates`, `rolled_rates` (each unit with the units below it), `units` (ranked, with the
+  change since the previous evaluation and the total),
   `flag_kind_counts`, `dashboard`, `unit_names`; read from the units' tallies each evaluation keeps (`tallies`: a
   row a unit), or for an older version's evaluation from its results
+- the unit tree (`tree`): `unit_tree` (an evaluation's), `reach` (a reviewer's units with those below them)
 - the year-end summary (`summary`): `year_summary`
 - cadres (`by_cadre`): `flagged_cadres` and `flagged_page` (the review page's list: scoped, filtered, sorted,
   paged), `cadre_result`, `cadre_file` and `unit_files` (training files: credits named by `sources`, requirements
@@ -64,21 +66,77 @@ from .by_cadre import (
     unit_files,
 )
 from .by_flag import cadre_flags, flag_diff, flagged, flagged_users, flags, flags_for_actions, results_by_cadre
-from .by_unit import dashboard, flag_kind_counts, unit_names, unit_rates, units
+from .by_unit import dashboard, flag_kind_counts, rolled_rates, unit_names, unit_rates, units
 from .evaluations import evaluation, last_sync, latest, latest_evaluations, trend
 from .judged_rules import judged_rules
 from .scope import Scope
 from .sources import cadre_sources
 from .summary import year_summary
+from .tree import reach, unit_tree
 
 __all__ = [
-    "REVIEW_STATES", "SORTS", "CadreFile", "CadreFlags", "CadrePage", "CadreQuery", "CadreResult", "CreditLine",
-    "Dashboard", "Evaluation", "ExemptionInForce", "Flag", "FlagDiff", "FlagFilter", "FlagRow", "FlaggedByUnit",
-    "FlaggedCadre", "FlaggedUnit", "LedgerEntry", "MakeUpOwed", "NoEvaluation", "RequirementStanding", "ReviewEvent",
-    "ReviewState", "ReviewedCadre", "Scope", "ShortCadre", "Source", "TrendPoint", "UnitRate", "UnitRates",
-    "WindowYears", "YearSummary", "cadre_file", "cadre_flags", "cadre_ledger", "cadre_result", "cadre_sources",
+    "REVIEW_STATES",
+    "SORTS",
+    "CadreFile",
+    "CadreFlags",
+    "CadrePage",
+    "CadreQuery",
+    "CadreResult",
+    "CreditLine",
+    "Dashboard",
+    "Evaluation",
+    "ExemptionInForce",
+    "Flag",
+    "FlagDiff",
+    "FlagFilter",
+    "FlagRow",
+    "FlaggedByUnit",
+    "FlaggedCadre",
+    "FlaggedUnit",
+    "LedgerEntry",
+    "MakeUpOwed",
+    "NoEvaluation",
+    "RequirementStanding",
+    "ReviewEvent",
+    "ReviewState",
+    "ReviewedCadre",
+    "Scope",
+    "ShortCadre",
+    "Source",
+    "TrendPoint",
+    "UnitRate",
+    "UnitRates",
+    "WindowYears",
+    "YearSummary",
+    "cadre_file",
+    "cadre_flags",
+    "cadre_ledger",
+    "cadre_result",
+    "cadre_sources",
     "dashboard",
-    "evaluation", "flag_diff", "flag_kind_counts", "flagged", "flagged_cadres", "flagged_page", "flagged_users",
-    "flags", "flags_for_actions", "judged_rules", "last_sync", "latest", "latest_evaluations", "results_by_cadre",
-    "review_history", "review_states", "trend", "unit_files", "unit_names", "unit_rates", "units", "year_summary",
+    "evaluation",
+    "flag_diff",
+    "flag_kind_counts",
+    "flagged",
+    "flagged_cadres",
+    "flagged_page",
+    "flagged_users",
+    "flags",
+    "flags_for_actions",
+    "judged_rules",
+    "last_sync",
+    "latest",
+    "latest_evaluations",
+    "reach",
+    "results_by_cadre",
+    "review_history",
+    "review_states",
+    "rolled_rates",
+    "trend",
+    "unit_files",
+    "unit_names",
+    "unit_rates",
+    "unit_tree",
+    "units",
+    "year_summary",
 ]

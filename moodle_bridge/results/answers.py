@@ -32,6 +32,7 @@ class Evaluation:
     judged: int | None = None  # the cadres it judged; it held on to the others' results (None: an older version's)
     flags: int | None = None  # the flags it holds (None: an older version's)
     tallied: bool | None = None  # it keeps its units' tallies (None: an older version's, counted from its results)
+    unit_tree: str | None = None  # the fingerprint of the unit tree its figures roll up along (None: flat units)
 
     @classmethod
     def from_row(cls, row: Any) -> Evaluation:
@@ -121,7 +122,9 @@ class FlagDiff:
 @dataclass(frozen=True)
 class UnitRate:
     """A unit's cadres by status, completion rate (rules.completion_rate, as published), rank, hours, flags, and the
-    change since the previous evaluation. The county's total row is one too (code and name empty, no rank)."""
+    change since the previous evaluation; with a unit tree, its figures include every unit's below it, and its rank
+    is among the units beside it (of the same parent). The county's total row is one too (code and name empty, no
+    rank)."""
 
     code: str
     name: str
@@ -139,6 +142,8 @@ class UnitRate:
     flags_per_100: float = 0.0  # flags per 100 cadres
     change: float | None = None  # the rate's change since the previous evaluation of the period, in points
     rank: int | None = None  # 1 for the highest rate; equal rates share a rank; None without a rate
+    parent: str | None = None  # the unit above it in the table (its figures include this one's); None: a top unit
+    depth: int = 0  # how many units above it in the table
 
     @property
     def counts(self) -> dict[str, int]:

@@ -51,6 +51,7 @@ from .scope import Scope, scoped
 from .sources import credit_lines, named_sources
 from .standing import MakeUpFacts, passed_courses, standings, windows
 from .tallies import tallied
+from .tree import units_below
 
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status,
@@ -64,7 +65,8 @@ def review_states(connection: Connection) -> dict[str, ReviewState]:
     return {r.cadre_id: "excused" if r.kind == "excused" else "reviewed" for r in rows}
 
 
-def _flagged_query(held: Held, units: Scope, ask: CadreQuery, states: dict[str, ReviewState]) -> Select[Any]:
+def _flagged_query(held: Held, units: Scope, ask: CadreQuery, states: dict[str, ReviewState],
+                   below: list[str] | None = None) -> Select[Any]:
     # The flagged results, in the order asked: one range of a partial index over them (``held_by``; the predicate a
     # literal, as the indexes' is, so that a generic plan matches it too). A flag of a kind or group: EXISTS on the
     # flags' index (cadre, period, until, kind), one probe a flagged result.
@@ -75,8 +77,9 @@ def _flagged_query(held: Held, units: Scope, ask: CadreQuery, states: dict[str, 
             held(evaluation_flags), same_version(evaluation_flags, evaluation_results),
             *([evaluation_flags.c.kind == ask.kind] if ask.kind else []),
             *([evaluation_flags.c.group_name == ask.group] if ask.group else [])))
-    if ask.unit_code:
-        query = query.where(evaluation_results.c.unit_code == ask.unit_code)
+    if ask.unit_code:  # the unit and those below it (``below``, from the unit tree)
+        query = query.where(evaluation_results.c.unit_code.in_(below) if below is not None
+                            else evaluation_results.c.unit_code == ask.unit_code)
     if ask.search and ask.search.strip():
         needle = f"%{ask.search.strip()}%"
         query = query.where(evaluation_results.c.name.ilike(needle) | evaluation_results.c.cadre_id.ilike(needle))
@@ -100,7 +103,8 @@ def flagged_cadres(connection: Connection, evaluation_id: int, units: Scope = No
     their flags and review state; `limit` and `offset` cut a page."""
     states = review_states(connection)
     ask = ask or CadreQuery()
-    query = _sorted(_flagged_query(held_by(connection, evaluation_id), units, ask, states), ask)
+    below = units_below(connection, evaluation_id, ask.unit_code) if ask.unit_code else None
+    query = _sorted(_flagged_query(held_by(connection, evaluation_id), units, ask, states, below), ask)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     results = [CadreResult.from_row(r) for r in connection.execute(query)]
@@ -130,8 +134,10 @@ def flagged_page(connection: Connection, evaluation_id: int, units: Scope = None
     total = _tallied_total(connection, evaluation_id, units, ask)
     if total is None:
         states = review_states(connection)
-        count = _flagged_query(lambda table: held_in(table, evaluation_id), units, ask, states).with_only_columns(
-            func.count(), maintain_column_froms=True)  # no ORDER BY; exactly the evaluation's rows: remembered
+        below = units_below(connection, evaluation_id, ask.unit_code) if ask.unit_code else None
+        count = _flagged_query(lambda table: held_in(table, evaluation_id), units, ask, states,
+                               below).with_only_columns(func.count(), maintain_column_froms=True)
+        # No ORDER BY; exactly the evaluation's rows: remembered.
         # A total over 100,000 results costs 100-200 ms and changes only with the evaluation or the review states a
         # state filter reads: remembered (the page itself reads 50 rows by an index).
         relevant = None if ask.state is None else frozenset(states.items())
@@ -151,7 +157,8 @@ def _tallied_total(connection: Connection, evaluation_id: int, units: Scope, ask
     if not tallied(connection, evaluation_id):
         return None
     if ask.unit_code:
-        units = [ask.unit_code] if units is None or ask.unit_code in units else []
+        asked = units_below(connection, evaluation_id, ask.unit_code) or [ask.unit_code]
+        units = [code for code in asked if units is None or code in units]
     counted = (unit_tallies.c.flagged_kinds[ask.kind].as_integer() if ask.kind
                else unit_tallies.c.flagged_groups[ask.group].as_integer() if ask.group else unit_tallies.c.flagged)
     query = select(func.coalesce(func.sum(counted), 0)).where(held_in(unit_tallies, evaluation_id))
@@ -246,12 +253,15 @@ def cadre_file(connection: Connection, cadre_id: str, period: str | None = None,
 
 
 def unit_files(connection: Connection, unit: str, period: str | None = None, units: Scope = None) -> list[CadreFile]:
-    """The training files of every cadre of a unit (its code or name) in the latest evaluation (of a period), by
-    name. Raises NoEvaluation, or KeyError when the unit has no cadre there or is not in the scope."""
+    """The training files of every cadre of a unit (its code or name) and of the units below it, in the latest
+    evaluation (of a period), by name. Raises NoEvaluation, or KeyError when the unit has no cadre there or is not
+    in the scope."""
     current = latest(connection, period)
+    below = units_below(connection, current.id, unit)
     found = [CadreResult.from_row(r) for r in connection.execute(scoped(select(evaluation_results).where(
         held_in(evaluation_results, current.id),
-        (evaluation_results.c.unit_code == unit) | (evaluation_results.c.unit_name == unit)), units)
+        evaluation_results.c.unit_code.in_(below) if below is not None
+        else (evaluation_results.c.unit_code == unit) | (evaluation_results.c.unit_name == unit)), units)
         .order_by(evaluation_results.c.name, evaluation_results.c.cadre_id))]
     if not found:
         raise KeyError(unit)

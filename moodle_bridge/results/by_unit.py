@@ -11,11 +11,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from ..rules import STATUSES, completion_rate, counted_cadres
 from ..rules.rates import rate_change
+from ..rules.units import UnitTree
 from ..store.held import held_in, same_version
 from ..store.schema import evaluation_flags, evaluation_results
 from ..store.unit_tallies import UnitTally, millionths
@@ -24,6 +26,7 @@ from .answers import Dashboard, Evaluation, UnitRate, UnitRates
 from .evaluations import evaluation, latest, trend
 from .scope import Scope, scoped
 from .tallies import kept_tallies, tallied
+from .tree import in_tree_order, rolled_up, unit_tree
 
 
 def _tallies(connection: Connection, evaluation_id: int, units: Scope, with_flags: bool = True,
@@ -70,10 +73,10 @@ def _per(amount: float, cadres: int, scale: int = 1) -> float:
 
 def _row(code: str, tally: UnitTally, before: UnitTally | None = None) -> UnitRate:
     """A unit's (or the county's) row; with its tally in the evaluation before, the rate's change since."""
-    counts = {status: tally.counts[status] for status in STATUSES}
+    counts: dict[str, Any] = {status: tally.counts[status] for status in STATUSES}  # UnitRate's fields by status
     cadres = counted_cadres(counts) + counts["exempt"]
     rate = completion_rate(counts)
-    return UnitRate(code=code, name=tally.name, **counts, cadres=cadres, completion_rate=rate,
+    return UnitRate(code, tally.name, **counts, cadres=cadres, completion_rate=rate,
                     hours=round(tally.hours, 2), hours_per_cadre=_per(tally.hours, cadres), flags=tally.flags,
                     flags_per_100=_per(tally.flags, cadres, 100),
                     change=rate_change(rate, completion_rate(before.counts)) if before else None)
@@ -114,21 +117,51 @@ def ranked(rows: list[UnitRate]) -> list[UnitRate]:
     return answer + sorted((r for r in rows if r.completion_rate is None), key=lambda r: (r.name, r.code))
 
 
+def _in_tree(rows: dict[str, UnitRate], tree: UnitTree) -> list[UnitRate]:
+    """The rows each followed by the units below it, ranked among the units beside them; flat units: all ranked."""
+    placed = in_tree_order(rows, tree)
+    beside: dict[str | None, list[UnitRate]] = {}
+    for code, parent, depth in placed:
+        beside.setdefault(parent, []).append(replace(rows[code], parent=parent, depth=depth))
+    answer: list[UnitRate] = []
+
+    def walk(parent: str | None) -> None:
+        for row in ranked(beside.get(parent, [])):
+            answer.append(row)
+            walk(row.code)
+
+    walk(None)
+    return answer
+
+
+def rolled_rates(connection: Connection, evaluation_id: int, units: Scope = None) -> dict[str, UnitRate]:
+    """Per unit code (within the scope), its figures with those of every unit below it in the evaluation's unit
+    tree (as ``unit_rates`` without a tree)."""
+    tree = unit_tree(connection, evaluation_id)
+    return {code: _row(code, tally) for code, tally in rolled_up(
+        _tallies(connection, evaluation_id, units), tree, units).items()}
+
+
 def _table(connection: Connection, current: Evaluation, previous: Evaluation | None, units: Scope = None,
            unit: str | None = None) -> UnitRates:
-    """The units of `current` ranked, each with its change since `previous`, their total and their rate through the
-    period; `unit` (a code or a name) keeps one."""
-
-    def keep(tallies: dict[str, UnitTally]) -> dict[str, UnitTally]:
-        return {code: t for code, t in tallies.items() if not unit or unit in (code, t.name)}
-
-    kept = keep(_tallies(connection, current.id, units))
-    before = keep(_tallies(connection, previous.id, units, with_flags=False)) if previous else {}
-    rows = [_row(code, tally, before.get(code, _NEW) if previous else None) for code, tally in kept.items()]
+    """The units of `current` (with their tree: each unit's figures include those below it, each followed by
+    them), ranked, each with its change since `previous`, their total and their rate through the period; `unit` (a
+    code or a name) keeps it and the units below it."""
+    tree = unit_tree(connection, current.id)
+    own = _tallies(connection, current.id, units)
+    rolled = rolled_up(own, tree, units)
+    if unit:
+        chosen = [code for code, t in rolled.items() if unit in (code, t.name)]
+        units = sorted(tree.subtrees(chosen) if tree else set(chosen))
+        own = {code: t for code, t in own.items() if code in units}
+        rolled = {code: t for code, t in rolled.items() if code in units}
+    before_own = _tallies(connection, previous.id, units, with_flags=False) if previous else {}
+    before = rolled_up(before_own, tree, units)
+    rows = {code: _row(code, tally, before.get(code, _NEW) if previous else None) for code, tally in rolled.items()}
     # The county before: its units then, whether or not they are still here.
-    county = _row("", _total(kept.values()), _total(before.values()) if previous else None)
-    return UnitRates(evaluation=current, previous=previous, units=ranked(rows), total=county,
-                     trend=trend(connection, current, list(kept) if unit else units))
+    county = _row("", _total(own.values()), _total(before_own.values()) if previous else None)
+    return UnitRates(evaluation=current, previous=previous, units=_in_tree(rows, tree), total=county,
+                     trend=trend(connection, current, units))
 
 
 def units(connection: Connection, period: str | None = None, unit: str | None = None) -> UnitRates:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from .bounds import sane_date
 from .facts import CadreFacts
 from .sections import Cadres
+from .units import FLAT, UnitTree, path_code, path_parts
 
 
 class Person(Protocol):
@@ -49,8 +50,28 @@ def profile_day(text: Any) -> date | None:
         return None
 
 
-def cadres_of(people: Iterable[Person], spec: Cadres) -> tuple[list[CadreFacts], list[Duplicate]]:
-    """The cadres among ``people`` (in the order given), and the users skipped for a duplicate cadre id."""
+def unit_of(person: Person, spec: Cadres, tree: UnitTree = FLAT) -> tuple[str, str]:
+    """A cadre's unit in Moodle, (code, name): their unit cohort (of several, the deepest in the unit tree; without
+    a tree, the first), or the unit profile field (a path's last part names the unit when the tree is made of
+    paths); "?" when Moodle has none."""
+    profile = person.profile or {}
+    if spec.unit.source == "cohort" and person.cohorts:
+        if not tree:
+            return person.cohorts[0]
+        names = dict(person.cohorts)
+        code = tree.deepest([code for code, _name in person.cohorts]) or person.cohorts[0][0]
+        return code, names[code]
+    value = str(profile.get(spec.unit.field) or person.department or "?")
+    if spec.unit.tree.source == "profile_path" and path_parts(value, spec.unit.tree.parts_separator):
+        separator = spec.unit.tree.parts_separator
+        return path_code(value, separator), path_parts(value, separator)[-1]
+    return value, value
+
+
+def cadres_of(people: Iterable[Person], spec: Cadres,
+              tree: UnitTree = FLAT) -> tuple[list[CadreFacts], list[Duplicate]]:
+    """The cadres among ``people`` (in the order given), each in their unit (``unit_of``), and the users skipped
+    for a duplicate cadre id."""
     cadres: list[CadreFacts] = []
     duplicates: list[Duplicate] = []
     seen: set[str] = set()
@@ -63,10 +84,7 @@ def cadres_of(people: Iterable[Person], spec: Cadres) -> tuple[list[CadreFacts],
             duplicates.append(Duplicate(cadre_id, person.user_id))
             continue
         seen.add(cadre_id)
-        if spec.unit.source == "cohort" and person.cohorts:
-            unit_code, unit_name = person.cohorts[0]
-        else:
-            unit_code = unit_name = profile.get(spec.unit.field) or person.department or "?"
+        unit_code, unit_name = unit_of(person, spec, tree)
         cadres.append(CadreFacts(
             user_id=person.user_id, cadre_id=cadre_id,
             name=full_name(person.firstname, person.lastname, spec.name_order), unit_code=unit_code,

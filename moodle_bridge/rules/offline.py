@@ -61,7 +61,8 @@ class OfflineRow:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _day(value: Any) -> date:
+def cell_day(value: Any) -> date:
+    """A spreadsheet cell as a day: a date, an Excel serial day, or YYYY-MM-DD (also with / or .)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -123,7 +124,7 @@ def _row(line: int, cells: Sequence[Any], positions: dict[str, int]) -> OfflineR
     days: dict[str, date] = {}
     for column in ("start", "end"):
         try:
-            day = _day(get(column))
+            day = cell_day(get(column))
         except (TypeError, ValueError, OverflowError):
             reasons.append(f"{column} {get(column)!r} is not a date (YYYY-MM-DD)")
             continue

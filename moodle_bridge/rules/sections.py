@@ -48,9 +48,34 @@ class Organisation(Strict):
         return value
 
 
+TreeSourceName = Literal["none", "cohort_field", "code_prefix", "profile_path", "file"]
+
+
+class UnitTreeSource(Strict):
+    """Where the units' tree comes from (``rules/units.py``): nowhere (the units are flat), a cohort custom field
+    naming the parent's Cohort ID, the Cohort IDs themselves (a parent's code, the separator, then more), the unit
+    profile field holding a path (county / township / office), or the units file staff import."""
+
+    source: TreeSourceName = "none"
+    field: str = "parent_unit"  # the cohort custom field's short name (cohort_field)
+    separator: str | None = None  # code_prefix: "-" unless given; profile_path: "/" unless given
+
+    @property
+    def parts_separator(self) -> str:
+        return self.separator or ("/" if self.source == "profile_path" else "-")
+
+
 class UnitSource(Strict):
     source: Literal["cohort", "profile"] = "cohort"  # a unit cohort's idnumber, or a profile field
     field: str = "unit"  # the profile field, when source is profile
+    tree: UnitTreeSource = UnitTreeSource()
+
+    @model_validator(mode="after")
+    def _tree_fits(self) -> UnitSource:
+        needs = {"cohort_field": "cohort", "code_prefix": "cohort", "profile_path": "profile"}.get(self.tree.source)
+        if needs and needs != self.source:
+            raise ValueError(f"a unit tree from {self.tree.source} needs the units from a {needs} (source: {needs})")
+        return self
 
 
 class Cadres(Strict):

@@ -33,13 +33,16 @@ from ..rules.kinds import unit_for
 from ..rules.loader import LoadedRules
 from ..rules.model import Exemption, Rules
 from ..rules.periods import day_end, day_start, period, period_of
+from ..rules.units import FLAT, UnitTree
 from ..store import evaluation_io as store
 from ..store import ledger_io as ledger
 from ..store import unit_tallies
+from ..store import units as unit_rows
 from ..store.database import refresh_statistics
 from ..store.unit_tallies import Contribution, UnitTally
 from . import parallel
 from .judging import Facts, Judged, Shared, judge
+from .units import current_tree, place
 
 log = structlog.get_logger("moodle_bridge.evaluate")
 
@@ -65,13 +68,13 @@ def as_of_and_period(rules: Rules, label: str | None = None, as_of: date | None 
     return day, label or period_of(day_start(day, organisation), organisation).label
 
 
-def load_cadres(connection: Connection, rules: Rules) -> list[CadreFacts]:
-    """The cadres among the live users, in user id order."""
-    return _cadres_of(store.load_people(connection), rules)
+def load_cadres(connection: Connection, rules: Rules, tree: UnitTree = FLAT) -> list[CadreFacts]:
+    """The cadres among the live users, in user id order, each in the unit Moodle shows."""
+    return _cadres_of(store.load_people(connection), rules, tree)
 
 
-def _cadres_of(people: Sequence[store.MirrorPerson], rules: Rules) -> list[CadreFacts]:
-    cadres, duplicates = cadres_of(people, rules.cadres)
+def _cadres_of(people: Sequence[store.MirrorPerson], rules: Rules, tree: UnitTree) -> list[CadreFacts]:
+    cadres, duplicates = cadres_of(people, rules.cadres, tree)
     for d in duplicates:  # two Moodle users share a cadre id: the first account counts
         log.warning("evaluate.duplicate_cadre_id", cadre_id=d.cadre_id, user_id=d.user_id)
     return cadres
@@ -129,9 +132,15 @@ class _Clock:
         self.last = now
 
 
-def _rows(results: list[CadreResult]) -> tuple[list[store.ResultRow], list[store.FlagRow]]:
+def _rows(results: list[CadreResult], moves: Mapping[str, int]) -> tuple[list[store.ResultRow], list[store.FlagRow]]:
+    """The results' and flags' rows; ``moves``: the last moment before a cadre's next move (their result holds no
+    longer after it)."""
+    def recheck(r: CadreResult) -> int | None:
+        move = moves.get(r.cadre.cadre_id)
+        return r.recheck_at if move is None else move if r.recheck_at is None else min(r.recheck_at, move)
+
     return ([store.ResultRow(r.cadre.cadre_id, r.cadre.user_id, r.cadre.name, r.cadre.unit_code, r.cadre.unit_name,
-                             r.groups, r.status, r.hours_online, r.hours_offline, r.required_hours, r.recheck_at,
+                             r.groups, r.status, r.hours_online, r.hours_offline, r.required_hours, recheck(r),
                              len(r.flags))
              for r in results],
             [store.FlagRow(r.cadre.cadre_id, f.kind, f.group, f.rule, f.evidence) for r in results for f in r.flags])
@@ -173,18 +182,19 @@ def _groups(rules: Rules) -> dict[str, str]:
 
 
 def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_courses: Sequence[OpenCourse],
-                        closed: set[str], before: int | None) -> str:
+                        closed: set[str], before: int | None, tree: UnitTree = FLAT) -> str:
     """What every cadre's result depends on besides their own facts: the code that judges and the rules but their
     groups' requirements (``_edited_groups`` compares those group by group), labels (names only) and exemptions
     (each a cadre's fact, in the exemption table); the courses (names, hours, categories), the courses open on the
-    as-of day, the closed periods, the previous period's evaluation (make-up owed). Two evaluations in the same
+    as-of day, the closed periods, the previous period's evaluation (make-up owed), the unit tree (which of a
+    cadre's cohorts is their unit). Two evaluations in the same
     context differ only where cadres' facts or their groups' requirements differ."""
     judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions"})
     selects = [(name, rules.groups[name].select.model_dump(mode="json")) for name in rules.groups]  # in their order
     context = {"code": _code_fingerprint(), "rules": judging, "selects": selects,
                "courses": [asdict(c) for _id, c in sorted(courses.items())],
                "open": [asdict(o) for o in open_courses],  # in course order, as the store reads them
-               "closed": sorted(closed), "before": before}
+               "closed": sorted(closed), "before": before, "tree": tree.digest() if tree else None}
     return hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -199,7 +209,7 @@ def _edited_groups(connection: Connection, rules: Rules, before_hash: str) -> se
 
 
 def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int, changes: store.Changes,
-              edited: set[str]) -> tuple[list[CadreFacts], set[str]]:
+              edited: set[str], tree: UnitTree) -> tuple[list[CadreFacts], set[str]]:
     """The cadres an incremental evaluation judges again: whose facts changed (by user or by cadre id), whose
     result holds no longer on the as-of day, who belong to a group whose requirements were edited, and any whose
     cadre id they take or leave (duplicates: the first account counts, as in a whole evaluation). With them, the
@@ -215,7 +225,7 @@ def _to_judge(connection: Connection, rules: Rules, label: str, as_of_end: int, 
         more |= store.claimants(connection, field, left) - users
     if more:
         people = sorted([*people, *store.load_people(connection, more)], key=lambda p: p.user_id)
-    cadres = _cadres_of(people, rules)
+    cadres = _cadres_of(people, rules, tree)
     return cadres, held | claimed | changes.cadres | {c.cadre_id for c in cadres}
 
 
@@ -246,7 +256,8 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         open_courses = store.load_open_courses(connection, day_start(as_of, rules.organisation), OpenCourse)
         situation = Situation(rules, span, as_of_end, courses, open_courses)
         before = results.evaluation(connection, str(int(period_label) - 1)) if _needs_shortfall(rules) else None
-        context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None)
+        tree = current_tree(connection, rules.cadres)
+        context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None, tree)
         latest = results.evaluation(connection)  # of any period: the changes recorded since are those not yet taken
         # An older version's evaluation (without its units' tallies) is judged again whole, as another version's
         # code always is: its context differs anyway after a release.
@@ -265,14 +276,17 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
                                                 context)
         if loaded.text:  # the text that judged, for any later report to name its requirements
             store.keep_rules_text(connection, loaded.digest, loaded.text)
+        if tree:  # the tree its figures roll up along
+            unit_rows.keep_tree(connection, tree.digest(), tree.rows())
+            unit_rows.set_evaluation_tree(connection, evaluation_id, tree.digest())
         statuses: Counter[str] = Counter()  # of the results it holds: those kept, then its own added
         flags = 0
         units: dict[str, UnitTally] = {}  # what its results change in each unit's tally: the replaced taken away
         if judge_all:
-            cadres = load_cadres(connection, rules)
+            cadres = load_cadres(connection, rules, tree)
             store.supersede(connection, evaluation_id, period_label, None)
         else:
-            cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes, edited or set())
+            cadres, ending = _to_judge(connection, rules, period_label, as_of_end, changes, edited or set(), tree)
             assert latest is not None and latest.flags is not None  # the same context: one of this version's
             ended = unit_tallies.held_contributions(connection, period_label, ending)
             statuses = Counter(latest.counts) - Counter(r.status for r in ended)
@@ -280,6 +294,9 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             for result in ended:
                 units.setdefault(result.unit_code, UnitTally()).add(result, -1)
             store.supersede(connection, evaluation_id, period_label, ending)
+        placed = place(connection, cadres, as_of, tree, everyone=judge_all)  # each in their unit that day
+        cadres = placed.cadres
+        moves = {cadre_id: day_start(day, rules.organisation) - 1 for cadre_id, day in placed.next_move.items()}
         cadre_ids = None if judge_all else [c.cadre_id for c in cadres]
         offline = store.load_offline(connection, OfflineFact, cadre_ids)
         shortfalls = previous_shortfalls(connection, before.id if before else None, cadre_ids)
@@ -299,7 +316,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             reported += store.report_differences(connection, judged.differences)
             posted += len(judged.entries)
             clock.lap("write the ledger")
-            store.store_results(connection, evaluation_id, period_label, *_rows(judged.results))
+            store.store_results(connection, evaluation_id, period_label, *_rows(judged.results, moves))
             statuses.update(r.status for r in judged.results)
             flags += sum(len(r.flags) for r in judged.results)
             for r in judged.results:

@@ -127,6 +127,7 @@ mirror_cohorts = Table(
     Column("name", Text, nullable=False),
     Column("idnumber", String(100)),
     Column("visible", Boolean, nullable=False),
+    Column("customfields", JSON),  # shortname -> value of the cohort's custom fields (Moodle 4.2+; 0015)
     *_gone(),
 )
 
@@ -271,6 +272,41 @@ evaluations = Table(
     Column("judged", Integer),  # the cadres it judged; the others' results it kept from the one before
     Column("flags", Integer),  # the flags it holds (its own and those it kept)
     Column("tallied", Boolean),  # it keeps its units' tallies (unit_tallies, 0014); an older version's does not
+    Column("unit_tree", String(64)),  # the unit tree it used (unit_trees.digest, 0015); None: flat units
+)
+
+unit_trees = Table(  # every unit tree an evaluation used, by its fingerprint: figures roll up along it (0015)
+    "unit_trees",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("units", JSON, nullable=False),  # [code, name, parent code] of every unit, by code
+    Column("first_used_at", DateTime(timezone=True), nullable=False),
+)
+
+units_file = Table(  # the units file staff keep, when the rules take the unit tree from it (0015)
+    "units_file",
+    metadata,
+    Column("code", String(100), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("parent_code", String(100)),
+    Column("file_name", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+# The units a cadre belonged to and when (0015): seen in Moodle by an evaluation (source "moodle"; valid_from NULL at
+# the first sighting) or given by the transfers file (source "file", which comes first). valid_to: the last day.
+unit_memberships = Table(
+    "unit_memberships",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cadre_id", String(255), nullable=False),
+    Column("unit_code", String(100), nullable=False),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("source", String(16), nullable=False),
+    Column("file_name", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_unit_memberships_cadre", "cadre_id", "source", "valid_from"),
 )
 
 rules_files = Table(  # the text of every rules file an evaluation used, by its hash: a report names its requirements
@@ -489,4 +525,22 @@ message_queue = Table(  # messages staff queued; `moodle-bridge notify` style se
     Column("queued_by", String(100), nullable=False),
     Column("queued_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+)
+
+
+# --- the year-end assessment ----------------------------------------------------------------------
+
+unit_targets = Table(  # each unit's targets of a period (its target-responsibility letter); a re-import replaces them
+    "unit_targets",
+    metadata,
+    Column("period", String(16), nullable=False),
+    Column("unit_code", String(100), nullable=False),
+    Column("completion_rate", Float),  # a share (0.9 for 90%); None: not set, not assessed
+    Column("hours_per_cadre", Float),
+    Column("required_courses", Float),  # the share of cadres who completed their required courses
+    Column("organised_trainings", Integer),  # trainings the unit organised itself
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    PrimaryKeyConstraint("period", "unit_code", name="pk_unit_targets"),
 )

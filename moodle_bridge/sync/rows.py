@@ -46,7 +46,11 @@ def course_row(course: Course, hours_field: str, type_field: str) -> Row:
 
 
 def cohort_row(cohort: Cohort) -> Row:
-    return {"id": cohort.id, "name": cohort.name, "idnumber": cohort.idnumber or None, "visible": cohort.visible}
+    """A cohort with its custom fields' stored values (a unit's cohort may name its parent unit in one)."""
+    custom = {f.shortname: str(f.valueraw if f.valueraw not in (None, "") else f.value) for f in cohort.customfields
+              if f.valueraw not in (None, "") or f.value not in (None, "")}
+    return {"id": cohort.id, "name": cohort.name, "idnumber": cohort.idnumber or None, "visible": cohort.visible,
+            "customfields": custom or None}
 
 
 def user_row(user: User, cadre_id_field: str) -> Row:

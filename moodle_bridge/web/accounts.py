@@ -43,6 +43,7 @@ class Staff:
     units: tuple[str, ...]
     language: str | None
     session_version: int = 0
+    reach: tuple[str, ...] | None = None  # its units with every unit below them in the unit tree (session.py)
 
     @property
     def is_admin(self) -> bool:
@@ -50,11 +51,12 @@ class Staff:
 
     @property
     def scope(self) -> tuple[str, ...] | None:
-        """The unit codes this account may see, as the read model takes them (None: every unit)."""
-        return None if self.is_admin else self.units
+        """The unit codes this account may see, as the read model takes them (None: every unit): its units and
+        every unit below them."""
+        return None if self.is_admin else self.reach if self.reach is not None else self.units
 
     def sees(self, unit_code: str) -> bool:
-        return self.is_admin or unit_code in self.units
+        return self.is_admin or unit_code in (self.scope or ())
 
 
 def _staff(row: Row[Any]) -> Staff:

@@ -7,11 +7,13 @@ sign-out, a new password or disabling) is no session at all.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from .. import results
 from ..i18n import _, available_languages, set_language
 from . import accounts
 
@@ -30,6 +32,9 @@ def signed_in(request: Request, engine: Engine) -> accounts.Staff:
              if isinstance(staff_id, int) and isinstance(version, int) else None)
     if staff is None:
         raise HTTPException(303, headers={"Location": "/login"})
+    if not staff.is_admin:  # a reviewer of a township sees its offices too: the units below theirs, as of now
+        with engine.connect() as connection:
+            staff = replace(staff, reach=results.reach(connection, staff.units))
     request.state.language = language(request, staff)  # for an error page rendered outside the handler
     set_language(request.state.language)
     return staff
