@@ -12,7 +12,7 @@ from .root import main
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "training-file", "cadre"]))
+@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "assessment", "training-file", "cadre"]))
 @click.argument("cadre_id", required=False)
 @click.option("--period", help="The period (default: the latest evaluation's).")
 @click.option("--unit", help="Only this unit (code or name).")
@@ -22,8 +22,9 @@ from .root import main
 @click.pass_obj
 def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, unit: str | None, fmt: str,
            output: Path | None) -> None:
-    """Flagged cadres by unit, units ranked by completion rate, the year-end summary, or the training file of one
-    cadre (CADRE_ID) or of every cadre of a unit (--unit); `cadre` is the training file's older name."""
+    """Flagged cadres by unit, units ranked by completion rate, the year-end summary, the year-end assessment of units
+    against their targets, or the training file of one cadre (CADRE_ID) or of every cadre of a unit (--unit);
+    `cadre` is the training file's older name."""
     from ..reports.pdf import PdfUnavailable
     from ..results import NoEvaluation
     from ..services.report_files import NotInThisFormat, report_json, write_report

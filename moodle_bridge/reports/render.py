@@ -8,12 +8,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..i18n import _, current_language, local_time
 from ..results import CadreFile, Evaluation, FlaggedByUnit, UnitRates, YearSummary
-from . import summary, training_file
+from ..results.assessment import YearAssessment
+from . import assessment, summary, training_file
 from . import units as units_table
 from .export import Sheet
 from .plain import explain, flag_label, remedy, status_label
 
-Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile
+Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile | YearAssessment
 
 
 def _environment() -> Environment:
@@ -50,6 +51,8 @@ def tables(data: Report) -> list[Sheet]:
         return units_table.tables(data)
     if isinstance(data, YearSummary):
         return summary.tables(data)
+    if isinstance(data, YearAssessment):
+        return assessment.tables(data)
     if isinstance(data, FlaggedByUnit):
         return flagged_tables(data)
     return cadre_tables(data)
@@ -62,6 +65,8 @@ def html(data: Report) -> str:
         return units_table.html(data, env, common)
     if isinstance(data, YearSummary):
         return summary.html(data, env, common)
+    if isinstance(data, YearAssessment):
+        return assessment.html(data, env, common)
     if isinstance(data, FlaggedByUnit):
         units = [{"code": unit.code, "name": unit.name, "cadres": [
             {"cadre_id": c.cadre_id, "name": c.name, "status": c.status, "status_label": status_label(c.status),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,12 @@ def _report_data(engine: Engine, kind: str, period: str | None, unit: str | None
             content = results.units(connection, period, unit)
         elif kind == "summary":  # the year-end summary is the county's: no unit
             content = results.year_summary(connection, period)
+        elif kind == "assessment":  # the year-end assessment of units against their targets
+            from ..results.assessment import year_assessment
+
+            content = year_assessment(connection, period)
+            if unit:  # one unit's row (its code or its name), with the rank it has among every unit
+                content = replace(content, units=[u for u in content.units if unit in (u.code, u.name)])
         elif kind == "flagged":
             content = results.flagged(connection, period, unit)
         elif cadre_id is not None:
