@@ -135,6 +135,7 @@ class Row:
     makeup: list[str] = field(default_factory=list)
     makeup_owed: float | None = None  # the hours still owed (every period's), None: none owed
     makeup_due: date | None = None  # the earliest due day
+    found: bool = True  # a cadre the store knows (a candidate not found is named as the list gave them)
 
     @property
     def verdict_label(self) -> str:
@@ -159,7 +160,7 @@ def row(number: int, answer: CandidateAnswer, periods: int) -> Row:
                value_label(answer.rules, "rank", answer.rank), answer.verdict if answer.found else "unknown",
                cells, reasons(answer), [makeup_text(m) for m in answer.makeup],
                round(sum(m.owed for m in owed), 2) if owed else None,
-               min((m.due for m in owed if m.due), default=None))
+               min((m.due for m in owed if m.due), default=None), answer.found)
 
 
 def rows(check: PromotionCheck) -> list[Row]:

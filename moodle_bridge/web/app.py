@@ -97,6 +97,9 @@ def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_
         Route("/cadres/{cadre_id:str}/file.{fmt:str}", page.training_file, methods=["GET"], name="training_file"),
         Route("/units/{unit_code:str}/files.{fmt:str}", page.unit_files, methods=["GET"], name="unit_files"),
         Route("/audit", page.audit_page, methods=["GET"], name="audit"),
+        Route("/promotion", page.promotion_page, methods=["GET"], name="promotion_page"),
+        Route("/promotion", page.promotion, methods=["POST"], name="promotion"),
+        Route("/promotion/export.{fmt:str}", page.promotion_export, methods=["POST"], name="promotion_export"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

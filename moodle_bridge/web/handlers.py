@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from math import ceil
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -30,8 +31,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from .. import results
 from ..i18n import DAY, _, local_time, set_language
 from ..reports import export, names, pdf, training_file
+from ..reports import promotion as promotion_words
 from ..reports import units as units_table
 from ..reports.plain import explain, flag_label, remedy, review_label, status_label
+from ..results.promotion import promotion_check
+from ..rules.offline import ImportError_
+from ..rules.promotion import candidates_from_text
 from . import accounts, audit, review
 from .pages import Pages
 from .session import begin, checked_form, language, signed_in
@@ -345,4 +350,68 @@ class Handlers:
     async def review(self, request: Request) -> Response:
         form = await checked_form(request)
         response: Response = await run_in_threadpool(self._review, request, form)
+        return response
+
+
+    # --- the promotion check (administrators) -----------------------------------------------------
+
+    def promotion_page(self, request: Request) -> HTMLResponse:
+        """The promotion check's form: an administrator pastes the candidates' cadre ids."""
+        staff = signed_in(request, self.engine)
+        if not staff.is_admin:
+            raise HTTPException(404)
+        return self.pages.render(request, "promotion.html.j2", staff, ids="", problems=[], check=None)
+
+    def _promotion(self, request: Request, form: dict[str, str], fmt: str | None) -> Response:
+        """The candidates checked (the whole store, by the rules the latest evaluation was judged by): the page with
+        the answer, or (``fmt``) the answer as CSV, Excel or PDF for the personnel file. Each check is audited."""
+        staff = signed_in(request, self.engine)
+        if not staff.is_admin or fmt not in (None, "csv", "xlsx", "pdf"):
+            raise HTTPException(404)
+        text = form.get("ids", "")
+        try:
+            candidates = candidates_from_text(text)
+        except ImportError_ as exc:
+            return self.pages.render(request, "promotion.html.j2", staff, status=400, ids=text,
+                                     problems=exc.problems, check=None)
+        with self.engine.connect() as connection:
+            latest = results.evaluation(connection)
+            rules = results.judged_rules(connection, latest.rules_hash) if latest else None
+            if rules is None:
+                return self.pages.render(request, "promotion.html.j2", staff, ids=text, check=None, problems=[
+                    _("No evaluation whose rules are kept: run an evaluation, then check again.")])
+            today = datetime.now(ZoneInfo(rules.organisation.timezone)).date()
+            check = promotion_check(connection, candidates, rules, today)
+        audit.record(self.engine, staff.username, "promotion_check", fmt, rows=len(candidates))
+        if fmt is None:
+            return self.pages.render(request, "promotion.html.j2", staff, ids=text, problems=[], check=check,
+                                     headers=promotion_words.headers(check), rows=promotion_words.rows(check),
+                                     summary=promotion_words.summary_text(check),
+                                     checked=promotion_words.checked_text(check))
+        name = f"promotion-check-{today.isoformat()}.{fmt}"
+        if fmt == "pdf":
+            if not self.pdf_renders.acquire(blocking=False):
+                raise HTTPException(503, _("Other documents are being made just now: try again in a few seconds."),
+                                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+            try:
+                document = pdf.pdf_bytes(promotion_words.html(check))
+            except pdf.PdfUnavailable as exc:
+                raise HTTPException(503, str(exc)) from None
+            finally:
+                self.pdf_renders.release()
+            return Response(document, media_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        sheets = [promotion_words.sheet(check)]
+        body, media = ((export.csv_bytes(sheets), export.CSV_MEDIA_TYPE) if fmt == "csv"
+                       else (export.xlsx_bytes(sheets), export.XLSX_MEDIA_TYPE))
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def promotion(self, request: Request) -> Response:
+        form = await checked_form(request)
+        response: Response = await run_in_threadpool(self._promotion, request, form, None)
+        return response
+
+    async def promotion_export(self, request: Request) -> Response:
+        form = await checked_form(request)
+        response: Response = await run_in_threadpool(self._promotion, request, form, request.path_params["fmt"])
         return response

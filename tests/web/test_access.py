@@ -58,6 +58,13 @@ CASES = {
                "admin": ("POST", "/cadres/A1/review", 303)},
     "audit": {"anonymous": ("GET", "/audit", 303), "other_unit": ("GET", "/audit", 404),
               "admin": ("GET", "/audit", 200)},
+    "promotion_page": {"anonymous": ("GET", "/promotion", 303), "other_unit": ("GET", "/promotion", 404),
+                       "admin": ("GET", "/promotion", 200)},
+    "promotion": {"anonymous": ("POST", "/promotion", 303), "other_unit": ("POST", "/promotion", 404),
+                  "admin": ("POST", "/promotion", 400)},  # no cadre id given: the form again, saying so
+    "promotion_export": {"anonymous": ("POST", "/promotion/export.csv", 303),
+                         "other_unit": ("POST", "/promotion/export.csv", 404),
+                         "admin": ("POST", "/promotion/export.csv", 400)},
     "static": {"anonymous": ("GET", "/static/style.css", 200), "other_unit": ("GET", "/static/style.css", 200),
                "admin": ("GET", "/static/style.css", 200)},
 }
