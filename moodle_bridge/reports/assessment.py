@@ -100,15 +100,18 @@ def explain_target(scored: TargetScore) -> str:
         target=what, goal=goal, actual=actual, possible=_points(scored.possible))
 
 
-def explain_unit(unit: UnitScore) -> list[str]:
-    """A unit's assessment in plain words, a sentence a target (or why it is not scored)."""
+def explain_unit(unit: UnitScore, weights: Mapping[str, float]) -> list[str]:
+    """A unit's assessment in plain words, a sentence a target (a target of some weight left blank too), or why it
+    is not scored."""
     if unit.standing == "no_targets":
         return [_("No targets were set for this unit (or none that carries a weight): it is not scored.")]
     if unit.standing == "no_cadres":
         return [_("No cadre of this unit is counted in the evaluation: there is no figure to judge, and it is not "
                   "scored.")]
-    return [explain_target(t) for t in unit.targets] + [
-        _("Score: {score} of 100.").format(score=_points(unit.score))]
+    lines = [explain_target(scored) if (scored := unit.target(t)) is not None
+             else _("{target}: no target set; not assessed.").format(target=target_label(t))
+             for t in TARGETS if unit.target(t) is not None or weights.get(t, 0) > 0]
+    return [*lines, _("Score: {score} of 100.").format(score=_points(unit.score))]
 
 
 def method_lines(data: YearAssessment) -> list[str]:
@@ -147,7 +150,7 @@ def ranking_sheet(data: YearAssessment) -> Sheet:
 
 
 def explanation_sheet(data: YearAssessment) -> Sheet:
-    rows = [[u.code, u.name, line] for u in data.units for line in explain_unit(u)]
+    rows = [[u.code, u.name, line] for u in data.units for line in explain_unit(u, data.weights)]
     return Sheet(_("Explained"), [_("Unit code"), _("Unit"), _("Explanation")], rows,
                  caption=caption(_("Each unit's targets explained"), data.evaluation), landscape=False)
 
@@ -163,7 +166,7 @@ def page_context(data: YearAssessment) -> dict[str, Any]:
     return {"targets": [(t, target_label(t)) for t in targets],
             "parts": [translated(PART_LABELS[p]) for p in ("goal", "actual", "met", "points")],
             "rows": [{"rank": u.rank, "code": u.code, "name": u.name, "scored": u.score is not None,
-                      "score": _score_cell(u), "lines": explain_unit(u),
+                      "score": _score_cell(u), "lines": explain_unit(u, data.weights),
                       "targets": [(cells[n:n + 4], (u.target(t) or _UNSET).met)
                                   for n, t in zip(range(1, len(cells), 4), targets, strict=True)]}
                      for u in data.units for cells in [unit_cells(u, targets)]],

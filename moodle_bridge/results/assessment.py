@@ -66,10 +66,14 @@ class YearAssessment:
     judged_by_kept_rules: bool = True  # False: the rules that judged are not kept; the default weights score it
 
 
-def unit_figures(connection: Connection, evaluation_id: int) -> dict[str, UnitRate]:
-    """Each unit's published figures in the evaluation (code -> its rate, hours per cadre, cadres by status): the
-    one read of per-unit figures the assessment makes (a unit's own cadres; the place to read rolled-up figures)."""
-    return unit_rates(connection, evaluation_id)
+def unit_figures(connection: Connection, evaluation_id: int, first: date, last: date) -> dict[str, UnitFigures]:
+    """Each unit's figures in the evaluation (its trainings organised ``first``..``last``): the one read of per-unit
+    figures the assessment makes. Of each unit's own cadres and trainings: a unit tree's roll-up goes here (the
+    rates, the cadres with a required course not completed and the trainings alike)."""
+    rates = unit_rates(connection, evaluation_id)
+    missing = _not_completed(connection, evaluation_id, rates)
+    organised = organised_trainings(connection, first, last, {code: r.name for code, r in rates.items()})
+    return {code: _figures(r, missing.get(code, 0), organised.get(code, 0)) for code, r in rates.items()}
 
 
 def _not_completed(connection: Connection, evaluation_id: int, codes: Iterable[str]) -> dict[str, int]:
@@ -147,10 +151,7 @@ def year_assessment(connection: Connection, period: str | None = None, units: Sc
     span = period_of_label(current.period, organisation)
     first = datetime.fromtimestamp(span.start, ZoneInfo(organisation.timezone)).date()
     final = last_day(span.end, organisation)
-    rates = unit_figures(connection, current.id)
-    missing = _not_completed(connection, current.id, rates)
-    organised = organised_trainings(connection, first, final, {code: r.name for code, r in rates.items()})
-    figures = {code: _figures(r, missing.get(code, 0), organised.get(code, 0)) for code, r in rates.items()}
+    figures = unit_figures(connection, current.id, first, final)
     stored = period_targets(connection, current.period)
     targets = {t.unit_code: UnitTargets(t.unit_code, t.completion_rate, t.hours_per_cadre, t.required_courses,
                                         None if t.organised_trainings is None else float(t.organised_trainings))

@@ -100,6 +100,8 @@ def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_
         Route("/promotion", page.promotion_page, methods=["GET"], name="promotion_page"),
         Route("/promotion", page.promotion, methods=["POST"], name="promotion"),
         Route("/promotion/export.{fmt:str}", page.promotion_export, methods=["POST"], name="promotion_export"),
+        Route("/assessment", page.assessment, methods=["GET"], name="assessment"),
+        Route("/assessment/export.{fmt:str}", page.assessment, methods=["GET"], name="assessment_export"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

@@ -30,10 +30,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import results
 from ..i18n import DAY, _, local_time, set_language
-from ..reports import export, names, pdf, training_file
+from ..reports import assessment as assessment_report
+from ..reports import export, names, pdf, render, training_file
 from ..reports import promotion as promotion_words
 from ..reports import units as units_table
 from ..reports.plain import explain, flag_label, remedy, review_label, status_label
+from ..results import assessment as year_assessments
 from ..results.promotion import promotion_check
 from ..rules.offline import ImportError_
 from ..rules.promotion import candidates_from_text
@@ -323,6 +325,50 @@ class Handlers:
                             headers={"Content-Disposition": 'attachment; filename="flagged.csv"'})
         return Response(export.xlsx_bytes(sheets), media_type=export.XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": 'attachment; filename="flagged.xlsx"'})
+
+    def assessment(self, request: Request) -> Response:
+        """The year-end assessment of the period (``?period=``; the latest by default) for the account's units, each
+        with the rank it has among every unit; ``/assessment/export.csv|xlsx|pdf`` the same rows as a file, audited."""
+        staff = signed_in(request, self.engine)
+        period, fmt = request.query_params.get("period") or None, request.path_params.get("fmt")
+        if period is not None and not (period.isascii() and period.isdigit() and len(period) <= 4):
+            raise _bad(_("A period is a year, such as 2026."))
+        if fmt not in (None, "csv", "xlsx", "pdf"):
+            raise HTTPException(404)
+        with self.engine.connect() as connection:
+            periods = year_assessments.assessed_periods(connection)
+            try:
+                data = year_assessments.year_assessment(connection, period, staff.scope)
+            except results.NoEvaluation:
+                data = None
+        if fmt is None:
+            return self.pages.render(request, "assessment.html.j2", staff, data=data, periods=periods,
+                                     period=data.evaluation.period if data else period,
+                                     view=assessment_report.page_context(data) if data else None)
+        if data is None:
+            raise HTTPException(404)
+        audit.record(self.engine, staff.username, "assessment_export", fmt, rows=len(data.units),
+                     period=data.evaluation.period)
+        name = f"assessment-{data.evaluation.period}.{fmt}"
+        if fmt == "pdf":
+            return Response(self._drawn(render.html(data)), media_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="{name}"'})
+        sheets = assessment_report.tables(data)
+        body, media = ((export.csv_bytes(sheets), export.CSV_MEDIA_TYPE) if fmt == "csv"
+                       else (export.xlsx_bytes(sheets), export.XLSX_MEDIA_TYPE))
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def _drawn(self, html: str) -> bytes:
+        """A report drawn as PDF, within the bound on drawings at once (503 at once beyond it)."""
+        if not self.pdf_renders.acquire(blocking=False):
+            raise HTTPException(503, _("Other documents are being made just now: try again in a few seconds."),
+                                headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+        try:
+            return pdf.pdf_bytes(html)
+        except pdf.PdfUnavailable as exc:
+            raise HTTPException(503, str(exc)) from None
+        finally:
+            self.pdf_renders.release()
 
     def audit_page(self, request: Request) -> HTMLResponse:
         staff = signed_in(request, self.engine)

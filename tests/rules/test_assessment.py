@@ -151,4 +151,4 @@ def test_the_share_completing_required_courses_is_rounded_once_as_a_rate():
     assert required_share(26, 25) == 0.038  # 1 of 26: 3.8%, as the completion rate reads it
     assert required_share(10, 0) == 1.0 and required_share(0, 0) is None
     assert required_share(3, 5) == 0.0  # never below nothing
-    assert NOT_COMPLETED == {"missing_required_course", "overdue_required_course", "failed_assessment"}
+    assert {"missing_required_course", "overdue_required_course", "failed_assessment"} == NOT_COMPLETED
