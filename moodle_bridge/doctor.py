@@ -18,7 +18,9 @@ from .config import Settings
 from .i18n import _
 from .moodle import Call, MoodleClient, MoodleError
 from .moodle.functions import FEATURES, functions_for
-from .moodle.models import Course, EnrolledUser, MemberInfo, SiteInfo
+from .moodle.models import Cohort, Course, EnrolledUser, MemberInfo, SiteInfo
+from .rules.sections import Cadres
+from .rules.units import UnitTree, from_code_prefix, from_cohort_field
 from .store import migration_status
 from .sync.profiles import layout as profile_layout
 from .sync.report import ReportLayoutError, layout
@@ -143,10 +145,46 @@ def messaging_verdict(sampled: list[int], members: list[MemberInfo]) -> tuple[St
                                                          why=_("; ").join(why))
 
 
+def _code(cohort: Cohort) -> str:
+    return cohort.idnumber or str(cohort.id)
+
+
+def unit_tree_verdict(spec: Cadres, cohorts: list[Cohort]) -> tuple[Status, str]:
+    """How the unit tree the rules describe (``cadres.unit.tree``) stands in Moodle's cohorts: the custom field
+    present, every parent a unit, no circle (README, Preparing Moodle: the unit tree)."""
+    source = spec.unit.tree
+    if source.source == "cohort_field":
+        custom = [(_code(c), c.name, {f.shortname: f.valueraw if f.valueraw not in (None, "") else f.value
+                                      for f in c.customfields}) for c in cohorts]
+        if not any(source.field in fields for _code_, _name, fields in custom):
+            return "fail", _("no cohort has the custom field '{field}' the rules take each unit's parent from: add "
+                             "it (Site administration > Users > Accounts > Cohort custom fields) and fill it in on every unit "
+                             "below another").format(field=source.field)
+        tree = from_cohort_field(custom, source.field)
+    else:
+        tree = from_code_prefix([(_code(c), c.name) for c in cohorts], source.parts_separator)
+    return _tree_verdict(tree)
+
+
+def _tree_verdict(tree: UnitTree) -> tuple[Status, str]:
+    if tree.problems:
+        return "fail", " ".join(tree.problems)
+    depth = max((tree.depth(code) for code in tree.units), default=0) + 1
+    tops = len(tree.children().get(None, []))
+    if depth == 1:
+        return "warn", _("{n} units, none below another: check the parents (or the separator)").format(
+            n=len(tree.units))
+    return "ok", _("{n} units in {levels} levels, {tops} at the top").format(n=len(tree.units), levels=depth,
+                                                                             tops=tops)
+
+
 # --- the probes (I/O) --------------------------------------------------------------------------
 
 
-def run_doctor(settings: Settings, client: MoodleClient, engine: Engine) -> DoctorReport:
+def run_doctor(settings: Settings, client: MoodleClient, engine: Engine, cadres: Cadres | None = None
+               ) -> DoctorReport:
+    """The checks; ``cadres``: the rules' section saying where units and their tree come from (None: no rules
+    file yet, the units flat)."""
     report = DoctorReport()
     try:
         site: SiteInfo = client.call("core_webservice_get_site_info")
@@ -166,7 +204,7 @@ def run_doctor(settings: Settings, client: MoodleClient, engine: Engine) -> Doct
                                                "use a dedicated integration user"))
     report.functions = check_functions(site, settings.enabled_features())
     available = {f.name for f in report.functions if f.present}
-    prober = _Prober(report, settings, client, available)
+    prober = _Prober(report, settings, client, available, cadres or Cadres())
     prober.run()
     if settings.features.notify:
         prober.messaging(site.userid, engine)
@@ -179,8 +217,10 @@ def run_doctor(settings: Settings, client: MoodleClient, engine: Engine) -> Doct
 class _Prober:
     """Minimal real calls, each recorded in the report as ok, warn or fail."""
 
-    def __init__(self, report: DoctorReport, settings: Settings, client: MoodleClient, available: set[str]):
+    def __init__(self, report: DoctorReport, settings: Settings, client: MoodleClient, available: set[str],
+                 cadres: Cadres):
         self.report, self.settings, self.client, self.available = report, settings, client, available
+        self.cadres = cadres
         self.report_has_grades = False
         self.participants: list[EnrolledUser] = []  # a few learners seen in the first courses
 
@@ -238,6 +278,16 @@ class _Prober:
         elif cohorts is not None:
             self.report.add(name, "warn", _("no cohorts visible (moodle/cohort:view); "
                                             "fine only if units come from a profile field"))
+        tree = self.cadres.unit.tree.source
+        if tree in ("cohort_field", "code_prefix") and cohorts is not None:
+            self.report.add(_("unit tree"), *unit_tree_verdict(self.cadres, cohorts))
+        elif tree == "none":
+            self.report.add(_("unit tree"), "ok", _("none described: the units are flat (README, Preparing "
+                                                    "Moodle: the unit tree)"))
+        else:  # a profile path or the units file: read from the store (`moodle-bridge units show`)
+            self.report.add(_("unit tree"), "ok", _("from {source}: `moodle-bridge units show` checks it after a "
+                                                    "sync").format(source=_("the units file") if tree == "file"
+                                                                   else _("the unit profile field's paths")))
 
     def find_participant(self, courses: list[Course]) -> tuple[Course | None, EnrolledUser | None]:
         """An active learner of one of the first courses: proves participants are visible."""

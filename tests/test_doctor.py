@@ -216,3 +216,44 @@ def test_a_password_in_the_moodle_address_is_never_printed_by_a_failing_doctor(s
     connection = next(c for c in report.checks if c.name == "connection")
     assert connection.status == "fail" and "127.0.0.1:9" in connection.detail
     assert "hunter2" not in connection.detail and "admin" not in repr(client)
+
+
+def _cohorts_with_parents(parents: dict[str, str | None], field: str = "parent_unit") -> list[dict[str, object]]:
+    """Cohorts shaped as core_cohort_get_cohorts answers them, each unit naming its parent in a text custom field."""
+    return [{"id": n, "name": f"Unit {code}", "idnumber": code, "description": "", "descriptionformat": 1,
+             "visible": True, "theme": "", "customfields": [
+                 {"name": "Parent unit", "shortname": field, "type": "text", "valueraw": parent or "",
+                  "value": parent or ""}]} for n, (code, parent) in enumerate(parents.items(), start=1)]
+
+
+def _tree_doctor(store, cohorts, source: str = "cohort_field"):
+    from moodle_bridge.rules.sections import Cadres
+
+    cadres = Cadres.model_validate({"unit": {"source": "cohort", "tree": {"source": source}}})
+    settings = Settings(moodle={"url": URL, "completions_report_id": 2})
+    client = MoodleClient(URL, "t0ken", retry=RetryPolicy(attempts=1), sleep=lambda s: None)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, ENDPOINT,
+                          callback=RoutedMoodle(overrides={"core_cohort_get_cohorts": cohorts}))
+        report = run_doctor(settings, client, store, cadres)
+    return next(c for c in report.checks if c.name == "unit tree"), report
+
+
+def test_doctor_checks_the_unit_tree_the_rules_describe_in_moodles_cohorts(store):
+    three = {"CTY": None, "T1": "CTY", "T2": "CTY", "T1-O1": "T1"}
+    check, report = _tree_doctor(store, _cohorts_with_parents(three))
+    assert (check.status, check.detail) == ("ok", "4 units in 3 levels, 1 at the top") and report.ready
+    check, report = _tree_doctor(store, _cohorts_with_parents({**three, "T2": "NOWHERE"}))
+    assert check.status == "fail" and "NOWHERE" in check.detail and not report.ready
+    check, _report = _tree_doctor(store, _cohorts_with_parents({"A": "B", "B": "A"}))
+    assert check.status == "fail" and "circle" in check.detail
+    check, _report = _tree_doctor(store, _cohorts_with_parents(three, field="other"))
+    assert check.status == "fail" and "custom field 'parent_unit'" in check.detail
+    check, _report = _tree_doctor(store, _cohorts_with_parents({"CTY": None, "CTY-T1": None, "CTY-T1-O1": None}),
+                                  source="code_prefix")
+    assert (check.status, check.detail) == ("ok", "3 units in 3 levels, 1 at the top")
+
+
+def test_doctor_says_the_units_are_flat_without_a_tree(store):
+    check = next(c for c in doctor_with(RoutedMoodle(), store).checks if c.name == "unit tree")
+    assert check.status == "ok" and "flat" in check.detail

@@ -19,10 +19,11 @@ from . import (  # register the commands
     setup,
     sync,
     targets,
+    units,
     web,
 )
 from .context import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, CommandError, Context
 from .root import main
 
 __all__ = ["EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "CommandError", "Context", "actions", "demo", "doctor",
-           "flags", "main", "promotion", "reports", "rules", "schedule", "setup", "sync", "targets", "web"]
+           "flags", "main", "promotion", "reports", "rules", "schedule", "setup", "sync", "targets", "units", "web"]

@@ -35,7 +35,7 @@ def _rules(obj: Context, path: Path | None, to_evaluate: bool = False) -> Loaded
                            EXIT_USAGE) from None
 
 
-def _cadres(obj: Context) -> Cadres:
+def cadres_spec(obj: Context) -> Cadres:
     """Where the rules say a cadre's id is (so an import can name ids the mirror lacks); the default without a
     rules file yet."""
     if not obj.settings().rules.file.exists():
@@ -49,7 +49,7 @@ def _finite(hours: float) -> float:
     return hours
 
 
-def _nothing_imported(problems: list[str]) -> CommandError:
+def nothing_imported(problems: list[str]) -> CommandError:
     return CommandError("\n".join([_("Nothing was imported:"), *("  " + p for p in problems)]), EXIT_USAGE)
 
 
@@ -143,9 +143,9 @@ def credits_import(obj: Context, path: Path) -> None:
     from ..services.offline import ImportError_, import_offline, parse_offline
 
     try:
-        new, known = import_offline(obj.store(), parse_offline(path), path.name, _cadres(obj))
+        new, known = import_offline(obj.store(), parse_offline(path), path.name, cadres_spec(obj))
     except ImportError_ as exc:
-        raise _nothing_imported(exc.problems) from None
+        raise nothing_imported(exc.problems) from None
     click.echo(_("{new} rows imported, {known} already imported before.").format(new=new, known=known))
 
 
@@ -220,9 +220,9 @@ def exemptions_import(obj: Context, path: Path) -> None:
     from ..services.exemptions import ImportError_, import_exemptions, read_exemptions
 
     try:
-        new, known = import_exemptions(obj.store(), read_exemptions(path), _cadres(obj), path.name)
+        new, known = import_exemptions(obj.store(), read_exemptions(path), cadres_spec(obj), path.name)
     except ImportError_ as exc:
-        raise _nothing_imported(exc.problems) from None
+        raise nothing_imported(exc.problems) from None
     click.echo(_("{new} exemptions imported, {known} already known.").format(new=new, known=known))
 
 

@@ -77,6 +77,7 @@ class FileView:
     makeup: list[str] = field(default_factory=list)
     flags: list[Row] = field(default_factory=list)
     meta: str = ""
+    units: list[Row] = field(default_factory=list)  # the units they belonged to, when they moved
 
 
 def required_text(file: CadreFile) -> str:
@@ -172,6 +173,15 @@ def _makeup(file: CadreFile) -> list[str]:
     return lines
 
 
+def _units(file: CadreFile) -> list[Row]:
+    """The units the cadre belonged to, when there was more than one: unit, from, to (a first unit with no known
+    start reads "-", the present unit's end "now")."""
+    if len(file.units) < 2:
+        return []
+    return [Row([spell.name, spell.start.isoformat() if spell.start else "-",
+                 spell.end.isoformat() if spell.end else _("now")]) for spell in file.units]
+
+
 def _meta(file: CadreFile) -> str:
     e = file.evaluation
     return _("Period {period}, evaluated as of {day} (evaluation {id}); generated {now}").format(
@@ -186,7 +196,7 @@ def view(file: CadreFile) -> FileView:
         standing=_standing(file), credits=credits, credits_total=total, windows=_windows(file),
         exemptions=[Row([translated(EXEMPTION_EFFECTS.get(x.effect, x.effect)), x.reason, x.start.isoformat(),
                          x.end.isoformat()]) for x in file.exemptions],
-        makeup=_makeup(file),
+        makeup=_makeup(file), units=_units(file),
         flags=[Row([flag_label(f.kind), explain(f.kind, f.evidence), remedy(f.kind, f.evidence) or ""])
                for f in file.flags],
         meta=_meta(file))
@@ -199,6 +209,7 @@ def headers() -> dict[str, list[str]]:
                         _("Grade"), _("Date")],
             "window": [_("Year"), _("Hours")],
             "exemptions": [_("Exemption"), _("Reason"), _("From"), _("To")],
+            "units": [_("Unit"), _("From"), _("To")],
             "flags": [_("Flag"), _("Evidence"), _("What would fix it")],
             "ledger": [_("No."), _("Period"), _("Source"), _("Entry"), _("Hours"), _("Online"), _("Earned"),
                        _("Reason")]}
@@ -218,6 +229,7 @@ def sheets(file: CadreFile) -> list[Sheet]:
     shown, head = view(file), headers()
     period_lines = file.period_credits
     sheets = [Sheet(_("Training file"), [_("What"), _("Value")], [list(p) for p in shown.particulars]),
+              *([Sheet(_("Units"), head["units"], [r.cells for r in shown.units])] if shown.units else []),
               Sheet(_("Requirements"), head["requirements"],
                     [[requirement_group(item), "; ".join([requirement_name(item), *course_marks(item)]),
                       item.required, item.achieved, standing_label(item.status)] for item in file.requirements]),
@@ -257,7 +269,8 @@ def stylesheet() -> str:
 def html(files: list[CadreFile], stylesheet_href: str | None = None) -> str:
     """One HTML document of the files, each starting on a new page; its CSS inline, or linked at ``stylesheet_href``
     (a page whose content security policy allows no inline style)."""
-    words = {"particulars": _("Particulars"), "requirements": _("Requirements and standing this period"),
+    words = {"particulars": _("Particulars"), "units": _("Units, with the day they joined each"),
+             "requirements": _("Requirements and standing this period"),
              "credits": _("Courses and training this period"), "window": _("Multi-year window, year by year"),
              "exemptions": _("Exemptions and make-up"), "no_exemption": _("No exemption this period."),
              "no_makeup": _("No make-up owed."), "flags": _("Flags"),

@@ -49,20 +49,32 @@ def caption(title: str, evaluation: Evaluation) -> str:
                                                              day=evaluation.as_of.isoformat())
 
 
+def in_tree(data: UnitRates) -> bool:
+    """Whether the units form a tree (some unit is below another): the table then names each one's parent."""
+    return any(u.parent for u in data.units)
+
+
 def ranking_sheet(data: UnitRates, title: str, sheet_title: str | None = None) -> Sheet:
-    """The units ranked, each with its figures, and the total row."""
-    headers = [_("Rank"), _("Unit code"), _("Unit"), *figure_headers()]
-    rows = [[u.rank if u.rank is not None else "", u.code, u.name, *figures(u)] for u in data.units]
-    return Sheet(sheet_title or _("Units"), headers, rows, footer=[[_("Total"), "", "", *figures(data.total)]],
+    """The units ranked, each with its figures, and the total row; in a tree, each unit followed by those below it
+    (its figures include theirs), ranked among the units beside it, with its parent unit named."""
+    names = {u.code: u.name for u in data.units}
+    parents = [[names.get(u.parent, u.parent) if u.parent else ""] for u in data.units] if in_tree(data) else []
+    headers = [_("Rank"), _("Unit code"), _("Unit"), *([_("Parent unit")] if parents else []), *figure_headers()]
+    rows = [[u.rank if u.rank is not None else "", u.code, u.name, *(parents[n] if parents else []), *figures(u)]
+            for n, u in enumerate(data.units)]
+    return Sheet(sheet_title or _("Units"), headers, rows,
+                 footer=[[_("Total"), "", "", *([""] if parents else []), *figures(data.total)]],
                  caption=caption(title, data.evaluation))
 
 
-def title() -> str:
+def title(data: UnitRates | None = None) -> str:
+    if data is not None and in_tree(data):
+        return _("Units by completion rate, each with the units below it")
     return _("Units ranked by completion rate")
 
 
 def tables(data: UnitRates) -> list[Sheet]:
-    return [ranking_sheet(data, title())]
+    return [ranking_sheet(data, title(data))]
 
 
 def status_chart(units: Sequence[UnitRate], width: int = 720) -> str:
@@ -79,9 +91,10 @@ def trend_svg(points: Sequence[TrendPoint], width: int = 640) -> str:
 
 
 def html(data: UnitRates, environment: Environment, common: Mapping[str, Any]) -> str:
-    sheet = ranking_sheet(data, title())
+    sheet = ranking_sheet(data, title(data))
     return environment.get_template("units.html.j2").render(
-        title=title(), headers=sheet.headers, rows=sheet.rows, footer=sheet.footer,
+        title=title(data), headers=sheet.headers, rows=sheet.rows, footer=sheet.footer,
+        depths=[min(u.depth, 4) for u in data.units], named=4 if in_tree(data) else 3,
         chart=status_chart(data.units, width=580), trend=trend_svg(data.trend, width=400),  # side by side on A4
         labels={"by_status": _("Cadres by status, per unit"),
                                              "trend": _("Completion rate through the period")}, **common)

@@ -336,6 +336,18 @@ class ExemptionInForce:
 
 
 @dataclass(frozen=True)
+class UnitSpell:
+    """A stretch of a cadre's membership of a unit: from ``start`` to ``end`` (the last day; None: open on that
+    side), as the transfers file gave it or as evaluations saw it in Moodle."""
+
+    code: str
+    name: str
+    start: date | None
+    end: date | None
+    from_file: bool
+
+
+@dataclass(frozen=True)
 class CadreFile:
     """One cadre's training file: the result, their profile, every ledger entry and the flags; the rules that judged
     (None for an evaluation older than stored rules) and what the file shows: credits named, the requirements'
@@ -359,6 +371,7 @@ class CadreFile:
     joined: date | None = None
     promoted: date | None = None
     timezone: str = "Asia/Shanghai"  # the organisation's
+    units: list[UnitSpell] = field(default_factory=list)  # the units they belonged to, earliest first
 
     @property
     def period_credits(self) -> list[CreditLine]:

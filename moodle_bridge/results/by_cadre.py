@@ -51,7 +51,7 @@ from .scope import Scope, scoped
 from .sources import credit_lines, named_sources
 from .standing import MakeUpFacts, passed_courses, standings, windows
 from .tallies import tallied
-from .tree import units_below
+from .tree import unit_history, units_below
 
 SORTS = {"name": evaluation_results.c.name, "unit": evaluation_results.c.unit_name,
          "status": evaluation_results.c.status,
@@ -236,7 +236,7 @@ def _file(connection: Connection, current: Evaluation, result: CadreResult, shar
         sources=sources, credits=credits, requirements=standing, windows=windows(standing, credits),
         exemptions=_exemptions(connection, result.cadre_id, datetime.fromtimestamp(span.start, zone).date(),
                                last_day(span.end, organisation)) if span else [],
-        shortfall_before=before,
+        shortfall_before=before, units=unit_history(connection, result.cadre_id, current.id),
         rank=profile.get(spec.rank_field), category=profile.get(spec.category_field),
         joined=profile_day(profile.get(spec.joined_field)) if spec.joined_field else None,
         promoted=promoted, timezone=organisation.timezone)
@@ -258,6 +258,8 @@ def unit_files(connection: Connection, unit: str, period: str | None = None, uni
     in the scope."""
     current = latest(connection, period)
     below = units_below(connection, current.id, unit)
+    if below is not None and units is not None and not set(below) <= set(units):  # a unit above the reviewer's
+        raise KeyError(unit)
     found = [CadreResult.from_row(r) for r in connection.execute(scoped(select(evaluation_results).where(
         held_in(evaluation_results, current.id),
         evaluation_results.c.unit_code.in_(below) if below is not None

@@ -8,6 +8,8 @@ The total is the sum of the units' own tallies, so that no cadre counts twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
@@ -15,6 +17,7 @@ from ..rules.units import FLAT, UnitTree
 from ..store import units as store
 from ..store.unit_tallies import UnitTally
 from ._memo import evaluation_key, remembered
+from .answers import UnitSpell
 from .evaluations import evaluation
 from .scope import Scope
 
@@ -73,3 +76,24 @@ def in_tree_order(codes: Iterable[str], tree: UnitTree) -> list[tuple[str, str |
         shown_above = [c for c in tree.path(code)[:-1] if c in given]
         answer.append((code, shown_above[-1] if shown_above else None, len(shown_above)))
     return answer
+
+
+def unit_history(connection: Connection, cadre_id: str, evaluation_id: int) -> list[UnitSpell]:
+    """The units a cadre belonged to, earliest first: the transfers file's moves, and before the first of them what
+    evaluations saw in Moodle; each unit named by the evaluation's tree, else its cohort, else its code."""
+    rows = store.memberships(connection, [cadre_id]).get(cadre_id, [])
+    moves = sorted((r for r in rows if r.source == "file"), key=lambda r: r.valid_from or date.min)
+    first = moves[0].valid_from if moves else None
+    seen = [r._replace(valid_to=first - timedelta(days=1) if first and (r.valid_to is None or r.valid_to >= first)
+                       else r.valid_to)
+            for r in rows if r.source == "moodle" and (first is None or r.valid_from is None or r.valid_from < first)]
+    tree = unit_tree(connection, evaluation_id)
+    cohorts = {code: name for code, name, _custom in store.live_cohorts(connection)}
+    history: list[UnitSpell] = []
+    for r in [*seen, *moves]:
+        if history and history[-1].code == r.unit_code:  # the file going on where Moodle left off: one stretch
+            history[-1] = replace(history[-1], end=r.valid_to, from_file=r.source == "file")
+            continue
+        history.append(UnitSpell(r.unit_code, tree.name(r.unit_code) or cohorts.get(r.unit_code, r.unit_code),
+                                 r.valid_from, r.valid_to, r.source == "file"))
+    return history

@@ -10,12 +10,23 @@ from pathlib import Path
 from ..config import Settings
 from ..doctor import DoctorReport, run_doctor
 from ..moodle import MoodleClient
+from ..rules.sections import Cadres
 from ..store import connect, upgrade
 
 
 def check(settings: Settings, client: MoodleClient) -> DoctorReport:
-    """Moodle, the token and the configured store."""
-    return run_doctor(settings, client, connect(settings.store.url))
+    """Moodle, the token and the configured store, with the rules file's unit tree (when it can be read: `rules
+    check` says what is wrong with one that cannot)."""
+    return run_doctor(settings, client, connect(settings.store.url), _cadres(settings))
+
+
+def _cadres(settings: Settings) -> Cadres | None:
+    from .rules_file import RulesError, load_rules
+
+    try:
+        return load_rules(settings.rules.file).rules.cadres if settings.rules.file.exists() else None
+    except RulesError:
+        return None
 
 
 def check_against_fixtures(use: Callable[[Settings], None] | None = None) -> DoctorReport:

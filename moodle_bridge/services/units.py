@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from ..reports import export
 from ..rules.facts import CadreFacts
 from ..rules.memberships import Spell, from_transfers, next_change, sighting, unit_on
 from ..rules.offline import ImportError_
@@ -21,7 +22,7 @@ from ..store import units as store
 from .offline import mirror_cadre_ids, read_table
 
 __all__ = ["ImportError_", "Placed", "current_tree", "import_transfers", "import_units_file", "place",
-           "read_transfers", "read_units_file", "spells"]
+           "read_transfers", "read_units_file", "spells", "write_template"]
 
 
 def current_tree(connection: Connection, spec: Cadres) -> UnitTree:
@@ -37,6 +38,11 @@ def current_tree(connection: Connection, spec: Cadres) -> UnitTree:
     if tree.source == "file":
         return UnitTree.from_rows(store.units_file_rows(connection))
     return FLAT
+
+
+def write_template(output: Path, title: str, header: list[str]) -> None:
+    """An empty units or transfers file (CSV with a BOM, or .xlsx) with the columns its import reads."""
+    export.write([export.Sheet(title, header)], output)
 
 
 def read_units_file(path: Path) -> UnitTree:

@@ -111,6 +111,7 @@ class Cohort:
     description: str = ""
     visible: bool = True
     members: list[int] = field(default_factory=list)
+    customfields: dict[str, str] = field(default_factory=dict)  # shortname -> value (text fields, Moodle 4.2+)
 
 
 ROLE_IDS = {"student": 5, "editingteacher": 3}

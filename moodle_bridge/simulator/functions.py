@@ -166,7 +166,9 @@ def cohorts(ctx: Context, args: Args) -> list[JsonObject]:
             raise not_found()
         answer.append({"id": cohort.id, "name": cohort.name, "idnumber": cohort.idnumber,
                        "description": cohort.description, "descriptionformat": 1, "visible": cohort.visible,
-                       "theme": "", "customfields": []})
+                       "theme": "", "customfields": [
+                           {"name": shortname.replace("_", " ").capitalize(), "shortname": shortname, "type": "text",
+                            "valueraw": value, "value": value} for shortname, value in cohort.customfields.items()]})
     return answer
 
 
