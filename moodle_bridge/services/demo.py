@@ -61,6 +61,15 @@ DEMO_CHANGES = {
     'due: "2026-12-31"': 'due: "2026-12-15"',
 }
 KEPT = (f"courses: [{{idnumber: {REQUIRED_COURSE}}}]", f"courses: [{{category: {READING_CATEGORY}}}]")  # as they are
+# The year-end assessment of units against their targets, written out (these are the defaults).
+DEMO_ASSESSMENT = ("\n# The year-end assessment of units against their targets (目标责任考核): each target's weight,\n"
+                   "# and what a target not met scores (proportional: weight x achieved / target; none: nothing).\n"
+                   "assessment:\n  weights: {completion_rate: 40, hours_per_cadre: 30, required_courses: 20, "
+                   "organised_trainings: 10}\n  partial: proportional\n")
+# Trainings the towns organised themselves for a few of their own cadres each (title, month, day, hours): what the
+# assessment counts as a unit's own trainings.
+TOWN_TRAININGS = [("Study session on the Party's rules", 4, 15, 3.0), ("Village affairs workshop", 9, 10, 3.0)]
+TARGETS_FILE = "unit_targets.csv"
 
 
 class TemplateChanged(RuntimeError):
@@ -80,7 +89,7 @@ def write_demo_rules(path: Path) -> None:
     header = ("# DEMO RULES, written by `moodle-bridge demo`: config/rules.example.yaml with lower yearly hours (40,\n"
               "# 20 online), as the simulated county's cadres take a few short online courses, a second required\n"
               "# course due 15 December, and the required reading due 15 December. Not for real use.\n")
-    path.write_text(header + text, encoding="utf-8")
+    path.write_text(header + text + DEMO_ASSESSMENT, encoding="utf-8")
 
 
 def write_offline_training(made: County, path: Path) -> int:
@@ -89,7 +98,40 @@ def write_offline_training(made: County, path: Path) -> int:
 
     rows = [[r.cadre_id, r.training, r.organiser, r.start.isoformat(), r.end.isoformat(), r.days, "", r.leave_hours,
              r.kind, r.reference] for r in made.offline]
+    rows += [[cadre_id, title, organiser, day.isoformat(), day.isoformat(), "", hours, 0, "study session", ""]
+             for cadre_id, title, organiser, day, hours in town_trainings(made)]  # after the county's: lines hold
     export.write_csv([export.Sheet("Offline training", template_header("en"), rows)], path)
+    return len(rows)
+
+
+def _towns(made: County) -> list[tuple[str, str, list[str]]]:
+    """The county's town units: (code, name, the cadre ids of their members, not suspended), by code."""
+    users = made.site.users
+    return sorted((c.idnumber, c.name, [users[m].idnumber for m in sorted(c.members) if m in users
+                                         and users[m].idnumber and not users[m].suspended])
+                  for c in made.site.cohorts.values() if c.idnumber and "Town" in c.name)
+
+
+def town_trainings(made: County) -> list[tuple[str, str, str, date, float]]:
+    """Trainings some towns organised for a few of their cadres (cadre id, title, organiser, day, hours): every
+    other town one, every fourth a second."""
+    year = datetime.fromtimestamp(made.site.now, ZoneInfo(DEMO_ZONE)).year
+    found = []
+    for index, (_code, name, members) in enumerate(_towns(made)):
+        held = TOWN_TRAININGS[:2] if index % 4 == 0 else TOWN_TRAININGS[:1] if index % 2 == 0 else []
+        for title, month, day, hours in held:
+            found += [(cadre_id, title, name, date(year, month, day), hours) for cadre_id in members[:3]]
+    return found
+
+
+def write_targets(made: County, path: Path) -> int:
+    """The units' targets for this year, as staff fill the targets template: a spread some units meet and some do
+    not; the county's own unit (not a town) has none. The rows written."""
+    from ..rules.assessment_targets import template_header as targets_header
+
+    rows = [[code, name, (40, 50, 60)[index % 3], (30, 35, 40)[index % 3], (85, 90, 95)[index % 3],
+             (1, "", 2, "")[index % 4]] for index, (code, name, _members) in enumerate(_towns(made))]
+    export.write_csv([export.Sheet("Unit targets", targets_header("en"), rows)], path)
     return len(rows)
 
 
@@ -119,6 +161,7 @@ class DemoSite:
         token.write_text(DEMO_TOKEN + "\n")
         token.chmod(0o600)
         write_demo_rules(folder / "rules.yaml")
+        write_targets(made, folder / TARGETS_FILE)
         return cls(folder, made, write_offline_training(made, folder / "offline_training.csv"),
                    write_exemptions(made, folder / "exemptions.csv"))
 
@@ -129,6 +172,10 @@ class DemoSite:
     @property
     def exemptions_file(self) -> Path:
         return self.folder / "exemptions.csv"
+
+    @property
+    def targets_file(self) -> Path:
+        return self.folder / TARGETS_FILE
 
     @property
     def rules_file(self) -> Path:
@@ -302,6 +349,7 @@ def run_demo(size: str, folder: Path, say: Callable[[str], None] = print, progre
             import_offline(engine, offline, prepared.offline_file.name)
             result = pipeline.evaluate_rules(settings, engine, today)
             say(_rate_line(today, result))
+            say(_import_targets(prepared, engine, str(today.year)))
         say(_("Step 5/5: reports, training files, and a dry run of the actions back to Moodle"))
         samples, written = _write_files(engine, folder, say)
         with engine.connect() as connection:
@@ -331,6 +379,16 @@ def _import_records(prepared: DemoSite, engine: Engine, offline: list[OfflineRow
     return imported
 
 
+def _import_targets(prepared: DemoSite, engine: Engine, label: str) -> str:
+    """The units' targets of the year (the letters they signed), imported as staff would: the line to say."""
+    from .targets import import_targets, parse_targets
+
+    units, _replaced = import_targets(engine, parse_targets(prepared.targets_file), label,
+                                      prepared.targets_file.name)
+    return _("Imported the targets of {units} units for {year} ({path}): the year-end assessment scores them").format(
+        units=units, year=label, path=prepared.targets_file)
+
+
 def _rate_line(day: date, result: EvaluationSummary) -> str:
     return _("  as of {day}: completion rate {rate}").format(day=day, rate=rate_cell(completion_rate(result.statuses)))
 
@@ -348,13 +406,18 @@ def _withdraw_entered_twice(prepared: DemoSite, engine: Engine, say: Callable[[s
 
 
 def _write_files(engine: Engine, folder: Path, say: Callable[[str], None]) -> tuple[list[str], list[Path]]:
-    """The reports (the pipeline's, and the year-end summary), the training files of ``sample_cadres`` (HTML, and
-    PDF where WeasyPrint can run) and the actions' dry run: (the cadres, the files)."""
+    """The reports (the pipeline's, the year-end summary and the year-end assessment), the training files of
+    ``sample_cadres`` (HTML, and PDF where WeasyPrint can run) and the actions' dry run: (the cadres, the files)."""
     from ..reports.pdf import PdfUnavailable
     from .report_files import write_report
 
     written = pipeline.write_reports(engine, folder)
     written.append(write_report(engine, "summary", "html", folder / "summary.html"))
+    for fmt in ("html", "xlsx", "pdf"):  # the year-end assessment of units against their targets
+        try:
+            written.append(write_report(engine, "assessment", fmt, folder / f"assessment.{fmt}"))
+        except PdfUnavailable as exc:  # the HTML prints as well
+            say(str(exc))
     samples = sample_cadres(engine)
     for cadre_id in samples:
         for fmt in ("html", "pdf"):

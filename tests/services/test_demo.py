@@ -145,3 +145,24 @@ def test_demo_rules_stop_when_the_example_no_longer_holds_what_they_change(tmp_p
     monkeypatch.setattr(demo, "EXAMPLE_RULES", example)
     with pytest.raises(demo.TemplateChanged, match="min_hours"):
         demo.write_demo_rules(tmp_path / "rules.yaml")
+
+
+def test_the_year_end_assessment_ranks_the_units_with_scores_explained_target_by_target(run):
+    done, engine, said = run
+    from moodle_bridge.results.assessment import year_assessment
+
+    with engine.connect() as connection:
+        assessed = year_assessment(connection)
+    scored = [u for u in assessed.units if u.score is not None]
+    # every town scored (the county's own unit has no targets), ranked by score; some targets met, some not
+    assert len(scored) == len(assessed.units) - 1 and assessed.units[-1].standing == "no_targets"
+    assert [u.score for u in scored] == sorted((u.score for u in scored), reverse=True) and scored[0].rank == 1
+    met = [t.met for u in scored for t in u.targets]
+    assert True in met and False in met
+    # the towns' own trainings count for them
+    assert any(t.target == "organised_trainings" and t.actual and t.actual > 0 for u in scored for t in u.targets)
+    page = (done.store.parent / "assessment.html").read_text(encoding="utf-8")
+    assert "Year-end target assessment of units" in page and scored[0].name in page
+    assert f"Score: {scored[-1].score:.1f} of 100." in page and "achieved" in page
+    assert (done.store.parent / "assessment.xlsx").stat().st_size > 0
+    assert any("Imported the targets of" in line for line in said)
