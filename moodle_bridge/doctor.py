@@ -157,9 +157,9 @@ def unit_tree_verdict(spec: Cadres, cohorts: list[Cohort]) -> tuple[Status, str]
         custom = [(_code(c), c.name, {f.shortname: f.valueraw if f.valueraw not in (None, "") else f.value
                                       for f in c.customfields}) for c in cohorts]
         if not any(source.field in fields for _code_, _name, fields in custom):
-            return "fail", _("no cohort has the custom field '{field}' the rules take each unit's parent from: add "
-                             "it (Site administration > Users > Accounts > Cohort custom fields) and fill it in on every unit "
-                             "below another").format(field=source.field)
+            return "fail", _("no cohort has the custom field '{field}' the rules take each unit's parent from: "
+                             "add it (Site administration > Users > Accounts > Cohort custom fields) and fill it "
+                             "in on every unit below another").format(field=source.field)
         tree = from_cohort_field(custom, source.field)
     else:
         tree = from_code_prefix([(_code(c), c.name) for c in cohorts], source.parts_separator)

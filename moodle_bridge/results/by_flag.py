@@ -21,6 +21,7 @@ from .answers import (
     FlagRow,
 )
 from .evaluations import evaluation, latest
+from .tree import units_below
 
 
 def results_by_cadre(connection: Connection, evaluation_id: int,
@@ -32,17 +33,19 @@ def results_by_cadre(connection: Connection, evaluation_id: int,
 
 
 def flags(connection: Connection, evaluation_id: int, where: FlagFilter | None = None) -> list[FlagRow]:
-    """The flags of an evaluation with their cadres, in the order written, filtered by unit, group and kind."""
+    """The flags of an evaluation with their cadres, in the order written, filtered by unit (with the units below
+    it), group and kind."""
     return _flag_rows(connection, evaluation_id, results_by_cadre(connection, evaluation_id), where or FlagFilter())
 
 
 def _flag_rows(connection: Connection, evaluation_id: int, results: dict[str, CadreResult],
                where: FlagFilter) -> list[FlagRow]:
     rows = []
+    below = set(units_below(connection, evaluation_id, where.unit) or []) if where.unit else set()
     for f in connection.execute(select(evaluation_flags).where(held_in(evaluation_flags, evaluation_id))
                                 .order_by(evaluation_flags.c.id)):
         cadre = results[f.cadre_id]
-        if ((where.unit and where.unit not in (cadre.unit_code, cadre.unit_name))
+        if ((where.unit and where.unit not in (cadre.unit_code, cadre.unit_name) and cadre.unit_code not in below)
                 or (where.group and f.group_name != where.group) or (where.kind and f.kind != where.kind)):
             continue
         rows.append(FlagRow(cadre_id=f.cadre_id, name=cadre.name, unit_code=cadre.unit_code,

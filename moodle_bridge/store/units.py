@@ -48,7 +48,8 @@ def replace_units_file(connection: Connection, rows: Iterable[TreeRow], file_nam
 def keep_tree(connection: Connection, digest: str, rows: Sequence[TreeRow]) -> None:
     """A tree an evaluation used, once per fingerprint."""
     if connection.execute(select(unit_trees.c.digest).where(unit_trees.c.digest == digest)).first() is None:
-        connection.execute(insert(unit_trees).values(digest=digest, units=[list(r) for r in rows], first_used_at=datetime.now(UTC)))
+        connection.execute(insert(unit_trees).values(digest=digest, units=[list(r) for r in rows],
+                                                     first_used_at=datetime.now(UTC)))
 
 
 def set_evaluation_tree(connection: Connection, evaluation_id: int, digest: str | None) -> None:

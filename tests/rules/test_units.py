@@ -96,7 +96,7 @@ def test_the_units_file_is_checked_line_by_line():
     with pytest.raises(ImportError_, match="circle"):
         unit_rows([(1, ["unit code", "unit name", "parent unit code"]), (2, ["A", "A", "B"]), (3, ["B", "B", "A"])],
                   "units.csv")
-    with pytest.raises(ImportError_, match="missing column.*parent unit code"):
+    with pytest.raises(ImportError_, match=r"missing column.*parent unit code"):
         unit_rows([(1, ["unit code", "unit name"])], "units.csv")
 
 

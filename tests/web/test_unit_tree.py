@@ -47,7 +47,7 @@ def test_every_route_keeps_a_reviewer_to_their_subtree(tree_app, who):
     for _id, code, _name, _parent in UNITS:
         assert (f"/flags?unit={code}\"" in dashboard) == (code in seen_units), (who, code)
     flags = client.get("/flags").text
-    for _uid, cadre_id, name, _unit in CADRES:
+    for _uid, cadre_id, _name, _unit in CADRES:
         assert (f"/cadres/{cadre_id}\"" in flags) == (cadre_id in seen_cadres), (who, cadre_id)
         assert client.get(f"/cadres/{cadre_id}").status_code == (200 if cadre_id in seen_cadres else 404)
         assert client.get(f"/cadres/{cadre_id}/file.html").status_code == (200 if cadre_id in seen_cadres else 404)
