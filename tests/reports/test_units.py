@@ -116,3 +116,23 @@ def test_the_units_report_in_chinese(engine, tmp_path):
         assert words in page
     assert sheet["A1"].value.startswith("各单位达标率排名") and "2026 年度" in sheet["A1"].value
     assert [c.value for c in sheet[2]][:3] == ["排名", "单位代码", "单位"]
+
+
+def test_a_unit_tree_reads_in_tree_order_indented_with_each_units_parent(tmp_path):
+    from ..tree_store import tree_store
+
+    store = tree_store(tmp_path / "tree.db")
+    book = load_workbook(write_report(store, "units", "xlsx", tmp_path / "tree.xlsx")).active
+    rows = [[cell.value for cell in row] for row in book.iter_rows()]
+    header = next(n for n, row in enumerate(rows) if "Unit code" in row)
+    head = rows[header]
+    assert head[:5] == ["Rank", "Unit code", "Unit", "Parent unit", "Cadres"]
+    body = rows[header + 1:header + 6]
+    assert [(r[1], r[3], r[4]) for r in body] == [
+        ("CTY", None, 7), ("T1", "County Government", 4), ("T1-O2", "Datang Town", 1), ("T1-O1", "Datang Town", 2),
+        ("T2", "County Government", 2)]
+    assert all(isinstance(r[4], int) for r in body)  # cadres: numbers
+    assert rows[header + 6][4] == 7  # the total counts each cadre once
+    page = write_report(store, "units", "html", tmp_path / "tree.html").read_text()
+    assert '<td class="depth-2">Datang Party Office</td>' in page and '<td class="depth-0">County Government</td>' in page
+    assert "Units by completion rate, each with the units below it" in page
