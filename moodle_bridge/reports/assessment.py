@@ -140,7 +140,7 @@ def headers(targets: list[str]) -> list[str]:
     """The ranked table's headers, one row (CSV and Excel)."""
     parts = [translated(PART_LABELS[p]) for p in ("goal", "actual", "met", "points")]
     return [_("Rank"), _("Unit code"), _("Unit"), _("Score (of 100)"),
-            *(f"{target_label(t)}: {part}" for t in targets for part in parts)]
+            *(_("{target}: {part}").format(target=target_label(t), part=part) for t in targets for part in parts)]
 
 
 def ranking_sheet(data: YearAssessment) -> Sheet:
