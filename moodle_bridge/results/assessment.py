@@ -30,6 +30,7 @@ from ..rules.kinds.base import last_day
 from ..rules.periods import period as period_of_label
 from ..rules.rates import counted_cadres
 from ..rules.sections import Organisation
+from ..rules.units import UnitTree
 from ..store.held import held_in, same_version
 from ..store.schema import (
     evaluation_flags,
@@ -41,11 +42,12 @@ from ..store.schema import (
 )
 from ..store.unit_targets import period_targets
 from .answers import Evaluation, UnitRate
-from .by_unit import unit_rates
+from .by_unit import rolled_rates
 from .evaluations import latest
 from .judged_rules import judged_rules
 from .scope import Scope
 from .tallies import tallied
+from .tree import unit_tree
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,26 @@ class YearAssessment:
 
 def unit_figures(connection: Connection, evaluation_id: int, first: date, last: date) -> dict[str, UnitFigures]:
     """Each unit's figures in the evaluation (its trainings organised ``first``..``last``): the one read of per-unit
-    figures the assessment makes. Of each unit's own cadres and trainings: a unit tree's roll-up goes here (the
-    rates, the cadres with a required course not completed and the trainings alike)."""
-    rates = unit_rates(connection, evaluation_id)
-    missing = _not_completed(connection, evaluation_id, rates)
-    organised = organised_trainings(connection, first, last, {code: r.name for code, r in rates.items()})
-    return {code: _figures(r, missing.get(code, 0), organised.get(code, 0)) for code, r in rates.items()}
+    figures the assessment makes. With a unit tree, a unit's figures include the units' below it (its rates, its
+    cadres with a required course not completed, the trainings organised), as the units table's do."""
+    tree = unit_tree(connection, evaluation_id)
+    rates = rolled_rates(connection, evaluation_id)
+    missing = _rolled(_not_completed(connection, evaluation_id, rates), tree)
+    trainings = organised_sets(connection, first, last, {code: r.name for code, r in rates.items()})
+    organised: dict[str, set[tuple[str, date, date]]] = {}
+    for code, found in trainings.items():  # the same training organised by a town and its office counts once
+        for above in tree.path(code):
+            organised.setdefault(above, set()).update(found)
+    return {code: _figures(r, missing.get(code, 0), len(organised.get(code, ()))) for code, r in rates.items()}
+
+
+def _rolled(own: dict[str, int], tree: UnitTree) -> dict[str, int]:
+    """Each unit's count with those of the units below it (a cadre belongs to one unit: no one counts twice)."""
+    rolled: dict[str, int] = {}
+    for code, n in own.items():
+        for above in tree.path(code):
+            rolled[above] = rolled.get(above, 0) + n
+    return rolled
 
 
 def _not_completed(connection: Connection, evaluation_id: int, codes: Iterable[str]) -> dict[str, int]:
@@ -112,6 +128,12 @@ def organised_trainings(connection: Connection, first: date, last: date,
                         units: dict[str, str]) -> dict[str, int]:
     """Per unit code (``units``: code -> name), the distinct offline trainings (title, start, end) ending in
     ``first``..``last`` whose organiser is the unit's name or code (spaces and case aside); withdrawn rows apart."""
+    return {code: len(found) for code, found in organised_sets(connection, first, last, units).items()}
+
+
+def organised_sets(connection: Connection, first: date, last: date,
+                   units: dict[str, str]) -> dict[str, set[tuple[str, date, date]]]:
+    """As ``organised_trainings``, the trainings themselves."""
     o = offline_records.c
     by_organiser: dict[str, str] = {}
     for code, name in units.items():
@@ -123,7 +145,7 @@ def organised_trainings(connection: Connection, first: date, last: date,
         organiser = by_organiser.get(_fold(row.organiser))
         if organiser is not None:
             trainings.setdefault(organiser, set()).add((_fold(row.training), row.start, row.end))
-    return {code: len(found) for code, found in trainings.items()}
+    return trainings
 
 
 def _cohort_names(connection: Connection, codes: Iterable[str]) -> dict[str, str]:

@@ -59,6 +59,7 @@ DEMO_CHANGES = {
     "{kind: min_online_hours, hours: 50}": "{kind: min_online_hours, hours: 20}",
     "      - kind: required_reading\n": SECOND_REQUIREMENT + "      - kind: required_reading\n",
     'due: "2026-12-31"': 'due: "2026-12-15"',
+    "  unit: {source: cohort}": "  unit: {source: cohort, tree: {source: cohort_field, field: parent_unit}}",
 }
 KEPT = (f"courses: [{{idnumber: {REQUIRED_COURSE}}}]", f"courses: [{{category: {READING_CATEGORY}}}]")  # as they are
 # The year-end assessment of units against their targets, written out (these are the defaults).
@@ -109,7 +110,7 @@ def _towns(made: County) -> list[tuple[str, str, list[str]]]:
     users = made.site.users
     return sorted((c.idnumber, c.name, [users[m].idnumber for m in sorted(c.members) if m in users
                                          and users[m].idnumber and not users[m].suspended])
-                  for c in made.site.cohorts.values() if c.idnumber and "Town" in c.name)
+                  for c in made.site.cohorts.values() if c.idnumber and c.name.endswith("Town Government"))
 
 
 def town_trainings(made: County) -> list[tuple[str, str, str, date, float]]:

@@ -117,6 +117,7 @@ def county(size: str = "small", seed: int = 2026) -> County:
     township = [u for u in cadres if u.profile.get("rank") != "county_leader"]
     leaders = [u for u in cadres if u.profile.get("rank") == "county_leader"]
     _leaders_in_county_offices(site, leaders)
+    _unit_tree(site)
     available = [u for u in township if not u.suspended]
     rng.shuffle(available)
     joiners = _take(available, 0.03, 2)
@@ -183,6 +184,24 @@ def _leaders_in_county_offices(site: Site, leaders: list[User]) -> None:
     site.cohorts[number] = Cohort(number, name, f"UNIT-{number:03d}", f"All cadres of {name}")
     for user in leaders:
         site.move_user(user.id, number)
+
+
+def _unit_tree(site: Site) -> None:
+    """The county's units in a tree, as its Moodle administrator describes it (README, Preparing Moodle, step 4):
+    the county above its leadership, its towns and its departments, each unit's cohort naming its parent's Cohort
+    ID in the custom field ``parent_unit``. The towns and the departments are ranked each among their own, as the
+    department's assessment does (乡镇, 县直单位)."""
+    units = sorted(site.cohorts.values(), key=lambda c: c.id)
+    number = max(site.cohorts)
+    county, towns, departments = (Cohort(number + n, name, f"UNIT-{number + n:03d}", f"The units of {name}")
+                                  for n, name in enumerate(("The County", "Towns", "County departments"), start=1))
+    for group in (county, towns, departments):
+        site.cohorts[group.id] = group
+    towns.customfields["parent_unit"] = departments.customfields["parent_unit"] = county.idnumber
+    for unit in units:
+        parent = towns if "Town" in unit.name else departments if unit.name.startswith("County ") and (
+            "Committee and Government" not in unit.name) else county
+        unit.customfields["parent_unit"] = parent.idnumber
 
 
 def _take(pool: list[User], share: float, least: int) -> list[User]:

@@ -150,3 +150,39 @@ def test_without_kept_rules_the_default_weights_and_without_evaluation_no_assess
         found = year_assessment(c)
     assert not found.judged_by_kept_rules and found.weights["completion_rate"] == 40
     engine.dispose()
+
+
+def test_with_a_unit_tree_a_township_is_assessed_with_its_offices(tmp_path):
+    """A township's figures include its offices': its cadres, those with a required course not completed, and the
+    trainings its offices organised (the same training organised by both counts once)."""
+    from moodle_bridge.results import rolled_rates
+    from moodle_bridge.store.schema import offline_records
+
+    from ..tree_store import tree_store
+
+    store = tree_store(tmp_path / "tree.db", evaluated=False)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with store.begin() as c:
+        c.execute(sa.insert(offline_records), [
+            {"row_key": key, "cadre_id": cadre, "training": training, "organiser": organiser,
+             "start": date(2026, 5, 1), "end": date(2026, 5, 2), "days": 2.0, "hours": None, "leave_hours": 0.0,
+             "source_file": "t.xlsx", "line": n, "imported_at": now}
+            for n, (key, cadre, organiser, training) in enumerate([
+                ("k1", "O1a", "Datang Party Office", "Party history"), ("k2", "O1b", "T1-O1", "Party history"),
+                ("k3", "T1a", "Datang Town", "Rural revitalisation")])])
+        replace_targets(c, "2026", [StoredTargets("T1", 0.5, 10.0, 0.5, 2, now, "targets.xlsx", 2),
+                                    StoredTargets("T1-O1", 0.5, 10.0, 0.5, 1, now, "targets.xlsx", 3)])
+    from moodle_bridge.services.evaluation import evaluate
+
+    from ..tree_store import AS_OF, tree_rules
+
+    evaluate(store, tree_rules(), "2026", AS_OF)
+    with store.connect() as c:
+        assessed = {u.code: u for u in year_assessment(c).units}
+        rolled = rolled_rates(c, year_assessment(c).evaluation.id)
+    township = {t.target: t.actual for t in assessed["T1"].targets}
+    office = {t.target: t.actual for t in assessed["T1-O1"].targets}
+    assert rolled["T1"].cadres == 4
+    assert township["hours_per_cadre"] == rolled["T1"].hours_per_cadre
+    # the office's Party history (two cadres' rows, named by name and by code) once, and the town's own
+    assert (township["organised_trainings"], office["organised_trainings"]) == (2, 1)

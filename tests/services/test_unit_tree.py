@@ -68,7 +68,7 @@ def test_a_units_list_and_files_take_the_units_below_it_and_a_scope_is_a_subtree
         assert {f.result.cadre_id for f in results.unit_files(c, "T1", units=scope)} == cadres_below("T1")
         with pytest.raises(KeyError):
             results.unit_files(c, "T2", units=scope)
-        assert {code for code, _name in results.unit_names(c, evaluation.id)} == BELOW["CTY"]  # CTY has no own
+        assert {code for code, _name in results.unit_names(c, evaluation.id)} == BELOW["CTY"]
         assert {code for code, _name in results.unit_names(c, evaluation.id, scope)} == BELOW["T1"]
         dashboard = results.dashboard(c, scope)
         assert [(u.code, u.depth) for u in dashboard.units] == [("T1", 0), ("T1-O2", 1), ("T1-O1", 1)]
