@@ -189,7 +189,8 @@ def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_c
     as-of day, the closed periods, the previous period's evaluation (make-up owed), the unit tree (which of a
     cadre's cohorts is their unit). Two evaluations in the same
     context differ only where cadres' facts or their groups' requirements differ."""
-    judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions"})
+    # The assessment's weights and the promotion check's periods judge no cadre: editing them judges no one again.
+    judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions", "assessment", "promotion"})
     selects = [(name, rules.groups[name].select.model_dump(mode="json")) for name in rules.groups]  # in their order
     context = {"code": _code_fingerprint(), "rules": judging, "selects": selects,
                "courses": [asdict(c) for _id, c in sorted(courses.items())],

@@ -110,7 +110,9 @@ ACTIONS = {"login": N_("signed in"), "login_failed": N_("sign-in refused"), "log
            "export": N_("exported the flagged list"), "training_file": N_("opened a training file"),
            "unit_training_files": N_("opened a unit's training files"),
            "review:reviewed": N_("marked reviewed"), "review:note": N_("added a note"),
-           "review:excuse": N_("approved an excuse"), "review:message": N_("queued a Moodle message")}
+           "review:excuse": N_("approved an excuse"), "review:message": N_("queued a Moodle message"),
+           "assessment_export": N_("exported the year-end assessment"),
+           "promotion_check": N_("checked candidates before a promotion")}
 _FORMATS = {"csv": "CSV", "xlsx": "Excel", "html": N_("web page"), "pdf": "PDF"}
 _FILTERS = {"unit": N_("Unit"), "kind": N_("Flag"), "group": N_("Group"), "state": N_("Review"),
             "q": N_("Name or cadre ID"), "sort": N_("Sort by")}

@@ -158,3 +158,15 @@ def test_the_other_sources_give_the_same_roll_up(tmp_path, source):
         assert rows["CTY"].cadres == 7
     else:  # "CTY" does not start the townships' codes: each township is a top unit
         assert rows["T1"].parent is None and rows["CTY"].cadres == 1
+
+
+def test_editing_the_assessment_or_the_promotion_section_judges_no_one_again(tmp_path):
+    """They score units and read results; no cadre's result depends on them."""
+    from moodle_bridge.rules.loader import parse_rules
+
+    engine = tree_store(tmp_path / "s.db")
+    text = tree_rules().text + ("\nassessment:\n  weights: {completion_rate: 70, hours_per_cadre: 30, "
+                                "required_courses: 0, organised_trainings: 0}\n  partial: none\npromotion:\n"
+                                "  periods: 2\n")
+    again = evaluate(engine, parse_rules(text, "rules.yaml"), "2026", AS_OF)
+    assert again.incremental and again.judged == 0
