@@ -33,7 +33,7 @@ def units_show(obj: Context) -> None:
     if not tree:
         click.echo(_("The units are flat: the rules name no source for a unit tree (cadres.unit.tree)."))
         return
-    table = Table(_("Unit tree"))
+    table = Table(title=_("Unit tree"))
     for header in (_("Unit"), _("Unit code"), _("Parent unit")):
         table.add_column(header)
     for code in tree.ordered(tree.units):

@@ -63,6 +63,9 @@ def test_a_tree_described_in_moodle_rolls_up_in_every_report(tree_dir):
     code = {n: site.cohorts[n].idnumber for n in range(1, 6)}
     shown = invoke(runner, "units", "show")
     assert site.cohorts[4].name in shown and "problems" not in shown
+    office = next(line for line in shown.splitlines() if site.cohorts[4].name in line)
+    assert [cell.strip() for cell in office.strip("│ ").split("│")] == [
+        site.cohorts[4].name, site.cohorts[4].idnumber, site.cohorts[2].name]  # unit, its code, its parent
     invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
     rows = {row["Unit code"]: row for row in _units(runner)}
     members = {n: sum(1 for uid in site.cohorts[n].members  # the suspended are not counted
