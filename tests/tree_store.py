@@ -51,9 +51,10 @@ def tree_rules(source: str = "cohort_field") -> LoadedRules:
     return parse_rules(text, "rules.yaml")
 
 
-def tree_store(path: Path, evaluated: bool = True) -> Engine:
-    """The store at ``path`` (SQLite), its mirror holding the units and the cadres; evaluated as of AS_OF."""
-    engine = connect(f"sqlite:///{path}")
+def tree_store(where: Path | str, evaluated: bool = True) -> Engine:
+    """The store at ``where`` (a SQLite file's path, or a URL), its mirror holding the units and the cadres;
+    evaluated as of AS_OF."""
+    engine = connect(where if isinstance(where, str) else f"sqlite:///{where}")
     upgrade(engine)
     ids = {code: cohort_id for cohort_id, code, _name, _parent in UNITS}
     with engine.begin() as c:

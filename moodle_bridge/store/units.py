@@ -81,8 +81,8 @@ def memberships(connection: Connection, cadre_ids: Iterable[str] | None = None) 
     chunks: Iterable[list[str] | None] = [None] if cadre_ids is None else _chunks(list(cadre_ids))
     for chunk in chunks:
         where = [] if chunk is None else [unit_memberships.c.cadre_id.in_(chunk)]
-        for r in connection.execute(query.where(*where).order_by(unit_memberships.c.cadre_id,
-                                                                 unit_memberships.c.valid_from)):
+        for r in connection.execute(query.where(*where).order_by(  # "since ever" first, on every database
+                unit_memberships.c.cadre_id, unit_memberships.c.valid_from.asc().nulls_first(), unit_memberships.c.id)):
             found[r.cadre_id].append(MembershipRow(*r))
     return found
 

@@ -134,5 +134,6 @@ def test_a_unit_tree_reads_in_tree_order_indented_with_each_units_parent(tmp_pat
     assert all(isinstance(r[4], int) for r in body)  # cadres: numbers
     assert rows[header + 6][4] == 7  # the total counts each cadre once
     page = write_report(store, "units", "html", tmp_path / "tree.html").read_text()
-    assert '<td class="depth-2">Datang Party Office</td>' in page and '<td class="depth-0">County Government</td>' in page
+    assert '<td class="depth-2">Datang Party Office</td>' in page
+    assert '<td class="depth-0">County Government</td>' in page
     assert "Units by completion rate, each with the units below it" in page

@@ -34,8 +34,8 @@ def _move_in_moodle(engine, user_id: int, to_cohort: int) -> None:
         c.execute(sa.insert(mirror_cohort_members).values(cohort_id=to_cohort, user_id=user_id))
 
 
-def test_every_level_adds_up_the_units_below_it(tmp_path):
-    engine = tree_store(tmp_path / "s.db")
+def test_every_level_adds_up_the_units_below_it(db_url):
+    engine = tree_store(db_url)
     with engine.connect() as c:
         table = results.units(c)
         rows = {u.code: u for u in table.units}
@@ -75,8 +75,8 @@ def test_a_units_list_and_files_take_the_units_below_it_and_a_scope_is_a_subtree
         assert dashboard.rates.total.cadres == 4
 
 
-def test_moving_a_unit_in_the_tree_judges_everyone_and_moves_its_figures(tmp_path):
-    engine = tree_store(tmp_path / "s.db")
+def test_moving_a_unit_in_the_tree_judges_everyone_and_moves_its_figures(db_url):
+    engine = tree_store(db_url)
     with engine.begin() as c:
         c.execute(sa.update(mirror_cohorts).where(mirror_cohorts.c.idnumber == "T1-O2")
                   .values(customfields={"parent_unit": "T2"}))
@@ -87,8 +87,8 @@ def test_moving_a_unit_in_the_tree_judges_everyone_and_moves_its_figures(tmp_pat
     assert (rows["T1"].cadres, rows["T2"].cadres, rows["T1-O2"].parent) == (3, 3, "T2")
 
 
-def test_a_transfer_counts_the_cadre_in_the_old_unit_before_the_move_and_in_the_new_one_after(tmp_path):
-    engine = tree_store(tmp_path / "s.db")  # evaluated as of 2026-06-30: O2a in the finance office
+def test_a_transfer_counts_the_cadre_in_the_old_unit_before_the_move_and_in_the_new_one_after(db_url):
+    engine = tree_store(db_url)  # evaluated as of 2026-06-30: O2a in the finance office
     moves = [Transfer(2, "O2a", "T1-O2", date(2026, 1, 1)), Transfer(3, "O2a", "T2", date(2026, 7, 15))]
     assert import_transfers(engine, moves, tree_rules().rules.cadres, "moves.xlsx") == 1
     _move_in_moodle(engine, 14, 3)  # and Moodle's administrator moved them to Xinxing Town's cohort
@@ -120,8 +120,8 @@ def test_a_transfer_counts_the_cadre_in_the_old_unit_before_the_move_and_in_the_
     assert not again.incremental and _unit_of(engine, "O2a", again.evaluation_id) == "T1-O2"
 
 
-def test_a_move_seen_in_moodle_dates_from_the_evaluation_that_saw_it(tmp_path):
-    engine = tree_store(tmp_path / "s.db")  # as of 2026-06-30: O1a in the party office
+def test_a_move_seen_in_moodle_dates_from_the_evaluation_that_saw_it(db_url):
+    engine = tree_store(db_url)  # as of 2026-06-30: O1a in the party office
     _move_in_moodle(engine, 12, 3)
     moved = evaluate(engine, tree_rules(), "2026", date(2026, 7, 1))
     assert _unit_of(engine, "O1a", moved.evaluation_id) == "T2"
