@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from ..i18n import _, current_language
-from ..rules.sections import Cadres
 from .context import EXIT_USAGE, CommandError, Context
 from .root import main
+from .rules import cadres_spec
 
 
 def _period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -20,21 +20,6 @@ def _period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
         return period_label(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def _cadre_spec(obj: Context) -> Cadres:
-    """Where the rules say a cadre's unit is (to name the unit codes the mirror lacks); the default without a rules
-    file yet."""
-    from ..services.rules_file import RulesError, load_rules
-
-    path = obj.settings().rules.file
-    if not path.exists():
-        return Cadres()
-    try:
-        return load_rules(path).rules.cadres
-    except RulesError as exc:
-        raise CommandError("\n".join([_("The rules file has problems:"), *("  " + p for p in exc.problems)]),
-                           EXIT_USAGE) from None
 
 
 @main.group()
@@ -72,7 +57,7 @@ def targets_import(obj: Context, path: Path, period: str) -> None:
     from ..services.targets import ImportError_, import_targets, parse_targets
 
     try:
-        units, replaced = import_targets(obj.store(), parse_targets(path), period, path.name, _cadre_spec(obj))
+        units, replaced = import_targets(obj.store(), parse_targets(path), period, path.name, cadres_spec(obj))
     except ImportError_ as exc:
         raise CommandError("\n".join([_("Nothing was imported:"), *("  " + p for p in exc.problems)]),
                            EXIT_USAGE) from None
