@@ -18,6 +18,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,23 @@ class UnitTree:
         return chain[::-1]
 
     def depth(self, code: str) -> int:
-        return len(self.path(code)) - 1
+        """How many units are above ``code`` (0 for a top unit, or a unit not in the tree)."""
+        return self._depths.get(code, 0)
+
+    @cached_property
+    def _depths(self) -> dict[str, int]:  # an evaluation asks it of every cadre's cohorts
+        return {code: len(self.path(code)) - 1 for code in self.units}
 
     def children(self) -> dict[str | None, list[str]]:
         """Each unit's children's codes (None: the top units), by name then code."""
+        return self._children
+
+    @cached_property
+    def _children(self) -> dict[str | None, list[str]]:  # every reviewer's request reads it (their reach)
         found: dict[str | None, list[str]] = defaultdict(list)
         for unit in sorted(self.units.values(), key=lambda u: (u.name, u.code)):
             found[unit.parent].append(unit.code)
-        return found
+        return dict(found)
 
     def subtree(self, code: str) -> set[str]:
         """``code`` and every unit below it."""
@@ -131,7 +141,7 @@ class UnitTree:
         cohort in the tree before one that is not."""
         if not codes:
             return None
-        return max(codes, key=lambda code: (code in self.units, self.depth(code) if code in self.units else 0))
+        return max(codes, key=lambda code: (code in self.units, self._depths.get(code, 0)))
 
     def rows(self) -> list[list[str | None]]:
         """The tree as plain rows ([code, name, parent], by code): what the store keeps of it."""
