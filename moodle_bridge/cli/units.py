@@ -96,3 +96,15 @@ def transfers_import(obj: Context, path: Path) -> None:
     except ImportError_ as exc:
         raise nothing_imported(exc.problems) from None
     click.echo(_("Moves of {count} cadres imported.").format(count=count))
+
+
+@units.command("clear-transfers")
+@click.argument("cadre_ids", nargs=-1, required=True)
+@click.pass_obj
+def transfers_clear(obj: Context, cadre_ids: tuple[str, ...]) -> None:
+    """Forget the transfers file's moves of these cadres: their unit is Moodle's again, as evaluations saw it
+    (a mistaken import undone)."""
+    from ..services.units import clear_transfers
+
+    count = clear_transfers(obj.store(), list(cadre_ids))
+    click.echo(_("{count} moves forgotten.").format(count=count))

@@ -33,6 +33,7 @@ class Evaluation:
     flags: int | None = None  # the flags it holds (None: an older version's)
     tallied: bool | None = None  # it keeps its units' tallies (None: an older version's, counted from its results)
     unit_tree: str | None = None  # the fingerprint of the unit tree its figures roll up along (None: flat units)
+    unit_placing: str | None = None  # what placed each cadre in their unit (None: an older version's)
 
     @classmethod
     def from_row(cls, row: Any) -> Evaluation:

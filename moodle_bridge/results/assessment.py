@@ -133,12 +133,15 @@ def organised_trainings(connection: Connection, first: date, last: date,
 
 def organised_sets(connection: Connection, first: date, last: date,
                    units: dict[str, str]) -> dict[str, set[tuple[str, date, date]]]:
-    """As ``organised_trainings``, the trainings themselves."""
+    """As ``organised_trainings``, the trainings themselves. An organiser named as several units are (offices of
+    the same name in two towns) is credited to none of them: the file should give the unit's code."""
     o = offline_records.c
-    by_organiser: dict[str, str] = {}
+    named: dict[str, set[str]] = {}
     for code, name in units.items():
-        by_organiser.setdefault(_fold(code), code)
-        by_organiser.setdefault(_fold(name), code)
+        named.setdefault(_fold(name), set()).add(code)
+    # A code names its unit; a name only when one unit has it (every town has its own "Party Office").
+    by_organiser = {name: next(iter(codes)) for name, codes in named.items() if len(codes) == 1}
+    by_organiser.update({_fold(code): code for code in units})
     trainings: dict[str, set[tuple[str, date, date]]] = {}
     for row in connection.execute(select(o.organiser, o.training, o.start, o.end).where(
             o.withdrawn_at.is_(None), o.organiser.is_not(None), o.end >= first, o.end <= last).distinct()):

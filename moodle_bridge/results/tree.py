@@ -8,11 +8,10 @@ The total is the sum of the units' own tallies, so that no cadre counts twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
-from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
+from ..rules.memberships import Spell, timeline
 from ..rules.units import FLAT, UnitTree
 from ..store import units as store
 from ..store.unit_tallies import UnitTally
@@ -79,21 +78,16 @@ def in_tree_order(codes: Iterable[str], tree: UnitTree) -> list[tuple[str, str |
 
 
 def unit_history(connection: Connection, cadre_id: str, evaluation_id: int) -> list[UnitSpell]:
-    """The units a cadre belonged to, earliest first: the transfers file's moves, and before the first of them what
-    evaluations saw in Moodle; each unit named by the evaluation's tree, else its cohort, else its code."""
+    """The units a cadre belonged to, earliest first, as evaluations count them (``rules.memberships.timeline``);
+    each unit named by the evaluation's tree, else its cohort, else its code. Empty with fewer than two: there is
+    no history to tell."""
     rows = store.memberships(connection, [cadre_id]).get(cadre_id, [])
-    moves = sorted((r for r in rows if r.source == "file"), key=lambda r: r.valid_from or date.min)
-    first = moves[0].valid_from if moves else None
-    seen = [r._replace(valid_to=first - timedelta(days=1) if first and (r.valid_to is None or r.valid_to >= first)
-                       else r.valid_to)
-            for r in rows if r.source == "moodle" and (first is None or r.valid_from is None or r.valid_from < first)]
+    if len(rows) < 2:
+        return []
+    spells = [Spell(r.unit_code, r.valid_from, r.valid_to, "file" if r.source == "file" else "moodle") for r in rows]
+    now = next((r.unit_code for r in rows if r.source == "moodle" and r.valid_to is None), rows[-1].unit_code)
+    history = timeline(spells, now)
     tree = unit_tree(connection, evaluation_id)
-    cohorts = {code: name for code, name, _custom in store.live_cohorts(connection)}
-    history: list[UnitSpell] = []
-    for r in [*seen, *moves]:
-        if history and history[-1].code == r.unit_code:  # the file going on where Moodle left off: one stretch
-            history[-1] = replace(history[-1], end=r.valid_to, from_file=r.source == "file")
-            continue
-        history.append(UnitSpell(r.unit_code, tree.name(r.unit_code) or cohorts.get(r.unit_code, r.unit_code),
-                                 r.valid_from, r.valid_to, r.source == "file"))
-    return history
+    cohorts = store.cohort_names(connection, {s.unit_code for s in history if tree.name(s.unit_code) is None})
+    return [UnitSpell(s.unit_code, tree.name(s.unit_code) or cohorts.get(s.unit_code, s.unit_code), s.start, s.end,
+                      s.source == "file") for s in history]

@@ -36,14 +36,64 @@ def from_transfers(moves: Iterable[tuple[str, date]]) -> list[Spell]:
             for n, (unit, start) in enumerate(ordered)]
 
 
+def chosen(day: date, spells: Sequence[Spell]) -> Spell | None:
+    """The spell that says the cadre's unit on ``day`` (None: nothing recorded says; Moodle's unit now counts).
+
+    - A move Moodle showed after the transfers file's last move takes over from the day it was seen: the file's
+      last move lasts until Moodle shows another.
+    - Else the transfers file's move of the day.
+    - Else what Moodle showed that day; but before the file's first move, Moodle's move into that same unit is
+      the file's to date: until then, the unit Moodle showed before it.
+    """
+    moves = [s for s in spells if s.source == "file"]
+    seen = [s for s in spells if s.source == "moodle"]
+    first = min(moves, key=lambda s: s.start or date.min, default=None)
+    last = max((s.start for s in moves if s.start is not None), default=None)
+    for spell in seen:
+        if last is not None and spell.start is not None and spell.start > last and spell.covers(day):
+            return spell
+    for spell in moves:
+        if spell.covers(day):
+            return spell
+    for spell in seen:
+        if not spell.covers(day):
+            continue
+        if first is not None and first.start is not None and spell.unit_code == first.unit_code and (
+                spell.start is None or spell.start < first.start):
+            before = [s for s in seen if s.end is not None and spell.start is not None and s.end < spell.start]
+            return max(before, key=lambda s: s.end or date.min) if before else spell
+        return spell
+    return None
+
+
 def unit_on(day: date, spells: Sequence[Spell], now: str) -> str:
-    """The cadre's unit on ``day``: the transfers file's, else the one Moodle showed that day, else ``now`` (the
-    one Moodle shows)."""
-    for source in ("file", "moodle"):
-        for spell in spells:
-            if spell.source == source and spell.covers(day):
-                return spell.unit_code
-    return now
+    """The cadre's unit on ``day`` (``chosen``), else ``now`` (the one Moodle shows)."""
+    spell = chosen(day, spells)
+    return now if spell is None else spell.unit_code
+
+
+def timeline(spells: Sequence[Spell], now: str) -> list[Spell]:
+    """The cadre's units through time as ``unit_on`` reads them, earliest first, each stretch once (its source:
+    the spell that said it; "moodle" for ``now``)."""
+    days = sorted({s.start for s in spells if s.start is not None} |
+                  {s.end + timedelta(days=1) for s in spells if s.end is not None})
+    if not days:
+        return [Spell(unit_on(date.min, spells, now), None, None, _source(chosen(date.min, spells)))]
+    starts: list[date | None] = [None, *days]
+    answer: list[Spell] = []
+    for n, start in enumerate(starts):
+        end = days[n] - timedelta(days=1) if n < len(days) else None
+        asked = start if start is not None else days[0] - timedelta(days=1)
+        spell = Spell(unit_on(asked, spells, now), start, end, _source(chosen(asked, spells)))
+        if answer and answer[-1].unit_code == spell.unit_code:
+            answer[-1] = Spell(spell.unit_code, answer[-1].start, end, answer[-1].source)
+        else:
+            answer.append(spell)
+    return answer
+
+
+def _source(spell: Spell | None) -> Source:
+    return "moodle" if spell is None else spell.source
 
 
 def next_change(day: date, spells: Sequence[Spell]) -> date | None:
@@ -54,21 +104,25 @@ def next_change(day: date, spells: Sequence[Spell]) -> date | None:
 
 @dataclass(frozen=True)
 class Sighting:
-    """What an evaluation as of ``day`` changes in a cadre's Moodle history, having seen them in ``unit``."""
+    """What an evaluation changes in a cadre's Moodle history, having seen them in ``unit``."""
 
     close: bool  # the open spell ends the day before
     open_from: date | None  # a spell of ``unit`` opens (None: since ever, the first sighting)
     opens: bool
+    rekey: bool = False  # the open spell is ``unit``'s: the cadre did not move, what names their unit did
 
 
-def sighting(day: date, spells: Sequence[Spell], unit: str) -> Sighting:
-    """Moodle shows the cadre in ``unit`` as of ``day``: a first sighting opens a spell since ever; a move opens one
-    from ``day`` and closes the one before; the same unit, or a day before the open spell's start (an evaluation
-    of an earlier day), changes nothing."""
+def sighting(day: date, spells: Sequence[Spell], unit: str, renamed: bool = False) -> Sighting:
+    """Moodle shows the cadre in ``unit`` as of ``day`` (an evaluation not of an earlier day than any before): a
+    first sighting opens a spell since ever; a move opens one from ``day`` and closes the one before. ``renamed``:
+    what decides a cadre's unit changed since the last evaluation (the unit tree or where units come from), so a
+    different unit is the same membership under another name, not a move."""
     seen = [s for s in spells if s.source == "moodle"]
     current = next((s for s in seen if s.end is None), None)
     if current is None:
         return Sighting(False, None, not seen)
     if current.unit_code == unit or (current.start is not None and day <= current.start):
         return Sighting(False, None, False)
+    if renamed:
+        return Sighting(False, None, False, rekey=True)
     return Sighting(True, day, True)

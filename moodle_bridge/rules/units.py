@@ -44,6 +44,8 @@ class UnitTree:
             if unit.code in given:
                 problems.append(f"Unit {unit.code} is given twice; the first one counts.")
                 continue
+            if unit.parent == unit.code:
+                problems.append(f"Unit {_named(unit)} names itself as its parent; it is taken as a top unit.")
             parent = unit.parent if unit.parent and unit.parent != unit.code else None
             given[unit.code] = Unit(unit.code, unit.name, parent)
         for code, unit in list(given.items()):
@@ -136,12 +138,28 @@ class UnitTree:
             walk(top)
         return answer
 
+    @cached_property
+    def linked(self) -> frozenset[str]:
+        """The units above or below another: those of the tree proper (a cohort that is no unit, a group of
+        leaders, stands alone)."""
+        return frozenset(code for code, unit in self.units.items() if unit.parent is not None) | frozenset(
+            unit.parent for unit in self.units.values() if unit.parent is not None)
+
     def deepest(self, codes: Sequence[str]) -> str | None:
         """Of a cadre's cohorts (in cohort order), the unit: the deepest in the tree, the first among equals; a
-        cohort in the tree before one that is not."""
+        cohort in the tree proper (``linked``) before one that stands alone."""
         if not codes:
             return None
-        return max(codes, key=lambda code: (code in self.units, self._depths.get(code, 0)))
+        return max(codes, key=lambda code: (code in self.linked, self._depths.get(code, 0)))
+
+    def placing_digest(self) -> str | None:
+        """What ``deepest`` depends on: the tree proper's units and their depths (not their names, parents or the
+        units standing alone). An evaluation judges everyone again only when this changes: a cohort added or
+        renamed, or a unit moved to another parent at the same depth, places no cadre elsewhere."""
+        if not self.linked:
+            return None
+        placing = sorted((code, self._depths[code]) for code in self.linked)
+        return hashlib.sha256(json.dumps(placing, ensure_ascii=False).encode()).hexdigest()
 
     def rows(self) -> list[list[str | None]]:
         """The tree as plain rows ([code, name, parent], by code): what the store keeps of it."""

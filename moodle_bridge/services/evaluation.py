@@ -42,7 +42,7 @@ from ..store.database import refresh_statistics
 from ..store.unit_tallies import Contribution, UnitTally
 from . import parallel
 from .judging import Facts, Judged, Shared, judge
-from .units import current_tree, place
+from .units import current_tree, place, placing_key
 
 log = structlog.get_logger("moodle_bridge.evaluate")
 
@@ -182,12 +182,12 @@ def _groups(rules: Rules) -> dict[str, str]:
 
 
 def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_courses: Sequence[OpenCourse],
-                        closed: set[str], before: int | None, tree: UnitTree = FLAT) -> str:
+                        closed: set[str], before: int | None, placing: str | None = None) -> str:
     """What every cadre's result depends on besides their own facts: the code that judges and the rules but their
     groups' requirements (``_edited_groups`` compares those group by group), labels (names only) and exemptions
     (each a cadre's fact, in the exemption table); the courses (names, hours, categories), the courses open on the
-    as-of day, the closed periods, the previous period's evaluation (make-up owed), the unit tree (which of a
-    cadre's cohorts is their unit). Two evaluations in the same
+    as-of day, the closed periods, the previous period's evaluation (make-up owed), what places a cadre in a unit
+    (``units.placing_key``: which of their cohorts is their unit). Two evaluations in the same
     context differ only where cadres' facts or their groups' requirements differ."""
     # The assessment's weights and the promotion check's periods judge no cadre: editing them judges no one again.
     judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions", "assessment", "promotion"})
@@ -195,7 +195,7 @@ def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_c
     context = {"code": _code_fingerprint(), "rules": judging, "selects": selects,
                "courses": [asdict(c) for _id, c in sorted(courses.items())],
                "open": [asdict(o) for o in open_courses],  # in course order, as the store reads them
-               "closed": sorted(closed), "before": before, "tree": tree.digest() if tree else None}
+               "closed": sorted(closed), "before": before, "placing": placing}
     return hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -258,7 +258,8 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
         situation = Situation(rules, span, as_of_end, courses, open_courses)
         before = results.evaluation(connection, str(int(period_label) - 1)) if _needs_shortfall(rules) else None
         tree = current_tree(connection, rules.cadres)
-        context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None, tree)
+        placing = placing_key(rules.cadres, tree)
+        context = context_fingerprint(rules, courses, open_courses, closed, before.id if before else None, placing)
         latest = results.evaluation(connection)  # of any period: the changes recorded since are those not yet taken
         # An older version's evaluation (without its units' tallies) is judged again whole, as another version's
         # code always is: its context differs anyway after a release.
@@ -279,7 +280,7 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             store.keep_rules_text(connection, loaded.digest, loaded.text)
         if tree:  # the tree its figures roll up along
             unit_rows.keep_tree(connection, tree.digest(), tree.rows())
-            unit_rows.set_evaluation_tree(connection, evaluation_id, tree.digest())
+        unit_rows.set_evaluation_tree(connection, evaluation_id, tree.digest() if tree else None, placing)
         statuses: Counter[str] = Counter()  # of the results it holds: those kept, then its own added
         flags = 0
         units: dict[str, UnitTally] = {}  # what its results change in each unit's tally: the replaced taken away
@@ -295,7 +296,13 @@ def evaluate(engine: Engine, loaded: LoadedRules, period_label: str, as_of: date
             for result in ended:
                 units.setdefault(result.unit_code, UnitTally()).add(result, -1)
             store.supersede(connection, evaluation_id, period_label, ending)
-        placed = place(connection, cadres, as_of, tree, everyone=judge_all)  # each in their unit that day
+        # Each in their unit that day; Moodle's units noted unless an evaluation saw a later day already (a re-run
+        # of an earlier day cannot tell when a move it sees happened), a unit of another code being the same
+        # membership when what places cadres changed since the last evaluation.
+        seen_until = unit_rows.last_day_evaluated(connection)
+        placed = place(connection, cadres, as_of, tree, everyone=judge_all,
+                       record=seen_until is None or as_of >= seen_until,
+                       renamed=latest is not None and latest.unit_placing != placing)
         cadres = placed.cadres
         moves = {cadre_id: day_start(day, rules.organisation) - 1 for cadre_id, day in placed.next_move.items()}
         cadre_ids = None if judge_all else [c.cadre_id for c in cadres]

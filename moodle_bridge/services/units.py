@@ -4,6 +4,8 @@ are the rules' (``rules/units.py``, ``rules/unit_files.py``, ``rules/memberships
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -13,7 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from ..reports import export
 from ..rules.facts import CadreFacts
-from ..rules.memberships import Spell, from_transfers, next_change, sighting, unit_on
+from ..rules.memberships import Sighting, Spell, from_transfers, next_change, sighting, unit_on
 from ..rules.offline import ImportError_
 from ..rules.sections import Cadres
 from ..rules.unit_files import Transfer, transfer_rows, unit_rows
@@ -21,8 +23,8 @@ from ..rules.units import FLAT, UnitTree, from_code_prefix, from_cohort_field, f
 from ..store import units as store
 from .offline import mirror_cadre_ids, read_table
 
-__all__ = ["ImportError_", "Placed", "current_tree", "import_transfers", "import_units_file", "place",
-           "read_transfers", "read_units_file", "spells", "write_template"]
+__all__ = ["ImportError_", "Placed", "clear_transfers", "current_tree", "import_transfers", "import_units_file",
+           "place", "placing_key", "read_transfers", "read_units_file", "spells", "write_template"]
 
 
 def current_tree(connection: Connection, spec: Cadres) -> UnitTree:
@@ -89,6 +91,12 @@ def import_transfers(engine: Engine, transfers: list[Transfer], spec: Cadres, so
         return store.replace_transfers(connection, moves, source)
 
 
+def clear_transfers(engine: Engine, cadre_ids: list[str]) -> int:
+    """The transfers file's moves of these cadres forgotten; how many."""
+    with engine.begin() as connection:
+        return store.clear_transfers(connection, cadre_ids)
+
+
 def spells(connection: Connection, cadre_ids: Sequence[str] | None) -> dict[str, list[Spell]]:
     """The cadres' memberships (or everyone's) as spells."""
     return {cadre_id: [_spell(r) for r in rows] for cadre_id, rows in store.memberships(connection, cadre_ids).items()}
@@ -103,35 +111,56 @@ class Placed:
     next_move: dict[str, date]
 
 
-def place(connection: Connection, cadres: list[CadreFacts], as_of: date, tree: UnitTree, everyone: bool) -> Placed:
-    """Note the unit Moodle shows each cadre in (their history in the store, from ``as_of``), then count each in
-    their unit on ``as_of`` (``rules/memberships.py``); ``everyone``: the cadres are all of them (one read)."""
+def placing_key(spec: Cadres, tree: UnitTree) -> str:
+    """What decides which unit each cadre is counted in: where units come from and, for cohorts, the tree proper's
+    units and depths (the deepest of a cadre's cohorts is their unit). Part of every result's context: when it
+    changes, everyone is judged again, and a cadre's different unit is a new name, not a move."""
+    placing = tree.placing_digest() if spec.unit.source == "cohort" else None
+    return hashlib.sha256(json.dumps([spec.unit.model_dump(mode="json"), placing]).encode()).hexdigest()
+
+
+def place(connection: Connection, cadres: list[CadreFacts], as_of: date, tree: UnitTree, everyone: bool,
+          record: bool = True, renamed: bool = False) -> Placed:
+    """Note the unit Moodle shows each cadre in (their history in the store, from ``as_of``; not for an earlier
+    day than an evaluation before: ``record`` False), then count each in their unit on ``as_of``
+    (``rules/memberships.py``); ``everyone``: the cadres are all of them (one read). ``renamed``: what places a
+    cadre changed since the last evaluation (``placing_key``): an open membership takes its new unit's code."""
     rows = store.memberships(connection, None if everyone else [c.cadre_id for c in cadres])
     closes: dict[int, date] = {}
+    renames: dict[int, str] = {}
     opens: list[tuple[str, str, date | None]] = []
     placed: list[CadreFacts] = []
     next_move: dict[str, date] = {}
     names: dict[str, str] = {}
+    unnoted: list[str] = []
     for cadre in cadres:
         its = [_spell(r) for r in rows.get(cadre.cadre_id, [])]
-        seen = sighting(as_of, its, cadre.unit_code)
-        if seen.close:
+        seen = sighting(as_of, its, cadre.unit_code, renamed) if record else Sighting(False, None, False)
+        if seen.close or seen.rekey:
             open_row = next(r for r in rows[cadre.cadre_id] if r.source == "moodle" and r.valid_to is None)
-            closes[open_row.id] = as_of - timedelta(days=1)
-            its = [_spell(r._replace(valid_to=closes[open_row.id])) if r is open_row else _spell(r)
-                   for r in rows[cadre.cadre_id]]
+            if seen.rekey:
+                renames[open_row.id] = cadre.unit_code
+                its = [_spell(r._replace(unit_code=cadre.unit_code)) if r is open_row else _spell(r)
+                       for r in rows[cadre.cadre_id]]
+            else:
+                closes[open_row.id] = as_of - timedelta(days=1)
+                its = [_spell(r._replace(valid_to=closes[open_row.id])) if r is open_row else _spell(r)
+                       for r in rows[cadre.cadre_id]]
         if seen.opens:
             opens.append((cadre.cadre_id, cadre.unit_code, seen.open_from))
             its.append(Spell(cadre.unit_code, seen.open_from, None, "moodle"))
         code = unit_on(as_of, its, cadre.unit_code)
+        if code != cadre.unit_code and not record:  # a move not noted yet (or a transfer): judged again next time
+            unnoted.append(cadre.cadre_id)
         if code != cadre.unit_code:
-            if not names:  # a cadre counted elsewhere than Moodle shows: the unit's name, from its cohort
-                names.update({found: name for found, name, _custom in store.live_cohorts(connection)})
+            if code not in names:  # a cadre counted elsewhere than Moodle shows: the unit's name
+                names.update(store.cohort_names(connection, [code]))
             cadre = replace(cadre, unit_code=code, unit_name=tree.name(code) or names.get(code, code))
         placed.append(cadre)
         if (moves := next_change(as_of, its)) is not None:
             next_move[cadre.cadre_id] = moves
-    store.record_sightings(connection, closes, opens)
+    store.record_sightings(connection, closes, opens, renames)
+    store.judge_next_time(connection, unnoted)  # the next evaluation that notes Moodle's units places them
     return Placed(placed, next_move)
 
 

@@ -273,6 +273,7 @@ evaluations = Table(
     Column("flags", Integer),  # the flags it holds (its own and those it kept)
     Column("tallied", Boolean),  # it keeps its units' tallies (unit_tallies, 0014); an older version's does not
     Column("unit_tree", String(64)),  # the unit tree it used (unit_trees.digest, 0015); None: flat units
+    Column("unit_placing", String(64)),  # what placed each cadre in a unit (services/units.placing_key, 0015)
 )
 
 unit_trees = Table(  # every unit tree an evaluation used, by its fingerprint: figures roll up along it (0015)

@@ -8,9 +8,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from .schema import evaluations, mirror_cohorts, mirror_users, unit_memberships, unit_trees, units_file
+from .schema import (
+    cadre_changes,
+    evaluations,
+    mirror_cohorts,
+    mirror_users,
+    unit_memberships,
+    unit_trees,
+    units_file,
+)
 
 TreeRow = Sequence[str | None]  # [code, name, parent code]
 
@@ -52,8 +60,15 @@ def keep_tree(connection: Connection, digest: str, rows: Sequence[TreeRow]) -> N
                                                      first_used_at=datetime.now(UTC)))
 
 
-def set_evaluation_tree(connection: Connection, evaluation_id: int, digest: str | None) -> None:
-    connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(unit_tree=digest))
+def set_evaluation_tree(connection: Connection, evaluation_id: int, digest: str | None, placing: str) -> None:
+    connection.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(
+        unit_tree=digest, unit_placing=placing))
+
+
+def last_day_evaluated(connection: Connection) -> date | None:
+    """The latest as-of day of any evaluation: Moodle's units are noted by evaluations not of an earlier day."""
+    day: date | None = connection.execute(select(func.max(evaluations.c.as_of))).scalar()
+    return day
 
 
 def tree_rows(connection: Connection, evaluation_id: int) -> list[TreeRow]:
@@ -92,17 +107,49 @@ def _chunks(items: list[str], size: int = 5_000) -> Iterable[list[str]]:
         yield items[start:start + size]
 
 
-def record_sightings(connection: Connection, closes: Mapping[int, date], opens: Sequence[tuple[str, str, date | None]]
-                     ) -> None:
-    """Moodle's memberships as an evaluation saw them: the spells (by id) that end on a day, the new spells
-    (cadre id, unit code, from; None: since ever)."""
-    for spell_id, last_day in closes.items():
-        connection.execute(update(unit_memberships).where(unit_memberships.c.id == spell_id).values(valid_to=last_day))
+def record_sightings(connection: Connection, closes: Mapping[int, date], opens: Sequence[tuple[str, str, date | None]],
+                     renames: Mapping[int, str] | None = None) -> None:
+    """Moodle's memberships as an evaluation saw them: the spells (by id) that end on a day, those whose unit is
+    known by another code now, the new spells (cadre id, unit code, from; None: since ever)."""
+    if closes:
+        connection.execute(update(unit_memberships).where(unit_memberships.c.id == bindparam("spell"))
+                           .values(valid_to=bindparam("last_day")),
+                           [{"spell": spell, "last_day": day} for spell, day in closes.items()])
+    if renames:
+        connection.execute(update(unit_memberships).where(unit_memberships.c.id == bindparam("spell"))
+                           .values(unit_code=bindparam("code")),
+                           [{"spell": spell, "code": code} for spell, code in renames.items()])
     if opens:
         now = datetime.now(UTC)
         connection.execute(insert(unit_memberships), [
             {"cadre_id": cadre_id, "unit_code": unit, "valid_from": start, "valid_to": None, "source": "moodle",
              "file_name": None, "recorded_at": now} for cadre_id, unit, start in opens])
+
+
+def cohort_names(connection: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """The names of the live cohorts of these codes (a Cohort ID, else a cohort's id)."""
+    wanted = set(codes)
+    found = {r.idnumber or str(r.id): r.name for r in connection.execute(
+        select(mirror_cohorts.c.id, mirror_cohorts.c.idnumber, mirror_cohorts.c.name).where(
+            mirror_cohorts.c.gone_at.is_(None),
+            mirror_cohorts.c.idnumber.in_(wanted) | mirror_cohorts.c.id.in_([int(c) for c in wanted if c.isdigit()])))}
+    return {code: name for code, name in found.items() if code in wanted}
+
+
+def judge_next_time(connection: Connection, cadre_ids: Sequence[str]) -> None:
+    """Have the next evaluation judge these cadres again (as a change of their facts would)."""
+    if cadre_ids:
+        statement = insert(cadre_changes)
+        if connection.dialect.name == "sqlite":  # a cadre is recorded once there (a unique index)
+            statement = statement.prefix_with("OR IGNORE")
+        connection.execute(statement, [{"cadre_id": cadre_id} for cadre_id in cadre_ids])
+
+
+def clear_transfers(connection: Connection, cadre_ids: Sequence[str]) -> int:
+    """The transfers file's moves of these cadres forgotten (Moodle says their unit again); how many rows."""
+    return connection.execute(delete(unit_memberships).where(unit_memberships.c.source == "file",
+                                                              unit_memberships.c.cadre_id.in_(list(cadre_ids)))
+                              ).rowcount or 0
 
 
 def replace_transfers(connection: Connection, moves: Sequence[tuple[str, str, date, date | None]],

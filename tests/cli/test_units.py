@@ -102,3 +102,7 @@ def test_the_units_file_and_the_transfers_file_are_checked_and_imported(tree_dir
     file = json.loads(invoke(runner, "report", "training-file", cadre, "--format", "json"))
     assert file["result"]["unit_code"] == site.cohorts[3].idnumber  # as of 2026-11-21: moved on 1 July
     assert [u["code"] for u in file["units"]] == [site.cohorts[4].idnumber, site.cohorts[3].idnumber]
+    assert "1 moves forgotten." in invoke(runner, "units", "clear-transfers", cadre)  # Moodle's unit again
+    invoke(runner, "evaluate", "--period", "2026", "--as-of", "2026-11-21")
+    file = json.loads(invoke(runner, "report", "training-file", cadre, "--format", "json"))
+    assert file["result"]["unit_code"] == site.cohorts[4].idnumber

@@ -186,3 +186,23 @@ def test_with_a_unit_tree_a_township_is_assessed_with_its_offices(tmp_path):
     assert township["hours_per_cadre"] == rolled["T1"].hours_per_cadre
     # the office's Party history (two cadres' rows, named by name and by code) once, and the town's own
     assert (township["organised_trainings"], office["organised_trainings"]) == (2, 1)
+
+
+def test_an_organiser_named_as_two_units_are_is_credited_to_neither(tmp_path):
+    """Every town has its own Party Office: a training its file names by that name alone is no one's; by code, it
+    is that office's."""
+    from moodle_bridge.results.assessment import organised_trainings
+    from moodle_bridge.store.schema import offline_records
+
+    engine = connect(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with engine.begin() as c:
+        c.execute(sa.insert(offline_records), [
+            {"row_key": f"k{n}", "cadre_id": "C1", "training": title, "organiser": organiser,
+             "start": date(2026, 5, 1), "end": date(2026, 5, 1), "days": 1.0, "hours": None, "leave_hours": 0.0,
+             "source_file": "t.xlsx", "line": n, "imported_at": now}
+            for n, (title, organiser) in enumerate([("Rules", "Party Office"), ("History", "T1-PO")])])
+        found = organised_trainings(c, date(2026, 1, 1), date(2026, 12, 31),
+                                    {"T1-PO": "Party Office", "T2-PO": "Party Office", "T1": "Datang Town"})
+    assert found == {"T1-PO": 1}

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from moodle_bridge.rules.memberships import Spell, from_transfers, next_change, sighting, unit_on
+from moodle_bridge.rules.memberships import Spell, from_transfers, next_change, sighting, timeline, unit_on
 from moodle_bridge.rules.offline import ImportError_
 from moodle_bridge.rules.unit_files import transfer_rows, unit_rows
 from moodle_bridge.rules.units import FLAT, Unit, UnitTree, from_code_prefix, from_cohort_field, from_paths
@@ -138,3 +138,36 @@ def test_an_evaluation_notes_a_move_it_sees_in_moodle_once():
     later = [Spell("T1", None, date(2026, 6, 15), "moodle"), Spell("T2", date(2026, 6, 16), None, "moodle")]
     earlier_day = sighting(date(2026, 5, 1), later, "T2")  # an evaluation of an earlier day changes no history
     assert not earlier_day.close and not earlier_day.opens
+
+
+def test_the_transfers_files_last_move_lasts_until_moodle_shows_another():
+    moves = from_transfers([("B", date(2026, 3, 1))])
+    seen = [Spell("A", None, date(2027, 4, 30), "moodle"), Spell("D", date(2027, 5, 1), None, "moodle")]
+    assert unit_on(date(2026, 6, 1), [*moves, *seen], "D") == "B"
+    assert unit_on(date(2027, 6, 1), [*moves, *seen], "D") == "D"  # Moodle's later move takes over
+
+
+def test_before_the_files_first_move_moodles_move_into_that_unit_is_the_files_to_date():
+    moves = from_transfers([("B", date(2026, 3, 10))])
+    seen = [Spell("A", None, date(2026, 2, 28), "moodle"), Spell("B", date(2026, 3, 1), None, "moodle")]
+    spells = [*moves, *seen]
+    assert [unit_on(date(2026, 3, d), spells, "B") for d in (5, 9, 10)] == ["A", "A", "B"]
+    assert [(s.unit_code, s.start, s.end) for s in timeline(spells, "B")] == [
+        ("A", None, date(2026, 3, 9)), ("B", date(2026, 3, 10), None)]
+
+
+def test_a_different_unit_under_a_changed_placing_is_a_new_name_not_a_move():
+    seen = [Spell("CTY", None, None, "moodle")]
+    renamed = sighting(date(2026, 7, 31), seen, "T1-O1", renamed=True)
+    assert (renamed.rekey, renamed.close, renamed.opens) == (True, False, False)
+
+
+def test_the_placing_fingerprint_ignores_names_lone_cohorts_and_moves_at_the_same_depth():
+    tree = UnitTree.of(THREE_LEVELS)
+    same = [UnitTree.of([*THREE_LEVELS, Unit("CLASS", "2026 new cadres' class")]),  # a cohort that is no unit
+            UnitTree.of([Unit(u.code, u.name + " (renamed)", u.parent) for u in THREE_LEVELS]),
+            UnitTree.of([*THREE_LEVELS[:-1], Unit("T1-O2", "Finance Office", "T2")])]  # as deep under T2
+    assert {t.placing_digest() for t in same} == {tree.placing_digest()}
+    deeper = UnitTree.of([*THREE_LEVELS[:-1], Unit("T1-O2", "Finance Office", "T1-O1")])
+    assert deeper.placing_digest() != tree.placing_digest() and FLAT.placing_digest() is None
+    assert UnitTree.of([Unit("A", "A", "A")]).problems  # a unit its own parent is a problem, said

@@ -75,13 +75,14 @@ def test_a_units_list_and_files_take_the_units_below_it_and_a_scope_is_a_subtree
         assert dashboard.rates.total.cadres == 4
 
 
-def test_moving_a_unit_in_the_tree_judges_everyone_and_moves_its_figures(db_url):
+def test_moving_a_unit_to_another_parent_moves_its_figures_and_judges_only_its_cadres(db_url):
     engine = tree_store(db_url)
     with engine.begin() as c:
         c.execute(sa.update(mirror_cohorts).where(mirror_cohorts.c.idnumber == "T1-O2")
                   .values(customfields={"parent_unit": "T2"}))
     summary = evaluate(engine, tree_rules(), "2026", AS_OF)
-    assert not summary.incremental  # the tree is part of every result's context
+    # no cadre is placed elsewhere (the office is as deep as before): its cadre is judged for the cohort's change only
+    assert summary.incremental and summary.judged == 1
     with engine.connect() as c:
         rows = {u.code: u for u in results.units(c).units}
     assert (rows["T1"].cadres, rows["T2"].cadres, rows["T1-O2"].parent) == (3, 3, "T2")
@@ -113,7 +114,7 @@ def test_a_transfer_counts_the_cadre_in_the_old_unit_before_the_move_and_in_the_
         assert (rows["T1"], rows["T2"]) == (3, 3) and "T1-O2" not in rows and table.total.cadres == 7
         history = results.cadre_file(c, "O2a").units
     assert [(s.code, s.name, s.start, s.end, s.from_file) for s in history] == [
-        ("T1-O2", "Datang Finance Office", None, date(2026, 7, 14), True),  # Moodle's sighting, then the file's
+        ("T1-O2", "Datang Finance Office", None, date(2026, 7, 14), False),  # Moodle's sighting, then the file's
         ("T2", "Xinxing Town", date(2026, 7, 15), None, True)]
 
     again = evaluate(engine, tree_rules(), "2026", date(2026, 7, 10))  # the units "as of" a day before the move
@@ -169,4 +170,47 @@ def test_editing_the_assessment_or_the_promotion_section_judges_no_one_again(tmp
                                 "required_courses: 0, organised_trainings: 0}\n  partial: none\npromotion:\n"
                                 "  periods: 2\n")
     again = evaluate(engine, parse_rules(text, "rules.yaml"), "2026", AS_OF)
+    assert again.incremental and again.judged == 0
+
+
+def test_a_rerun_of_an_earlier_day_notes_no_move_and_counts_the_unit_of_that_day(db_url):
+    engine = tree_store(db_url)  # as of 2026-06-30: O1a in the party office
+    evaluate(engine, tree_rules(), "2026", date(2026, 7, 31))
+    _move_in_moodle(engine, 12, 3)
+    earlier = evaluate(engine, tree_rules(), "2026", date(2026, 7, 15))
+    assert _unit_of(engine, "O1a", earlier.evaluation_id) == "T1-O1"  # when the move happened is not known
+    with engine.connect() as c:
+        assert results.cadre_file(c, "O1a").units == []  # nothing noted: one unit so far
+    later = evaluate(engine, tree_rules(), "2026", date(2026, 8, 1))
+    assert _unit_of(engine, "O1a", later.evaluation_id) == "T2"
+
+
+def test_turning_the_tree_on_places_cadres_anew_without_dating_moves(tmp_path):
+    """A cadre in the county's cohort and an office's: the first cohort without a tree, the office with one. The
+    same membership under another name, not a move on the day the tree came."""
+    engine = tree_store(tmp_path / "s.db", evaluated=False)
+    with engine.begin() as c:
+        c.execute(sa.insert(mirror_cohort_members).values(cohort_id=1, user_id=12))  # O1a: the county's cohort too
+    flat = tree_rules().text.replace(", tree: {source: cohort_field, field: parent_unit}}", "}")
+    from moodle_bridge.rules.loader import parse_rules
+
+    first = evaluate(engine, parse_rules(flat, "rules.yaml"), "2026", AS_OF)
+    assert _unit_of(engine, "O1a", first.evaluation_id) == "CTY"
+    tree = evaluate(engine, tree_rules(), "2026", date(2026, 7, 31))
+    assert not tree.incremental and _unit_of(engine, "O1a", tree.evaluation_id) == "T1-O1"
+    earlier = evaluate(engine, tree_rules(), "2026", date(2026, 7, 15))
+    assert _unit_of(engine, "O1a", earlier.evaluation_id) == "T1-O1"
+    with engine.connect() as c:
+        assert results.cadre_file(c, "O1a").units == []
+
+
+def test_a_new_or_renamed_cohort_that_is_no_unit_judges_no_one_again(tmp_path):
+    engine = tree_store(tmp_path / "s.db")
+    with engine.begin() as c:
+        c.execute(sa.insert(mirror_cohorts).values(id=9, name="2026 new cadres' class", idnumber="CLASS-2026",
+                                                   visible=True))
+    assert evaluate(engine, tree_rules(), "2026", AS_OF).incremental
+    with engine.begin() as c:
+        c.execute(sa.update(mirror_cohorts).where(mirror_cohorts.c.id == 9).values(name="New cadres 2026"))
+    again = evaluate(engine, tree_rules(), "2026", AS_OF)
     assert again.incremental and again.judged == 0

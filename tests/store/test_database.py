@@ -224,3 +224,29 @@ def test_a_sqlite_file_store_keeps_a_private_write_ahead_log(tmp_path):
     with memory.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
     memory.dispose()
+
+
+def test_the_unit_trees_migration_goes_down_and_up_keeping_the_mirrors_triggers(db_url):
+    """0015 down (its tables and columns gone) leaves 0013's change triggers on the cohorts in place, and up again."""
+    from alembic import command
+
+    from moodle_bridge.store.database import _alembic_config
+
+    engine = connect(db_url)
+    upgrade(engine)
+
+    def triggers() -> set[str]:
+        query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if engine.dialect.name == "sqlite" else
+                 "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        with engine.connect() as c:
+            return {name for (name,) in c.execute(sa.text(query)) if "cohorts" in name}
+
+    before = triggers()
+    assert {"mark_mirror_cohorts_update", "mark_mirror_cohorts_delete"} <= before
+    command.downgrade(_alembic_config(engine), "0014")
+    assert triggers() == before
+    assert "unit_memberships" not in sa.inspect(engine).get_table_names()
+    assert "customfields" not in {c["name"] for c in sa.inspect(engine).get_columns("mirror_cohorts")}
+    upgrade(engine)
+    assert "unit_memberships" in sa.inspect(engine).get_table_names()
+    engine.dispose()

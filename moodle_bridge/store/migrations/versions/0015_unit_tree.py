@@ -4,7 +4,9 @@
   unit's cohort may name its parent unit (the rules file's ``cadres.unit.tree``).
 - ``units_file``: the units file staff keep (code, name, parent), when the tree comes from it; an import replaces it.
 - ``unit_trees``: every tree an evaluation used, by its fingerprint (``evaluations.unit_tree``): figures roll up
-  along the tree of the evaluation they come from.
+  along the tree of the evaluation they come from. ``evaluations.unit_placing``: what decides which unit a cadre is
+  counted in (where units come from, the tree proper's units and depths); while it stays, a cadre's unit changes
+  only when their own cohorts or profile do.
 - ``unit_memberships``: the units a cadre belonged to and when: seen in Moodle (``source`` moodle: from the day an
   evaluation first saw them there; ``valid_from`` NULL for the first sighting) or given by the transfers file
   (``source`` file), which comes first. An evaluation as of a day counts a cadre in their unit on that day.
@@ -42,6 +44,7 @@ def upgrade() -> None:
         sa.Column("first_used_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.add_column("evaluations", sa.Column("unit_tree", sa.String(64)))
+    op.add_column("evaluations", sa.Column("unit_placing", sa.String(64)))
     op.create_table(
         "unit_memberships",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -85,8 +88,9 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {name}")
     op.drop_index("ix_unit_memberships_cadre", "unit_memberships")
     op.drop_table("unit_memberships")
+    op.drop_column("evaluations", "unit_placing")
     op.drop_column("evaluations", "unit_tree")
     op.drop_table("unit_trees")
     op.drop_table("units_file")
-    with op.batch_alter_table("mirror_cohorts") as batch:
-        batch.drop_column("customfields")
+    # Not a batch: SQLite would copy the table and lose 0013's triggers on it. SQLite 3.35 and later drop a column.
+    op.execute("ALTER TABLE mirror_cohorts DROP COLUMN customfields")
