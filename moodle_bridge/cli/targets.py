@@ -14,12 +14,13 @@ from .rules import cadres_spec
 
 
 def _period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    from ..services.targets import period_label
+    from ..services.targets import EARLIEST_YEAR, LATEST_YEAR, period_label
 
     try:
         return period_label(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except ValueError:
+        raise click.BadParameter(_("{value!r} is not a period: give its year, {first} to {last} (e.g. 2026)").format(
+            value=value, first=EARLIEST_YEAR, last=LATEST_YEAR)) from None
 
 
 @main.group()
