@@ -69,3 +69,35 @@ def test_a_townships_row_adds_up_its_offices_on_the_dashboard(tree_app):
     assert 'class="depth-1"><a href="/flags?unit=T1-O1"' in page  # indented below its township
     row = page[township:page.index("</tr>", township)]
     assert '<td class="n">4</td>' in row  # the township's own cadre and its offices' three
+
+
+ROUTES_SEEN_HERE = {"dashboard", "flags", "export", "cadre", "review", "training_file", "unit_files", "assessment",
+                    "assessment_export", "promotion_page", "promotion", "promotion_export", "audit"}
+
+
+def test_every_route_that_reads_units_is_tried_here(tree_app):
+    """A new route that reads units or cadres gets its case in this file (sign-in, sign-out and the stylesheet
+    read none)."""
+    names = {route.name for route in tree_app.routes} - {"login_page", "login", "logout", "static"}
+    assert names == ROUTES_SEEN_HERE
+
+
+@pytest.mark.parametrize("who", sorted(SEES))
+def test_the_assessment_and_the_admins_pages_keep_to_the_subtree(tree_app, who):
+    client = client_for(tree_app, who)
+    page = client.get("/assessment")
+    assert page.status_code == 200
+    for _id, code, name, _parent in UNITS:
+        assert (name in page.text) == (code in SEES[who]), (who, name)
+    exported = client.get("/assessment/export.csv")
+    assert exported.status_code == 200
+    body = exported.content.decode("utf-8-sig")
+    for _id, code, name, _parent in UNITS:
+        assert (name in body) == (code in SEES[who]), (who, name)
+    admin = who == "admin"
+    assert client.get("/audit").status_code == (200 if admin else 404)
+    assert client.get("/promotion").status_code == (200 if admin else 404)
+    answer = client.post("/promotion", data={"csrf": csrf_of(client), "ids": "O1a\nT2a"})
+    assert answer.status_code == (200 if admin else 404)
+    exported = client.post("/promotion/export.csv", data={"csrf": csrf_of(client), "ids": "O1a\nT2a"})
+    assert exported.status_code == (200 if admin else 404)
