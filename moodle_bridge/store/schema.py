@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -544,4 +545,57 @@ unit_targets = Table(  # each unit's targets of a period (its target-responsibil
     Column("source_file", Text, nullable=False),
     Column("line", Integer, nullable=False),
     PrimaryKeyConstraint("period", "unit_code", name="pk_unit_targets"),
+)
+
+
+# --- issue 15, item 4: Moodle Feedback activities (course evaluations, training needs) -------------------------------
+# Optional (features.feedback; 0019). A response to an anonymous feedback (or given anonymously) has no user: Moodle
+# does not say who gave it, and the store could not hold one (the check below).
+
+mirror_feedbacks = Table(  # each Feedback activity of a course the mirror holds
+    "mirror_feedbacks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the feedback instance id
+    Column("course_id", Integer, nullable=False),
+    Column("cmid", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("timeopen", BigInteger),  # given only to a user who may edit its questions
+    Column("timeclose", BigInteger),
+    *_gone(),
+)
+mirror_feedback_items = Table(  # its questions with an answer (not page breaks, labels or captchas)
+    "mirror_feedback_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("feedback_id", Integer, nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("typ", String(32), nullable=False),  # multichoicerated, multichoice, textarea, textfield, numeric
+    Column("name", Text, nullable=False),
+    Column("label", String(255), nullable=False),
+    Column("presentation", Text, nullable=False),
+    Column("choices", JSON, nullable=False),  # [[position, weight or null, text], ...] of a multiple choice
+    *_gone(),
+)
+mirror_feedback_responses = Table(  # one completed questionnaire
+    "mirror_feedback_responses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # Moodle's completed id
+    Column("feedback_id", Integer, nullable=False, index=True),
+    Column("course_id", Integer, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("user_id", Integer),  # named responses only
+    Column("timemodified", BigInteger),  # named responses only (Moodle gives no time for an anonymous one)
+    *_gone(),
+    CheckConstraint("(NOT anonymous) OR user_id IS NULL", name="ck_mirror_feedback_responses_anonymous"),
+)
+mirror_feedback_answers = Table(  # a response's answer to one question, as Moodle stores it
+    "mirror_feedback_answers",
+    metadata,
+    Column("response_id", Integer, nullable=False),
+    Column("item_id", Integer, nullable=False),
+    Column("feedback_id", Integer, nullable=False, index=True),
+    Column("value", Text),  # a choice's position, several joined by "|", or the text written
+    *_gone(),
+    PrimaryKeyConstraint("response_id", "item_id"),
 )

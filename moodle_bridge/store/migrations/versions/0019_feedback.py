@@ -1,8 +1,11 @@
-"""Moodle Feedback answers in the mirror (issue 15, item 4): reserved; its tables follow with the work
+"""Moodle Feedback answers in the mirror (issue 15, item 4): the activities, their questions, the responses (named
+ones with their user, anonymous ones without: a check holds it) and each response's answers
 
 Revision ID: 0019
 Revises: 0018
 """
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0019"
 down_revision = "0018"
@@ -10,9 +13,67 @@ branch_labels = None
 depends_on = None
 
 
+def _gone() -> list[sa.Column]:
+    return [sa.Column("gone_at", sa.DateTime(timezone=True)), sa.Column("gone_reason", sa.String(32))]
+
+
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "mirror_feedbacks",
+        sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("course_id", sa.Integer, nullable=False),
+        sa.Column("cmid", sa.Integer, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("anonymous", sa.Boolean, nullable=False),
+        sa.Column("timeopen", sa.BigInteger),
+        sa.Column("timeclose", sa.BigInteger),
+        *_gone(),
+        sa.PrimaryKeyConstraint("id", name="pk_mirror_feedbacks"),
+    )
+    op.create_table(
+        "mirror_feedback_items",
+        sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("feedback_id", sa.Integer, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("typ", sa.String(32), nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("label", sa.String(255), nullable=False),
+        sa.Column("presentation", sa.Text, nullable=False),
+        sa.Column("choices", sa.JSON, nullable=False),
+        *_gone(),
+        sa.PrimaryKeyConstraint("id", name="pk_mirror_feedback_items"),
+    )
+    op.create_index("ix_mirror_feedback_items_feedback_id", "mirror_feedback_items", ["feedback_id"])
+    op.create_table(
+        "mirror_feedback_responses",
+        sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("feedback_id", sa.Integer, nullable=False),
+        sa.Column("course_id", sa.Integer, nullable=False),
+        sa.Column("anonymous", sa.Boolean, nullable=False),
+        sa.Column("user_id", sa.Integer),
+        sa.Column("timemodified", sa.BigInteger),
+        *_gone(),
+        sa.PrimaryKeyConstraint("id", name="pk_mirror_feedback_responses"),
+        sa.CheckConstraint("(NOT anonymous) OR user_id IS NULL", name="ck_mirror_feedback_responses_anonymous"),
+    )
+    op.create_index("ix_mirror_feedback_responses_feedback_id", "mirror_feedback_responses", ["feedback_id"])
+    op.create_table(
+        "mirror_feedback_answers",
+        sa.Column("response_id", sa.Integer, nullable=False),
+        sa.Column("item_id", sa.Integer, nullable=False),
+        sa.Column("feedback_id", sa.Integer, nullable=False),
+        sa.Column("value", sa.Text),
+        *_gone(),
+        sa.PrimaryKeyConstraint("response_id", "item_id", name="pk_mirror_feedback_answers"),
+    )
+    op.create_index("ix_mirror_feedback_answers_feedback_id", "mirror_feedback_answers", ["feedback_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_mirror_feedback_answers_feedback_id", table_name="mirror_feedback_answers")
+    op.drop_table("mirror_feedback_answers")
+    op.drop_index("ix_mirror_feedback_responses_feedback_id", table_name="mirror_feedback_responses")
+    op.drop_table("mirror_feedback_responses")
+    op.drop_index("ix_mirror_feedback_items_feedback_id", table_name="mirror_feedback_items")
+    op.drop_table("mirror_feedback_items")
+    op.drop_table("mirror_feedbacks")
