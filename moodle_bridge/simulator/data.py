@@ -79,6 +79,11 @@ class Course:
         return [a for a in self.activities if a.completion]
 
 
+# Every simulated user's password unless a test gives another (the token endpoint checks it: simulator/token.py).
+# Moodle keeps a hash; the simulator keeps the text, as it is nobody's real password.
+DEFAULT_PASSWORD = "Cadre-2026-pass"
+
+
 @dataclass
 class User:
     id: int
@@ -97,6 +102,7 @@ class User:
     timezone: str = "Asia/Shanghai"
     lang: str = "en"
     timemodified: int = 0  # user.timemodified: user_update_user() sets it on every update
+    password: str = DEFAULT_PASSWORD  # checked by /login/token.php (simulator/token.py)
 
     @property
     def fullname(self) -> str:

@@ -28,6 +28,7 @@ from .functions import BATCH, inner_exception, php_json, report_scanned_rows
 from .params import declarations, validate
 from .php_form import as_lists, decode_form
 from .protocol import HANDLERS, Caller, Context, SimError
+from .token import TOKEN_PATH, TokenEndpoint
 
 if TYPE_CHECKING:
     import requests
@@ -84,6 +85,7 @@ class SimulatedMoodle:
         # and cost only, or 680,000 calls' arguments fill the memory.
         self.record_arguments = record_arguments
         self._lock = threading.RLock()  # Moodle's database: one consistent state per call
+        self.token_endpoint = TokenEndpoint(self)  # /login/token.php: a user's name and password for a token
 
     # --- the protocol ------------------------------------------------------------------------------
 
@@ -225,6 +227,13 @@ class SimulatedMoodle:
 
         registered.append(mock.add_callback(responses.POST, (url or self.siteurl) + ENDPOINT, callback=callback))
 
+        def token_callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+            form = request.body or ""
+            return self.token_endpoint.answer(parse_qsl(form.decode() if isinstance(form, bytes) else str(form),
+                                                        keep_blank_values=True))
+
+        mock.add_callback(responses.POST, (url or self.siteurl) + TOKEN_PATH, callback=token_callback)
+
     @contextmanager
     def serve(self, port: int = 0) -> Iterator[str]:
         """A real HTTP server on 127.0.0.1; yields its URL."""
@@ -237,6 +246,9 @@ class SimulatedMoodle:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
+                if self.path.split("?")[0] == TOKEN_PATH:
+                    self._send(*simulator.token_endpoint.answer(parse_qsl(body, keep_blank_values=True)))
+                    return
                 if self.path.split("?")[0] != ENDPOINT:
                     self._send(404, {}, b"Not found")
                     return

@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..i18n import _, set_language
+from .cadre import CadrePages, SignIn
 from .guard import Guard
 from .handlers import BUSY_RETRY_SECONDS, Handlers
 from .pages import Pages
@@ -61,10 +62,13 @@ def _lock_wait(exc: OperationalError) -> bool:
 
 
 def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_hours: float = 36.0,
-               busy_timeout: float = BUSY_TIMEOUT) -> Starlette:
+               busy_timeout: float = BUSY_TIMEOUT, cadre_sign_in: SignIn | None = None) -> Starlette:
+    """The review page; ``cadre_sign_in`` (Moodle's check of a cadre's name and password) offers cadres their own
+    page at /me (web/cadre.py), else /me answers 404."""
     wait_briefly(engine, busy_timeout)
     pages = Pages()
     page = Handlers(engine, pages, stale_hours)
+    me = CadrePages(engine, pages, cadre_sign_in, page.per_address, page.pdf_renders)
 
     async def error_page(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -102,6 +106,12 @@ def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_
         Route("/promotion/export.{fmt:str}", page.promotion_export, methods=["POST"], name="promotion_export"),
         Route("/assessment", page.assessment, methods=["GET"], name="assessment"),
         Route("/assessment/export.{fmt:str}", page.assessment, methods=["GET"], name="assessment_export"),
+        # A cadre's own page (signed in with their Moodle account; their own file only).
+        Route("/me/login", me.login_page, methods=["GET"], name="cadre_login_page"),
+        Route("/me/login", me.login, methods=["POST"], name="cadre_login"),
+        Route("/me/logout", me.logout, methods=["POST"], name="cadre_logout"),
+        Route("/me", me.home, methods=["GET"], name="cadre_home"),
+        Route("/me/file.{fmt:str}", me.training_file, methods=["GET"], name="cadre_training_file"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

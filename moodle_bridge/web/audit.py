@@ -112,7 +112,9 @@ ACTIONS = {"login": N_("signed in"), "login_failed": N_("sign-in refused"), "log
            "review:reviewed": N_("marked reviewed"), "review:note": N_("added a note"),
            "review:excuse": N_("approved an excuse"), "review:message": N_("queued a Moodle message"),
            "assessment_export": N_("exported the year-end assessment"),
-           "promotion_check": N_("checked candidates before a promotion")}
+           "promotion_check": N_("checked candidates before a promotion"),
+           "cadre_login": N_("a cadre signed in"), "cadre_login_failed": N_("a cadre's sign-in refused"),
+           "cadre_logout": N_("a cadre signed out"), "cadre_training_file": N_("a cadre opened their training file")}
 _FORMATS = {"csv": "CSV", "xlsx": "Excel", "html": N_("web page"), "pdf": "PDF"}
 _FILTERS = {"unit": N_("Unit"), "kind": N_("Flag"), "group": N_("Group"), "state": N_("Review"),
             "q": N_("Name or cadre ID"), "sort": N_("Sort by")}

@@ -9,20 +9,55 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
+from moodle_bridge.moodle.token_login import sign_in
+from moodle_bridge.simulator.data import DEFAULT_PASSWORD, Site, User
+from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store.schema import (
     audit_log,
     exemptions,
+    mirror_users,
     review_events,
 )
 from moodle_bridge.web.app import create_app
 from moodle_bridge.web.handlers import PER_NAME_FAILURES
 
-from .conftest import PASSWORD
+from .conftest import CADRES, PASSWORD, review_store
+
+CADRE_USER = "a1"  # cadre A1 (unit U1) in Moodle: signs in with their Moodle name and password
 
 
-def client_for(app, username: str | None) -> TestClient:
+def cadre_moodle(engine) -> SimulatedMoodle:
+    """A simulated Moodle holding the four cadres as users (their ids as in the results), mirrored in the store."""
+    site = Site(name="Pingshan", now=1_795_000_000)
+    for n, (cid, _code, _unit, name) in enumerate(CADRES):
+        site.users[n + 10] = User(n + 10, cid.lower(), name, "", f"{cid.lower()}@example.invalid", idnumber=cid)
+    with engine.begin() as c:
+        c.execute(sa.update(sa.table("evaluation_results", sa.column("user_id"), sa.column("cadre_id"))).values(
+            user_id=sa.case({cid: n + 10 for n, (cid, *_rest) in enumerate(CADRES)},
+                            value=sa.column("cadre_id"))))
+        c.execute(sa.insert(mirror_users), [
+            {"id": n + 10, "username": cid.lower(), "idnumber": cid, "suspended": False, "cadre_id": cid,
+             "profile": {"cadre_id": cid}} for n, (cid, *_rest) in enumerate(CADRES)])
+    return SimulatedMoodle(site)
+
+
+@pytest.fixture
+def app_engine(tmp_path):
+    """The review page of the four cadres, with cadres' sign-in against a simulated Moodle's token endpoint."""
+    engine = review_store(tmp_path / "store.db")
+    moodle = cadre_moodle(engine)
+    with moodle.serve() as url:
+        yield create_app(engine, "test-secret-key", cadre_sign_in=lambda u, p: sign_in(url, u, p)), engine
+    engine.dispose()
+
+
+def client_for(app, username: str | None, cadre: bool = False) -> TestClient:
     client = TestClient(app, follow_redirects=False)
-    if username:
+    if cadre:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/me/login").text).group(1)
+        signed_in = client.post("/me/login", data={"csrf": token, "username": username, "password": DEFAULT_PASSWORD})
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/me", signed_in.text
+    elif username:
         page = client.get("/login")
         token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
         signed_in = client.post("/login", data={"csrf": token, "username": username, "password": PASSWORD})
@@ -30,8 +65,8 @@ def client_for(app, username: str | None) -> TestClient:
     return client
 
 
-def csrf_of(client: TestClient) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', client.get("/flags").text).group(1)
+def csrf_of(client: TestClient, page: str = "/flags") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(page).text).group(1)
 
 
 # One case per route and kind of caller: (method, path, expected status, check of the body or None).
@@ -72,11 +107,27 @@ CASES = {
                          "admin": ("POST", "/promotion/export.csv", 400)},
     "static": {"anonymous": ("GET", "/static/style.css", 200), "other_unit": ("GET", "/static/style.css", 200),
                "admin": ("GET", "/static/style.css", 200)},
+    # A cadre's own page: no staff session reaches it (a staff session is no cadre), and it names no cadre.
+    "cadre_login_page": {"anonymous": ("GET", "/me/login", 200), "other_unit": ("GET", "/me/login", 200),
+                         "admin": ("GET", "/me/login", 200)},
+    "cadre_login": {"anonymous": ("POST", "/me/login", 401), "other_unit": ("POST", "/me/login", 401),
+                    "admin": ("POST", "/me/login", 401)},  # a wrong password, checked by Moodle
+    "cadre_logout": {"anonymous": ("POST", "/me/logout", 303), "other_unit": ("POST", "/me/logout", 303),
+                     "admin": ("POST", "/me/logout", 303)},
+    "cadre_home": {"anonymous": ("GET", "/me", 303), "other_unit": ("GET", "/me", 303), "admin": ("GET", "/me", 303)},
+    "cadre_training_file": {"anonymous": ("GET", "/me/file.html", 303), "other_unit": ("GET", "/me/file.html", 303),
+                            "admin": ("GET", "/me/file.html", 303)},
 }
-CALLERS = {"anonymous": None, "other_unit": "two", "admin": "admin"}
+# A signed-in cadre (A1 of unit U1) on every route: their own page and file; every staff route as if signed out.
+CADRE_CASES = {"cadre_login_page": 200, "cadre_login": 401, "cadre_logout": 303, "cadre_home": 200,
+               "cadre_training_file": 200, "login_page": 200, "login": 401, "logout": 303, "static": 200}
+for _route, _cases in CASES.items():
+    _method, _path, _status = _cases["admin"]
+    _cases["cadre"] = (_method, _path, CADRE_CASES.get(_route, 303))
+CALLERS = {"anonymous": None, "other_unit": "two", "admin": "admin", "cadre": CADRE_USER}
 
 
-def test_every_route_has_an_anonymous_an_other_unit_and_an_admin_case(app_engine):
+def test_every_route_has_an_anonymous_an_other_unit_an_admin_and_a_cadre_case(app_engine):
     app, _engine = app_engine
     names = {route.name for route in app.routes}
     assert names == set(CASES), f"routes without cases: {names - set(CASES)}; stale cases: {set(CASES) - names}"
@@ -89,19 +140,24 @@ def test_every_route_has_an_anonymous_an_other_unit_and_an_admin_case(app_engine
 def test_route_access(app_engine, route, caller):
     app, _engine = app_engine
     method, path, expected = CASES[route][caller]
-    client = client_for(app, CALLERS[caller])
+    client = client_for(app, CALLERS[caller], cadre=caller == "cadre")
     if method == "GET":
         response = client.get(path)
     else:
-        token = csrf_of(client) if CALLERS[caller] else client.get("/login") and re.search(
-            r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        token = (csrf_of(client, "/me") if caller == "cadre" else csrf_of(client) if CALLERS[caller]
+                 else client.get("/login") and re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text
+                                                         ).group(1))
         data = {"csrf": token, "action": "reviewed", "username": "admin", "password": "wrong password!!"}
         if route == "review" and caller == "anonymous":
             data.pop("csrf")  # no session to take a token from: the form is refused before anything else
         response = client.post(path, data=data)
     assert response.status_code == expected, (route, caller, response.text[:300])
-    if expected == 303 and route not in ("logout", "review"):
-        assert response.headers["location"] == "/login"
+    if expected == 303 and route not in ("logout", "review", "cadre_logout"):
+        assert response.headers["location"] == ("/me/login" if route.startswith("cadre_") else "/login")
+    if caller == "cadre" and expected == 200 and route in ("cadre_home", "cadre_training_file"):
+        text = re.sub(r'name="csrf" value="[^"]+"', "", response.text)
+        assert "A1" in text and "Alice &lt;b&gt;Wang&lt;/b&gt;" in text  # their own file, escaped
+        assert not any(other in text for other in ("A2", "B1", "B2", "Bob Li", "Unit Two"))  # nobody else's
     if route in ("flags", "export", "dashboard") and caller == "other_unit":
         text = re.sub(r'name="csrf" value="[^"]+"', "", response.text)  # a random token may hold "A1"
         assert "A1" not in text and "Unit One" not in text  # only the caller's units
