@@ -198,7 +198,8 @@ class SimulatedMoodle:
 
     # --- transports --------------------------------------------------------------------------------
 
-    def mount(self, mock: responses.RequestsMock, url: str | None = None, keep_calls: bool = True) -> None:
+    def mount(self, mock: responses.RequestsMock, url: str | None = None, keep_calls: bool = True,
+              token_endpoint: bool = False) -> None:
         """Answer the client in-process: ``mock`` is a ``responses.RequestsMock``. ``keep_calls=False``
         empties the mock's own record of requests as it goes (a province-size run would fill memory)."""
         import requests
@@ -232,7 +233,8 @@ class SimulatedMoodle:
             return self.token_endpoint.answer(parse_qsl(form.decode() if isinstance(form, bytes) else str(form),
                                                         keep_blank_values=True))
 
-        mock.add_callback(responses.POST, (url or self.siteurl) + TOKEN_PATH, callback=token_callback)
+        if token_endpoint:  # /login/token.php too (a mock that asserts every route was asked sees it)
+            mock.add_callback(responses.POST, (url or self.siteurl) + TOKEN_PATH, callback=token_callback)
 
     @contextmanager
     def serve(self, port: int = 0) -> Iterator[str]:
