@@ -24,9 +24,12 @@ MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 @main.command()
 @click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: web.port, 8000).")
+@click.option("--cadres", is_flag=True, help="Also let cadres sign in at /me with their Moodle name and password, "
+              "checked by Moodle (its token endpoint for the mobile app's service), to read their own training file.")
 @click.pass_obj
-def serve(obj: Context, host: str | None, port: int | None) -> None:
-    """Serve the review page for organisation staff."""
+def serve(obj: Context, host: str | None, port: int | None, cadres: bool) -> None:
+    """Serve the review page for organisation staff (and, with --cadres, each cadre's own page)."""
+    from ..moodle import token_login
     from ..web.app import create_app
 
     settings = obj.settings()
@@ -42,8 +45,15 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         log.warning("web.ephemeral_session_key", advice="set MOODLE_BRIDGE_WEB__SECRET_KEY or web.secret_key_file")
         secret = secrets.token_urlsafe(48)
     engine = obj.store()
+    moodle_url, verify_tls = str(settings.moodle.url), settings.moodle.verify_tls
+    timeout = (settings.moodle.connect_timeout, min(settings.moodle.read_timeout, 20.0))  # a person is waiting
+
+    def cadre_sign_in(username: str, password: str) -> token_login.MoodleUser:
+        return token_login.sign_in(moodle_url, username, password, timeout=timeout, verify_tls=verify_tls)
+
     app = create_app(engine, secret, https_only=settings.web.https,
-                     stale_hours=settings.alerts.mirror_max_age_hours)
+                     stale_hours=settings.alerts.mirror_max_age_hours,
+                     cadre_sign_in=cadre_sign_in if cadres else None)
     run_page(app, host or settings.web.host, port or settings.web.port, behind_proxy=settings.web.https)
 
 
