@@ -222,6 +222,7 @@ class FeatureSettings(_Section):
     enrol: bool = False
     notify: bool = False
     profile_hours: bool = False
+    reminders: bool = False  # the pipeline sends reminders on the rules' schedule (with schedule.actions; issue 15)
 
 
 class LoggingSettings(_Section):
@@ -260,6 +261,8 @@ class Settings(BaseSettings):
     def enabled_features(self) -> set[str]:
         core = {"connect", "courses", "units", "cadres", "completions"}
         optional = {name for name, on in self.features.model_dump().items() if on}
+        if self.features.reminders:  # reminders are Moodle messages: the same functions as notify's
+            optional = (optional - {"reminders"}) | {"notify"}
         filters = {"report_filters"} if self.sync.report_filters else set()
         return core | optional | {"completions_report", "batch"} | filters
 

@@ -11,7 +11,7 @@ failed with Moodle's words, the run goes on, and :func:`summary` says what to co
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
@@ -80,29 +80,40 @@ def apply(engine: Engine, client: MoodleClient | None, messages: list[PlannedMes
     ``client`` may be None for a dry run only."""
     outcomes: list[ActionRow] = []
     now = datetime.now(UTC)
+    answers = deliver(client, [(m["user_id"], m["text"], f"mb-{m['cadre_id']}-{int(now.timestamp())}")
+                               for m in messages], dry_run, batch, pause, sleep)
+    for message, (status, detail) in zip(messages, answers, strict=True):
+        for flag in message["flags"]:
+            outcomes.append({"action": "notify", "cadre_id": message["cadre_id"], "user_id": message["user_id"],
+                             "target": f"flag:{flag.kind}:{flag.rule}", "status": status, "dry_run": dry_run,
+                             "detail": detail, "created_at": now})
+    return record(engine, outcomes)
+
+
+def deliver(client: MoodleClient | None, messages: Sequence[tuple[int, str, str]], dry_run: bool, batch: int = 20,
+            pause: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> list[tuple[str, dict[str, Any]]]:
+    """Send Moodle messages (user id, HTML text, client message id) in batches with a pause between them; the action
+    log's status and detail for each, in order (a dry run sends nothing: each "planned", with its text). A refusal
+    or an error is that message's (or that batch's) failure; the others go on. ``client`` may be None for a dry run
+    only. Reminders (``remind.py``) send through this too."""
+    found: list[tuple[str, dict[str, Any]]] = []
     for start in range(0, len(messages), batch):
         chunk = messages[start:start + batch]
-        answers: list[SentMessage | MoodleError] = []
-        if not dry_run:
-            moodle = acting_client(client)
-            if start:
-                sleep(pause)  # rate limit: a pause between batches
-            try:
-                answers = moodle.call("core_message_send_instant_messages", messages=[
-                    {"touserid": m["user_id"], "text": m["text"], "textformat": 1,
-                     "clientmsgid": f"mb-{m['cadre_id']}-{int(now.timestamp())}"[:100]} for m in chunk])
-            except MoodleError as exc:
-                answers = [exc] * len(chunk)
-        for index, message in enumerate(chunk):
-            if dry_run:
-                status, detail = "planned", {"text": message["text"]}
-            else:
-                status, detail = _outcome(answers[index] if index < len(answers) else None)
-            for flag in message["flags"]:
-                outcomes.append({"action": "notify", "cadre_id": message["cadre_id"], "user_id": message["user_id"],
-                                 "target": f"flag:{flag.kind}:{flag.rule}", "status": status, "dry_run": dry_run,
-                                 "detail": detail, "created_at": now})
-    return record(engine, outcomes)
+        if dry_run:
+            found.extend(("planned", {"text": text}) for _user, text, _id in chunk)
+            continue
+        moodle = acting_client(client)
+        if start:
+            sleep(pause)  # rate limit: a pause between batches
+        answers: list[SentMessage | MoodleError]
+        try:
+            answers = moodle.call("core_message_send_instant_messages", messages=[
+                {"touserid": user, "text": text, "textformat": 1, "clientmsgid": clientmsgid[:100]}
+                for user, text, clientmsgid in chunk])
+        except MoodleError as exc:
+            answers = [exc] * len(chunk)
+        found.extend(_outcome(answers[index] if index < len(answers) else None) for index in range(len(chunk)))
+    return found
 
 
 def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> list[ActionRow]:

@@ -13,6 +13,7 @@ from . import (  # register the commands
     doctor,
     flags,
     promotion,
+    remind,
     reports,
     rules,
     schedule,
@@ -26,4 +27,5 @@ from .context import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, CommandError, Conte
 from .root import main
 
 __all__ = ["EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "CommandError", "Context", "actions", "demo", "doctor",
-           "flags", "main", "promotion", "reports", "rules", "schedule", "setup", "sync", "targets", "units", "web"]
+           "flags", "main", "promotion", "remind", "reports", "rules", "schedule", "setup", "sync", "targets", "units",
+           "web"]

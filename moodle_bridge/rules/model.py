@@ -17,6 +17,7 @@ from .assessment import Assessment
 from .kinds import requirement_models
 from .kinds.base import RequirementModel
 from .promotion import Promotion
+from .reminders import Reminders
 from .sections import (
     ATTRIBUTES,
     Cadres,
@@ -61,6 +62,7 @@ class Rules(Strict):
     labels: Labels = Labels()
     promotion: Promotion = Promotion()  # which periods the promotion check reads
     assessment: Assessment = Assessment()  # the year-end assessment of units against their targets
+    reminders: Reminders = Reminders()  # when cadres are reminded of requirements not met (issue 15)
 
 
 __all__ = [

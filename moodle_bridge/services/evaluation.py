@@ -189,8 +189,10 @@ def context_fingerprint(rules: Rules, courses: Mapping[int, CourseFacts], open_c
     as-of day, the closed periods, the previous period's evaluation (make-up owed), what places a cadre in a unit
     (``units.placing_key``: which of their cohorts is their unit). Two evaluations in the same
     context differ only where cadres' facts or their groups' requirements differ."""
-    # The assessment's weights and the promotion check's periods judge no cadre: editing them judges no one again.
-    judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions", "assessment", "promotion"})
+    # The assessment's weights, the promotion check's periods and the reminders' schedule judge no cadre: editing them
+    # judges no one again.
+    judging = rules.model_dump(mode="json", exclude={"groups", "labels", "exemptions", "assessment", "promotion",
+                                                     "reminders"})
     selects = [(name, rules.groups[name].select.model_dump(mode="json")) for name in rules.groups]  # in their order
     context = {"code": _code_fingerprint(), "rules": judging, "selects": selects,
                "courses": [asdict(c) for _id, c in sorted(courses.items())],

@@ -195,11 +195,21 @@ def _steps(settings: Settings, engine: Engine,
                        notify_flagged=settings.features.notify, dry_run=False)
         return {name: len(outcomes) for name, outcomes in done.items()}
 
+    def remind(_should_stop: ShouldStop) -> Counts:  # the reminders due today, each once (rules: reminders)
+        from .reminders import remind as send
+
+        with make_client(settings) as client:
+            planned, outcomes = send(settings, engine, client, dry_run=False)
+        return {"messages": len(planned.messages), "reminders": len(outcomes),
+                "failed": sum(1 for o in outcomes if o["status"] == "failed")}
+
     yield "sync", sync
     yield "evaluate", evaluate
     yield "reports", reports
     if settings.schedule.actions:
         yield "actions", actions
+    if settings.schedule.actions and settings.features.reminders:
+        yield "remind", remind
 
 
 def _alerts(settings: Settings, engine: Engine, run_id: int | None, status: str, error: str | None) -> None:

@@ -599,3 +599,18 @@ mirror_feedback_answers = Table(  # a response's answer to one question, as Mood
     *_gone(),
     PrimaryKeyConstraint("response_id", "item_id"),
 )
+
+
+# --- issue 15, item 1: reminders on a schedule ------------------------------------------------------------------------
+
+reminders_sent = Table(  # a reminder Moodle accepted, once a key (0017); the action log keeps every attempt
+    "reminders_sent",
+    metadata,
+    Column("cadre_id", String(255), nullable=False),
+    Column("rule", String(128), nullable=False),  # the requirement: groups.<group>.requirements[<n>]
+    Column("due", Date, nullable=False),  # its due day when reminded: a moved due day gives new reminders
+    Column("offset_days", Integer, nullable=False),  # days from the due day (negative: before)
+    Column("reason", String(16), nullable=False),  # before, due, after, pace
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("cadre_id", "rule", "due", "offset_days", name="pk_reminders_sent"),
+)

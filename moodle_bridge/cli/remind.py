@@ -1,0 +1,58 @@
+"""`moodle-bridge remind`: the reminders due on a day (dry run unless --apply)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..i18n import N_, _, translated
+from .context import EXIT_USAGE, CommandError, Context, exclusive_if
+from .root import main
+
+OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "failed": N_("failed")}
+REASONS = {"before": N_("before the due day"), "due": N_("on the due day"), "after": N_("after the due day"),
+           "pace": N_("behind pace (milestone)")}
+LANGUAGES = {"en": N_("English"), "zh_CN": N_("Simplified Chinese")}
+
+
+@main.command()
+@click.option("--dry-run/--apply", "dry_run", default=True, help="Only show the reminders (the default), or send them.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day the reminders are for (default: today in the organisation's time zone).")
+@click.pass_obj
+def remind(obj: Context, dry_run: bool, as_of: datetime | None) -> None:
+    """Send each cadre the reminders due today: before, on and after a due day, and at milestones when behind pace."""
+    from ..actions.notify import summary
+    from ..services.reminders import remind as run
+    from ..services.rules_file import RulesError
+
+    do_it = not dry_run
+    engine = obj.store()
+    # When acting, plan and act under the pipeline's lock, so a scheduled run cannot send the same reminder.
+    with exclusive_if(engine, do_it), obj.client_if(do_it) as client:
+        try:
+            planned, outcomes = run(obj.settings(), engine, client, as_of.date() if as_of else None, dry_run=not do_it)
+        except RulesError as exc:
+            raise CommandError("\n".join([_("The rules file has problems:"), *("  " + p for p in exc.problems)]),
+                               EXIT_USAGE) from None
+    console = Console()
+    table = Table(title=_("Reminders of {day} ({n} cadres)").format(day=planned.day.isoformat(),
+                                                                   n=len(planned.messages)))
+    table.add_column(_("Why"))
+    table.add_column(_("Result"))
+    table.add_column(_("How many"), justify="right")
+    counts = Counter((o["detail"]["reason"], o["status"]) for o in outcomes)
+    for (reason, status), count in sorted(counts.items()):
+        table.add_row(translated(REASONS[reason]), translated(OUTCOMES[status]), str(count))
+    console.print(table)
+    console.print(_("The cadres' language is not in the mirror: every reminder is written in {language}, the "
+                    "organisation's default (reminders.language in the rules file, else the configuration's).")
+                  .format(language=translated(LANGUAGES.get(planned.language, planned.language))))
+    if not do_it:
+        console.print(_("Dry run: nothing was sent to Moodle. Run again with --apply to act."))
+    for line in summary(outcomes):  # refusals: how many, and what to configure in Moodle
+        click.echo(line)

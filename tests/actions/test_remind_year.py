@@ -1,0 +1,159 @@
+"""Reminders over a simulated year, against the simulator: each reminder goes out exactly once, on its day, with the
+right content, and none once the requirement is met; a due day that moves gives the new day's reminders."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import responses
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from moodle_bridge.cli import main
+from moodle_bridge.config import load_settings
+from moodle_bridge.services.pipeline import evaluate_rules
+from moodle_bridge.services.reminders import remind
+from moodle_bridge.services.wiring import make_client
+from moodle_bridge.simulator.generator import generate
+from moodle_bridge.simulator.server import SimulatedMoodle
+from moodle_bridge.store import connect
+from moodle_bridge.store.schema import action_log, reminders_sent
+
+ROOT = Path(__file__).resolve().parents[2]
+ZONE = ZoneInfo("Asia/Shanghai")
+COURSE = "CT2026-PT26-001"
+RULES = """\
+organisation: {timezone: Asia/Shanghai, period_start: "01-01"}
+cadres: {cadre_id_field: cadre_id, unit: {source: cohort}, rank_field: rank, category_field: category}
+groups:
+  everyone:
+    label: {en: Every cadre, zh_CN: 全体干部}
+    select: {}
+    requirements:
+      - kind: required_courses
+        courses: [{idnumber: CT2026-PT26-001}]
+        due: "DUE"
+reminders:
+  default: {before: [30, 7], on_day: true, after: [7]}
+  pace: never
+  catch_up_days: 3
+  language: en
+"""
+
+
+def _at(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, 10, tzinfo=ZONE).timestamp())
+
+
+@pytest.fixture
+def year(tmp_path, monkeypatch):
+    site = generate("tiny")
+    course = next(c.id for c in site.courses.values() if c.idnumber == COURSE)
+    for (course_id, user_id) in list(site.progress):  # nobody has done the required course yet
+        if course_id == course:
+            site.reset_completion(course, user_id)
+    moodle = SimulatedMoodle(site)
+    (tmp_path / "rules.yaml").write_text(RULES.replace("DUE", "2026-06-30"), encoding="utf-8")
+    (tmp_path / "moodle_bridge.toml").write_text(
+        f'[moodle]\nurl = "{moodle.siteurl}"\ncompletions_report_id = 3\n'
+        f'[store]\nurl = "sqlite:///{tmp_path}/store.db"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOODLE_BRIDGE_MOODLE__TOKEN", "simulated-token")
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    _sync(moodle, runner)
+    return tmp_path, moodle, runner, course
+
+
+def _sync(moodle, runner) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        result = runner.invoke(main, ["sync", "--full"])  # completions dated in the simulated year, not the clock's
+    assert result.exit_code == 0, result.output
+
+
+def test_a_year_of_reminders_each_once_on_its_day_and_none_once_met(year):
+    path, moodle, runner, course = year
+    settings = load_settings()
+    engine = connect(settings.store.url)
+    cadres = {u.id: u for u in moodle.site.users.values() if u.profile.get("cadre_id") and not u.suspended}
+    early, late, *_rest = sorted(cadres)  # one completes in June, one in September
+    sent: dict[int, list[date]] = {}  # user id -> the days a reminder reached them
+    day = date(2026, 1, 1)
+    with make_client(settings) as client:
+        while day <= date(2026, 12, 31):
+            if day == date(2026, 6, 10):  # between the 30-day and the 7-day reminder
+                moodle.site.enrol(course, early)
+                moodle.site.complete(course, early, _at(day))
+                _sync(moodle, runner)
+            if day == date(2026, 8, 1):  # the due day moves to 30 September
+                (path / "rules.yaml").write_text(RULES.replace("DUE", "2026-09-30"), encoding="utf-8")
+            if day == date(2026, 9, 26):  # between the new 7-day reminder and the due day
+                moodle.site.enrol(course, late)
+                moodle.site.complete(course, late, _at(day))
+                _sync(moodle, runner)
+            evaluate_rules(settings, engine, today=day)  # the scheduler's pipeline: evaluate, then remind
+            before = len(moodle.site.messages)
+            with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+                moodle.mount(mock)
+                planned, outcomes = remind(settings, engine, client, day, dry_run=False)
+            assert all(o["status"] == "done" for o in outcomes)
+            assert len(moodle.site.messages) - before == len(planned.messages)  # one message a cadre
+            for message in moodle.site.messages[before:]:
+                sent.setdefault(message.touserid, []).append(day)
+                _check_text(message.text, day, cadres[message.touserid], moodle.site.courses[course].fullname)
+            day += timedelta(days=1)
+
+    june = [date(2026, 5, 31), date(2026, 6, 23), date(2026, 6, 30), date(2026, 7, 7)]
+    september = [date(2026, 8, 31), date(2026, 9, 23), date(2026, 9, 30), date(2026, 10, 7)]
+    assert sent[early] == [date(2026, 5, 31)]  # done on 10 June: nothing after, nor for the moved due day
+    assert sent[late] == june + september[:2]  # done on 26 September: nothing after
+    others = set(cadres) - {early, late}
+    assert others and all(sent[u] == june + september for u in others)  # every reminder, once, on its day
+    with engine.connect() as connection:
+        logged = connection.execute(sa.select(action_log).where(action_log.c.action == "remind")).fetchall()
+        kept = connection.execute(sa.select(reminders_sent)).fetchall()
+    assert len(logged) == len(kept) == sum(len(days) for days in sent.values())  # every send logged, kept once
+    assert {r.offset_days for r in kept} == {-30, -7, 0, 7}
+    engine.dispose()
+
+
+def _check_text(text: str, day: date, user, course: str) -> None:
+    """Whom it greets, what is missing (the course), by when (the due day: the organisation's days), what counts (the
+    course itself, open in Moodle)."""
+    name = html.escape(f"{user.firstname} {user.lastname}", quote=False)  # Moodle's data stays text
+    assert f"<p>Dear {name}, a reminder about your training:</p>" in text
+    assert text.count("<li>") == 1 and "<li><b>required courses</b>: " in text
+    assert f"Still to do: complete “{course}”" in text
+    due = "30 June 2026" if day < date(2026, 8, 1) else "30 September 2026"
+    if day in (date(2026, 6, 30), date(2026, 9, 30)):
+        assert f"due today, {due}" in text
+    elif day in (date(2026, 7, 7), date(2026, 10, 7)):
+        assert f"was due by {due}, 7 days ago" in text
+    else:
+        days = {5: 30, 6: 7, 8: 30, 9: 7}[day.month]
+        assert f"due by {due}, in {days} days" in text
+    assert re.search(rf"Open courses that count: “{re.escape(course)}” \(\d+ hours\)</li>", text)
+
+
+def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year):
+    _path, moodle, runner, _course = year
+    assert runner.invoke(main, ["evaluate", "--as-of", "2026-05-31"]).exit_code == 0
+    dry = runner.invoke(main, ["remind", "--as-of", "2026-05-31"])
+    assert dry.exit_code == 0, dry.output
+    assert "planned (dry run)" in dry.output and "before the due day" in dry.output and not moodle.site.messages
+    assert "The cadres' language is not in the mirror: every reminder is written in English" in dry.output
+    assert "Dry run: nothing was sent" in dry.output
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        applied = runner.invoke(main, ["remind", "--apply", "--as-of", "2026-05-31"])
+        sent = len(moodle.site.messages)
+        again = runner.invoke(main, ["remind", "--apply", "--as-of", "2026-06-01"])  # within the catch-up days
+    assert applied.exit_code == 0 and "done" in applied.output and sent
+    assert again.exit_code == 0 and len(moodle.site.messages) == sent  # sent once: not again the next day
