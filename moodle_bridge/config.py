@@ -222,6 +222,7 @@ class FeatureSettings(_Section):
     enrol: bool = False
     notify: bool = False
     profile_hours: bool = False
+    feedback: bool = False  # Feedback activities' questions and answers: course evaluations, training needs
     reminders: bool = False  # the pipeline sends reminders on the rules' schedule (with schedule.actions; issue 15)
 
 

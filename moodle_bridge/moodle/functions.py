@@ -12,6 +12,7 @@ from typing import Any
 
 from ..i18n import N_
 from . import models as m
+from .models import feedback as fb
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ FEATURES = {
         Feature("notify_check", N_("checking beforehand that Moodle lets the integration user message cadres"),
                 optional=True, implied_by="notify"),
         Feature("profile_hours", N_("writing credited hours into a profile field")),
+        Feature("feedback", N_("course evaluations and training needs from Moodle Feedback activities"),
+                optional=True),
     ]
 }
 
@@ -80,6 +83,10 @@ _TABLE = [
     WSFunction("core_message_send_instant_messages", list[m.SentMessage], "notify", writes=True),
     WSFunction("core_message_get_member_info", list[m.MemberInfo], "notify_check"),
     WSFunction("core_user_update_users", m.WarningsOnly, "profile_hours", writes=True),
+    # Not in the lab's service: their declarations are read from Moodle's source (tests/fixtures/moodle_source).
+    WSFunction("mod_feedback_get_feedbacks_by_courses", fb.FeedbacksByCourses, "feedback"),
+    WSFunction("mod_feedback_get_items", fb.FeedbackItems, "feedback"),
+    WSFunction("mod_feedback_get_responses_analysis", fb.ResponsesAnalysis, "feedback"),
 ]
 
 FUNCTIONS: dict[str, WSFunction] = {f.name: f for f in _TABLE}

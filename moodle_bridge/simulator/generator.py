@@ -31,6 +31,7 @@ from .data import (
     Site,
     User,
 )
+from .feedback import add_feedbacks
 
 _T = TypeVar("_T")
 
@@ -141,6 +142,7 @@ def generate(size: str = "small", seed: int = 2026, now: int = DEFAULT_NOW, lab_
     for report_id in (3, 4):  # the filters the README asks for (only a value set by a caller applies one)
         site.reports[report_id].filters = list(COMPLETIONS_FILTERS)
     site.reports[5] = profiles_report(5, now - 86400)
+    add_feedbacks(site, seed, size)  # Feedback activities: course evaluations and training needs
     if size == "small" and lab_anchors:
         _lab_anchors(site)
     return site

@@ -20,6 +20,8 @@ ANSWERED = set(HANDLERS) | {BATCH}
 # Moodle's source (tests/fixtures/moodle_source/SOURCE.md says from where). Exactly these, no more.
 SOURCE_DECLARATIONS = json.loads((FIXTURES.parent / "moodle_source" / "functions.json").read_text())
 FROM_SOURCE = {"core_message_get_member_info"}
+FROM_SOURCE |= {"mod_feedback_get_feedbacks_by_courses", "mod_feedback_get_items",
+                "mod_feedback_get_responses_analysis"}  # issue 15, item 4: Feedback activities
 # Declared by the lab's Moodle (functions.json) but never called there: neither the lab's recordings
 # nor the recorded site hold a filtered report read. Their answers are held to the declaration below
 # (PROBES); what they do is read from Moodle's source (reportbuilder/classes/external/filters/).
@@ -222,6 +224,10 @@ PROBES: list[tuple[str, dict[str, Any]]] = [
     ("core_message_get_member_info", {"referenceuserid": 3, "userids": [6]}),
     ("core_user_update_users", {"users": [{"id": 6, "customfields": [{"type": "rank", "value": "staff"}]}]}),
     ("enrol_manual_enrol_users", {"enrolments": [{"roleid": 5, "userid": 8, "courseid": 8}]}),
+    ("mod_feedback_get_feedbacks_by_courses", {"courseids": [2, 3, 999999]}),
+    ("mod_feedback_get_items", {"feedbackid": 501}),
+    ("mod_feedback_get_responses_analysis", {"feedbackid": 501, "page": 1, "perpage": 5}),
+    ("mod_feedback_get_responses_analysis", {"feedbackid": 503}),  # anonymous
     (BATCH, {"requests": [{"function": "core_course_get_categories", "arguments": "{}"}]}),
 ]
 

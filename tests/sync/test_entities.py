@@ -15,7 +15,7 @@ URL = "https://moodle.example.org"
 
 def test_the_public_entity_names_are_the_tables_in_order():
     assert ENTITIES == ("categories", "courses", "cohorts", "enrolments", "users", "completions", "grades",
-                        "activity_completions")
+                        "activity_completions", "feedback")
     assert tuple(e.name for e in TABLE) == ENTITIES
 
 

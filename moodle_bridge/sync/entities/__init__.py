@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ...config import Settings
 from ...i18n import N_
 from ..runner import Run
-from . import activity_completions, categories, cohorts, courses, grades, users
+from . import activity_completions, categories, cohorts, courses, feedback, grades, users
 
 Step = Callable[[Run], None]
 
@@ -41,8 +41,10 @@ TABLE: tuple[Entity, ...] = (
     Entity("grades", N_("final grades"), grades.sync, needs=("courses", "enrolments"), feature="grades"),
     Entity("activity_completions", N_("activity completions"), activity_completions.sync,
            needs=("courses", "enrolments"), feature="activity_completions"),
+    Entity("feedback", feedback.LABEL, feedback.sync, needs=("courses",), feature="feedback"),
 )
 ENTITIES = tuple(entity.name for entity in TABLE)
 # Written alongside an entity, counted apart: cohort members come with cohorts.
 SIDE_TABLES = {"cohort_members": N_("unit members")}
+SIDE_TABLES |= feedback.SIDE  # Feedback activities and their responses come with the feedback entity
 LABELS = {**{entity.name: entity.label for entity in TABLE}, **SIDE_TABLES}
