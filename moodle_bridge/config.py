@@ -224,6 +224,7 @@ class FeatureSettings(_Section):
     profile_hours: bool = False
     feedback: bool = False  # Feedback activities' questions and answers: course evaluations, training needs
     reminders: bool = False  # the pipeline sends reminders on the rules' schedule (with schedule.actions; issue 15)
+    calendar: bool = False  # required courses' and reading's due dates as events in Moodle's course calendars
 
 
 class LoggingSettings(_Section):

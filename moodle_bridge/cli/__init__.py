@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import (  # register the commands
     actions,
+    calendar,
     demo,
     doctor,
     flags,
@@ -26,6 +27,6 @@ from . import (  # register the commands
 from .context import EXIT_NOT_READY, EXIT_READY, EXIT_USAGE, CommandError, Context
 from .root import main
 
-__all__ = ["EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "CommandError", "Context", "actions", "demo", "doctor",
-           "flags", "main", "promotion", "remind", "reports", "rules", "schedule", "setup", "sync", "targets", "units",
-           "web"]
+__all__ = ["EXIT_NOT_READY", "EXIT_READY", "EXIT_USAGE", "CommandError", "Context", "actions", "calendar", "demo",
+           "doctor", "flags", "main", "promotion", "remind", "reports", "rules", "schedule", "setup", "sync", "targets",
+           "units", "web"]

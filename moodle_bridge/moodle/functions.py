@@ -13,6 +13,7 @@ from typing import Any
 from ..i18n import N_
 from . import models as m
 from .models import feedback as fb
+from .models.calendar import CreatedEvents
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ FEATURES = {
         Feature("profile_hours", N_("writing credited hours into a profile field")),
         Feature("feedback", N_("course evaluations and training needs from Moodle Feedback activities"),
                 optional=True),
+        Feature("calendar", N_("due dates of required courses and reading in the cadres' Moodle calendars")),
     ]
 }
 
@@ -87,6 +89,9 @@ _TABLE = [
     WSFunction("mod_feedback_get_feedbacks_by_courses", fb.FeedbacksByCourses, "feedback"),
     WSFunction("mod_feedback_get_items", fb.FeedbackItems, "feedback"),
     WSFunction("mod_feedback_get_responses_analysis", fb.ResponsesAnalysis, "feedback"),
+    WSFunction("core_calendar_create_calendar_events", CreatedEvents, "calendar", writes=True),
+    # Not in the lab's service: its declaration is read from Moodle's source (tests/fixtures/moodle_source).
+    WSFunction("core_calendar_delete_calendar_events", None, "calendar", writes=True),
 ]
 
 FUNCTIONS: dict[str, WSFunction] = {f.name: f for f in _TABLE}

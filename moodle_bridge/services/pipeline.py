@@ -203,6 +203,13 @@ def _steps(settings: Settings, engine: Engine,
         return {"messages": len(planned.messages), "reminders": len(outcomes),
                 "failed": sum(1 for o in outcomes if o["status"] == "failed")}
 
+    def calendar(_should_stop: ShouldStop) -> Counts:  # due dates in the courses' calendars (features.calendar)
+        from ..actions import calendar as events
+
+        with make_client(settings) as client:
+            outcomes = events.apply(engine, client, events.steps(engine), dry_run=False)
+        return {"calendar": len(outcomes), "failed": sum(o["status"] == "failed" for o in outcomes)}
+
     yield "sync", sync
     yield "evaluate", evaluate
     yield "reports", reports
@@ -210,6 +217,8 @@ def _steps(settings: Settings, engine: Engine,
         yield "actions", actions
     if settings.schedule.actions and settings.features.reminders:
         yield "remind", remind
+    if settings.schedule.actions and settings.features.calendar:
+        yield "calendar", calendar
 
 
 def _alerts(settings: Settings, engine: Engine, run_id: int | None, status: str, error: str | None) -> None:

@@ -878,4 +878,4 @@ def inner_exception(error: SimError, siteurl: str, debug: bool) -> str:
 
 
 # Handlers kept in their own modules register themselves when imported (after everything above).
-from . import feedback, messaging  # noqa: E402, F401
+from . import calendar, feedback, messaging  # noqa: E402, F401

@@ -614,3 +614,22 @@ reminders_sent = Table(  # a reminder Moodle accepted, once a key (0017); the ac
     Column("sent_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("cadre_id", "rule", "due", "offset_days", name="pk_reminders_sent"),
 )
+
+
+# --- issue 15, item 2: due dates in the cadres' Moodle calendars ------------------------------------------------------
+
+calendar_events = Table(  # the events moodle_bridge created in Moodle: one per course and requirement (0018)
+    "calendar_events",
+    metadata,
+    Column("course_id", Integer, nullable=False),  # the course whose calendar holds it (a course event)
+    Column("group_name", String(100), nullable=False),  # the rules' group whose requirement names the course
+    Column("kind", String(32), nullable=False),  # required_courses or required_reading
+    Column("event_id", Integer, nullable=False),  # Moodle's event id
+    Column("rule", String(128), nullable=False),  # the requirement's path in the rules, when it was written
+    Column("due", Date, nullable=False),  # the due day the event shows
+    Column("timestart", BigInteger, nullable=False),  # what Moodle was sent: Unix seconds
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("course_id", "group_name", "kind", name="pk_calendar_events"),
+)

@@ -22,6 +22,7 @@ SOURCE_DECLARATIONS = json.loads((FIXTURES.parent / "moodle_source" / "functions
 FROM_SOURCE = {"core_message_get_member_info"}
 FROM_SOURCE |= {"mod_feedback_get_feedbacks_by_courses", "mod_feedback_get_items",
                 "mod_feedback_get_responses_analysis"}  # issue 15, item 4: Feedback activities
+FROM_SOURCE |= {"core_calendar_delete_calendar_events"}  # issue 15, item 2: due dates in the calendars
 # Declared by the lab's Moodle (functions.json) but never called there: neither the lab's recordings
 # nor the recorded site hold a filtered report read. Their answers are held to the declaration below
 # (PROBES); what they do is read from Moodle's source (reportbuilder/classes/external/filters/).
@@ -224,6 +225,8 @@ PROBES: list[tuple[str, dict[str, Any]]] = [
     ("core_message_get_member_info", {"referenceuserid": 3, "userids": [6]}),
     ("core_user_update_users", {"users": [{"id": 6, "customfields": [{"type": "rank", "value": "staff"}]}]}),
     ("enrol_manual_enrol_users", {"enrolments": [{"roleid": 5, "userid": 8, "courseid": 8}]}),
+    ("core_calendar_create_calendar_events",
+     {"events": [{"name": "Due", "courseid": 8, "eventtype": "course", "timestart": 1796918340}]}),
     ("mod_feedback_get_feedbacks_by_courses", {"courseids": [2, 3, 999999]}),
     ("mod_feedback_get_items", {"feedbackid": 501}),
     ("mod_feedback_get_responses_analysis", {"feedbackid": 501, "page": 1, "perpage": 5}),
