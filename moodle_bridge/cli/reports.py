@@ -12,7 +12,8 @@ from .root import main
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "assessment", "training-file", "cadre"]))
+@click.argument("kind", type=click.Choice(["flagged", "units", "summary", "assessment", "training-file", "cadre",
+                                           "course-evaluation", "training-needs"]))
 @click.argument("cadre_id", required=False)
 @click.option("--period", help="The period (default: the latest evaluation's).")
 @click.option("--unit", help="Only this unit (code or name).")
@@ -24,7 +25,8 @@ def report(obj: Context, kind: str, cadre_id: str | None, period: str | None, un
            output: Path | None) -> None:
     """Flagged cadres by unit, units ranked by completion rate, the year-end summary, the year-end assessment of units
     against their targets, or the training file of one cadre (CADRE_ID) or of every cadre of a unit (--unit);
-    `cadre` is the training file's older name."""
+    `cadre` is the training file's older name. course-evaluation and training-needs: what trainees answered in
+    Moodle's Feedback activities (features.feedback)."""
     from ..reports.pdf import PdfUnavailable
     from ..results import NoEvaluation
     from ..services.report_files import NotInThisFormat, report_json, write_report

@@ -9,12 +9,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..i18n import _, current_language, local_time
 from ..results import CadreFile, Evaluation, FlaggedByUnit, UnitRates, YearSummary
 from ..results.assessment import YearAssessment
-from . import assessment, summary, training_file
+from ..results.feedback import CourseEvaluations, TrainingNeeds
+from . import assessment, feedback, summary, training_file
 from . import units as units_table
 from .export import Sheet
 from .plain import explain, flag_label, remedy, status_label
 
-Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile | YearAssessment
+Report = UnitRates | YearSummary | FlaggedByUnit | CadreFile | YearAssessment | CourseEvaluations | TrainingNeeds
 
 
 def _environment() -> Environment:
@@ -53,6 +54,8 @@ def tables(data: Report) -> list[Sheet]:
         return summary.tables(data)
     if isinstance(data, YearAssessment):
         return assessment.tables(data)
+    if isinstance(data, CourseEvaluations | TrainingNeeds):  # Moodle's Feedback answers
+        return feedback.tables(data)
     if isinstance(data, FlaggedByUnit):
         return flagged_tables(data)
     return cadre_tables(data)
@@ -60,6 +63,8 @@ def tables(data: Report) -> list[Sheet]:
 
 def html(data: Report) -> str:
     env = _environment()
+    if isinstance(data, CourseEvaluations | TrainingNeeds):  # as of the last sync: their own line under the title
+        return feedback.html(data, env, {"lang": current_language().replace("_", "-")})
     common = {"lang": current_language().replace("_", "-"), "meta": _meta(data.evaluation)}
     if isinstance(data, UnitRates):
         return units_table.html(data, env, common)

@@ -32,7 +32,14 @@ def report_json(engine: Engine, kind: str, period: str | None = None, unit: str 
         from ..reports import training_file
 
         data = training_file.plain(data)
-    return export.json_bytes(data)
+    return export.json_bytes(_without_rules(data))
+
+
+def _without_rules(data: Any) -> Any:
+    """The training needs as data: the ranks by their values (the rules that name them are not data)."""
+    from ..results.feedback import TrainingNeeds
+
+    return replace(data, rules=None) if isinstance(data, TrainingNeeds) else data
 
 
 def _report_data(engine: Engine, kind: str, period: str | None, unit: str | None, cadre_id: str | None) -> Any:
@@ -53,6 +60,14 @@ def _report_data(engine: Engine, kind: str, period: str | None, unit: str | None
                 content = replace(content, units=[u for u in content.units if unit in (u.code, u.name)])
         elif kind == "flagged":
             content = results.flagged(connection, period, unit)
+        elif kind == "course-evaluation":  # Moodle's Feedback answers: every course evaluated, by provider
+            from ..results.feedback import course_evaluations
+
+            content = course_evaluations(connection)
+        elif kind == "training-needs":  # placed by unit and rank in the latest evaluation (of the period)
+            from ..results.feedback import training_needs
+
+            content = training_needs(connection, period)
         elif cadre_id is not None:
             content = results.cadre_file(connection, cadre_id, period)
         elif unit is not None:  # every training file of the unit
@@ -82,7 +97,7 @@ def write_report(engine: Engine, kind: str, fmt: str, output: Path, period: str 
     elif fmt == "xlsx":
         export.write_xlsx(render.tables(content), output)
     else:
-        output.write_bytes(export.json_bytes(content))
+        output.write_bytes(export.json_bytes(_without_rules(content)))
     return output
 
 
