@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from .. import results
-from ..config import MoodleSettings, RulesSettings, Settings, StoreSettings
+from ..config import FeatureSettings, MoodleSettings, RulesSettings, Settings, StoreSettings
 from ..i18n import N_, _, translated
 from ..reports import export
 from ..reports.cells import rate_cell
@@ -199,7 +199,8 @@ class DemoSite:
         return Settings(moodle=MoodleSettings(url=url, token_file=(self.folder / "token").resolve(),
                                               completions_report_id=4),
                         rules=RulesSettings(file=self.rules_file.resolve()),
-                        store=StoreSettings(url=f"sqlite:///{self.store.resolve()}"))
+                        store=StoreSettings(url=f"sqlite:///{self.store.resolve()}"),
+                        features=FeatureSettings(feedback=True))  # the trainees' course evaluations and needs
 
     @contextmanager
     def serve(self, site: Site) -> Iterator[tuple[Settings, SimulatedMoodle]]:
@@ -212,7 +213,8 @@ class DemoSite:
                 f'[moodle]\nurl = "{url}"\ntoken_file = "{(self.folder / "token").resolve()}"\n'
                 f"completions_report_id = 4\n"
                 f'[rules]\nfile = "{self.rules_file.resolve()}"\n'
-                f'[store]\nurl = "sqlite:///{self.store.resolve()}"\n', encoding="utf-8")
+                f'[store]\nurl = "sqlite:///{self.store.resolve()}"\n'
+                f"[features]\nfeedback = true\n", encoding="utf-8")
             yield self.settings(url), moodle
 
 
@@ -407,8 +409,9 @@ def _withdraw_entered_twice(prepared: DemoSite, engine: Engine, say: Callable[[s
 
 
 def _write_files(engine: Engine, folder: Path, say: Callable[[str], None]) -> tuple[list[str], list[Path]]:
-    """The reports (the pipeline's, the year-end summary and the year-end assessment), the training files of
-    ``sample_cadres`` (HTML, and PDF where WeasyPrint can run) and the actions' dry run: (the cadres, the files)."""
+    """The reports (the pipeline's, the year-end summary, the year-end assessment, the course evaluation and the
+    training needs), the training files of ``sample_cadres`` (HTML, and PDF where WeasyPrint can run) and the
+    actions' dry run: (the cadres, the files)."""
     from ..reports.pdf import PdfUnavailable
     from .report_files import write_report
 
@@ -419,6 +422,8 @@ def _write_files(engine: Engine, folder: Path, say: Callable[[str], None]) -> tu
             written.append(write_report(engine, "assessment", fmt, folder / f"assessment.{fmt}"))
         except PdfUnavailable as exc:  # the HTML prints as well
             say(str(exc))
+    for kind in ("course-evaluation", "training-needs"):  # what trainees answered in Moodle's Feedback activities
+        written += [write_report(engine, kind, fmt, folder / f"{kind}.{fmt}") for fmt in ("html", "xlsx")]
     samples = sample_cadres(engine)
     for cadre_id in samples:
         for fmt in ("html", "pdf"):

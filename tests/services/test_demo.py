@@ -170,3 +170,28 @@ def test_the_year_end_assessment_ranks_the_units_with_scores_explained_target_by
     assert f"Score: {scored[-1].score:.1f} of 100." in page and "achieved" in page
     assert (done.store.parent / "assessment.xlsx").stat().st_size > 0
     assert any("Imported the targets of" in line for line in said)
+
+
+def test_the_course_evaluation_report_shows_per_course_ratings(run):
+    """Issue 15, item 4's done-when: the demo syncs Moodle's Feedback answers and its course evaluation shows each
+    evaluated course's ratings; its training needs place named answers only."""
+    done, engine, _said = run
+    from moodle_bridge.results.feedback import course_evaluations, training_needs
+
+    with engine.connect() as connection:
+        evaluated = course_evaluations(connection)
+        needs = training_needs(connection)
+    rated = [c for c in evaluated.courses if c.responses]
+    assert len(rated) >= 5 and any(c.anonymous == c.responses for c in rated)  # some questionnaires anonymous
+    assert all([q.label for q in c.questions] == ["teaching", "content", "usefulness"] for c in rated)
+    assert all(q.count and q.mean is not None and 1 <= q.mean <= 5 and sum(q.distribution) == q.count
+               for c in rated for q in c.questions)
+    folder = done.store.parent
+    page = (folder / "course-evaluation.html").read_text(encoding="utf-8")
+    assert "<h1>Course evaluation</h1>" in page
+    for course in rated:  # each course, with its ratings' mean
+        assert course.course in page and f"{course.questions[0].mean:.2f}" in page
+    assert folder / "course-evaluation.xlsx" in done.written and (folder / "course-evaluation.xlsx").stat().st_size
+    assert needs.anonymous and needs.named and sum(u.responses for u in needs.by_unit) == needs.named - needs.unplaced
+    assert "Training needs" in (folder / "training-needs.html").read_text(encoding="utf-8")
+    assert folder / "training-needs.xlsx" in done.written
