@@ -205,7 +205,7 @@ def unit_sheet(data: TrainingNeeds) -> Sheet:
 
 
 def rank_sheet(data: TrainingNeeds) -> Sheet:
-    return _matrix(data, _("By rank"), _("Rank"), data.by_rank, lambda r: rank_name(data, r.key),
+    return _matrix(data, _("By rank"), _("Cadre rank"), data.by_rank, lambda r: rank_name(data, r.key),
                    _("Training needs by rank (named answers)"))
 
 

@@ -60,6 +60,7 @@ def test_training_needs_name_units_and_ranks_never_codes(engine, tmp_path):  # n
     ranks = [[c.value for c in row] for row in book["By rank"].iter_rows(min_row=3)]
     assert ranks == [["Section chief", 1, 1, 0, 0], ["Staff member", 2, 1, 2, 1], ["no rank", 1, 0, 0, 1]]
     units = [[c.value for c in row] for row in book["By unit"].iter_rows(min_row=3)]
+    assert [c.value for c in book["By rank"][2]][:2] == ["Cadre rank", "Responses"]
     assert units == [["Town One", 2, 2, 1, 0], ["Town Two", 2, 0, 1, 2]]
     page = write_report(engine, "training-needs", "html", tmp_path / "t.html").read_text(encoding="utf-8")
     assert "section_chief" not in page and "Section chief" in page and "Staff member" in page
