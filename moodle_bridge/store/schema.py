@@ -118,6 +118,7 @@ mirror_users = Table(
     Column("suspended", Boolean, nullable=False),
     Column("cadre_id", String(255)),  # from the profile field named in the settings
     Column("profile", JSON, nullable=False),  # every custom profile field: shortname -> value
+    Column("lang", String(30)),  # the user's language in Moodle ("en", "zh_cn"); NULL: not known (migration 0020)
     *_gone(),
 )
 

@@ -8,6 +8,11 @@ map to the field's short name; so the README asks the administrator to head each
 column with its short name (the report editor lets a column's heading be changed), and every
 column but the fixed ones below is read as the profile field of that short name.
 
+An optional *Language* column (*User: Language*, where the Moodle release offers it) gives each user's language: its
+cell is the language pack's name with the code in brackets ("English (en)", between left-to-right marks), the code
+alone for a pack no longer installed, or an alias the site gave the pack (no code: the mirror keeps what it knew).
+Without the column a report row says nothing of the language, and the mirror keeps what a lookup read.
+
 The Users source leaves out deleted users and the guest (its base condition), so a deleted user is
 never in it: the sync finds them as before (out of every cohort and course, asked by id).
 """
@@ -32,10 +37,14 @@ HEADERS = {
     "department": "Department",
     "suspended": "Suspended",
 }
+# Optional columns: read when the report has them.
+OPTIONAL = {"lang": "Language"}
 # Columns the sync reads from other reports or ignores; never a profile field.
 IGNORED = frozenset({"Time modified", "Full name"})
 _LINK = re.compile(r"/user/profile\.php\?id=(\d+)")
 _SHORTNAME = re.compile(r"^[A-Za-z0-9_]+$")
+_LANG_CODE = re.compile(r"^[a-z]{2,3}(?:_[a-z0-9]+)*$")  # a Moodle language pack's code: en, zh_cn, pt_br
+_LANG_IN_NAME = re.compile(r"\(([a-z]{2,3}(?:_[a-z0-9]+)*)\)\W*$")  # "English \u200e(en)\u200e"
 SUSPENDED = {"Yes": True, "No": False}
 
 
@@ -49,7 +58,7 @@ def layout(headers: list[str], cadre_id_field: str) -> ProfileLayout:
     """Where each column is; ReportLayoutError saying what to change when a needed one is missing."""
     positions: dict[str, int] = {}
     fields: dict[str, int] = {}
-    by_header = {label: role for role, label in HEADERS.items()}
+    by_header = {label: role for role, label in {**HEADERS, **OPTIONAL}.items()}
     odd = []
     for index, raw in enumerate(headers):
         header = raw.strip()
@@ -94,10 +103,23 @@ def parse_row(columns: list[str | None], where: ProfileLayout, cadre_id_field: s
         raise ValueError(f"'Suspended' is {text(where.positions['suspended'])!r}, expected Yes or No")
     profile = {name: value for name, index in sorted(where.fields.items()) if (value := text(index))}
     cell = {role: text(index) for role, index in where.positions.items()}
-    return {"id": int(link.group(1)), "username": cell["username"], "idnumber": cell["idnumber"] or None,
-            "firstname": cell["firstname"], "lastname": cell["lastname"], "email": cell["email"],
-            "department": cell["department"] or None, "suspended": suspended,
-            "cadre_id": profile.get(cadre_id_field) or None, "profile": profile}
+    row = {"id": int(link.group(1)), "username": cell["username"], "idnumber": cell["idnumber"] or None,
+           "firstname": cell["firstname"], "lastname": cell["lastname"], "email": cell["email"],
+           "department": cell["department"] or None, "suspended": suspended,
+           "cadre_id": profile.get(cadre_id_field) or None, "profile": profile}
+    lang = language_code(cell["lang"]) if "lang" in cell else None
+    if lang is not None:  # no column, or no code in it: the mirror keeps the language it knew
+        row["lang"] = lang
+    return row
+
+
+def language_code(cell: str) -> str | None:
+    """The language code in a *Language* cell: "English (en)" or "en" give "en"; an alias without one, None."""
+    value = cell.strip().strip("\u200e\u200f").strip()
+    if _LANG_CODE.match(value):
+        return value
+    found = _LANG_IN_NAME.search(value)
+    return found.group(1) if found else None
 
 
 def describe(columns: list[str | None], where: ProfileLayout) -> str:

@@ -58,7 +58,7 @@ def user_row(user: User, cadre_id_field: str) -> Row:
     return {"id": user.id, "username": user.username, "idnumber": user.idnumber or None,
             "firstname": user.firstname, "lastname": user.lastname, "email": user.email,
             "department": user.department or None, "suspended": bool(user.suspended),
-            "cadre_id": profile.get(cadre_id_field) or None, "profile": profile}
+            "cadre_id": profile.get(cadre_id_field) or None, "profile": profile, "lang": user.lang or None}
 
 
 def grade_row(grades: UserGrades) -> Row | None:

@@ -30,10 +30,12 @@ def _minute(timestamp: int) -> int | None:
 
 
 def expected(site: Site, road: str, enrolment_times: bool = False,
-             activities: bool = False, report_grades: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
+             activities: bool = False, report_grades: bool = False,
+             profiles_report: bool = False) -> dict[str, dict[Any, dict[str, Any]]]:
     """``enrolment_times``: the road reads enrolment start and end (the recommended report);
     ``activities``: activity completions are synced (features.activity_completions);
-    ``report_grades``: grades come from the report's Grade column (every enrolment, no range or date)."""
+    ``report_grades``: grades come from the report's Grade column (every enrolment, no range or date);
+    ``profiles_report``: users come from the profiles report, which has no Language column (no language known)."""
     students = list(_students(site, road))
     members = {(c.id, u) for c in site.cohorts.values() for u in c.members if not site.users[u].deleted}
     in_scope = {u for _c, u in members} | {u for _c, u, _e in students}
@@ -59,7 +61,8 @@ def expected(site: Site, road: str, enrolment_times: bool = False,
         result["users"][userid] = {"id": userid, "username": user.username, "idnumber": user.idnumber or None,
                                    "firstname": user.firstname, "lastname": user.lastname, "email": user.email,
                                    "department": user.department or None, "suspended": user.suspended,
-                                   "cadre_id": profile.get("cadre_id"), "profile": profile}
+                                   "cadre_id": profile.get("cadre_id"), "profile": profile,
+                                   "lang": None if profiles_report else user.lang}
     for courseid, userid, enrolment in students:
         active = enrolment.active_at(site.now)
         started = enrolment.timestart or enrolment.timecreated

@@ -43,3 +43,18 @@ def test_a_missing_column_or_a_profile_field_headed_by_its_name_is_a_layout_erro
         layout([*HEADERS, "Work unit"], "cadre_id")
     with pytest.raises(ReportLayoutError, match="no column headed 'cadre_no'"):
         layout(HEADERS, "cadre_no")
+
+
+@pytest.mark.parametrize("cell, code", [
+    ("English \u200e(en)\u200e", "en"),  # Moodle shows the pack's name, the code between left-to-right marks
+    ("简体中文 \u200e(zh_cn)\u200e", "zh_cn"),
+    ("zh_cn", "zh_cn"),  # a pack no longer installed: the code itself
+    ("Chinese for the county", None),  # an alias the site gave the pack: no code, the mirror keeps what it knew
+    ("", None),
+])
+def test_an_optional_language_column_gives_the_users_language(cell, code):
+    where = layout([*HEADERS, "Language"], "cadre_id")
+    assert "Language" not in where.fields  # a column, not a profile field
+    parsed = parse_row([*row(), cell], where, "cadre_id")
+    assert parsed.get("lang") == code and ("lang" in parsed) == (code is not None)
+    assert "lang" not in parse_row(row(), layout(HEADERS, "cadre_id"), "cadre_id")  # no column: nothing said

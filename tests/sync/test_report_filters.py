@@ -35,7 +35,7 @@ def test_a_full_read_by_course_groups_and_profiles_from_the_report_mirror_the_si
     _filtered(h)
     summary = h.sync(full=True)
     assert summary.ok, summary.errors
-    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True, profiles_report=True)
     assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []
     groups = [c for c in _calls(h, "core_reportbuilder_set_filters") if int(c["reportid"]) == REPORT]
     assert len(groups) > 1  # several course groups, each its own filter values
@@ -111,7 +111,7 @@ def test_without_the_filter_functions_the_whole_report_is_read_as_before(harness
     assert h.sync(full=True).ok
     assert h.sync().ok
     assert _calls(h, "core_reportbuilder_set_filters") == []
-    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True, profiles_report=True)
     assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []
 
 
@@ -149,7 +149,7 @@ def test_partition_rows_0_reads_a_full_report_whole_and_still_reads_changes_thro
     _filtered(h, report_partition_rows=0)
     assert h.sync(full=True).ok
     assert not [c for c in _calls(h, "core_reportbuilder_set_filters") if int(c["reportid"]) == REPORT]
-    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True, profiles_report=True)
     assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []
     before = len(h.moodle.calls)
     assert h.sync().ok
@@ -165,7 +165,7 @@ def test_a_date_filter_missing_from_the_report_is_said_and_its_rows_still_applie
     summary = h.sync()
     assert summary.ok, summary.errors
     assert any("check the report's filters" in name for name, n in summary.oddities.items() if n)
-    want = expected(h.site, "report", enrolment_times=True, report_grades=True)
+    want = expected(h.site, "report", enrolment_times=True, report_grades=True, profiles_report=True)
     assert differences(want, mirrored(h.engine), ["users", "enrolments", "completions", "grades"]) == []
 
 

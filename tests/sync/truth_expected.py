@@ -48,7 +48,20 @@ def tables(snapshot: str) -> dict[str, Any]:
     for name, table in truth.items():
         if isinstance(table, dict) and "header" in table:
             result[name] = [dict(zip(table["header"], row, strict=False)) for row in table["rows"]]
+    result["user_langs"] = user_langs(snapshot)
     return result
+
+
+def user_langs(snapshot: str) -> dict[int, str]:
+    """Each user's language (user.lang), which truth.json does not hold: as the snapshot's recorded
+    core_user_get_users_by_field answers give it."""
+    langs: dict[int, str] = {}
+    for path in sorted((SITE / snapshot / "calls").glob("core_user_get_users_by_field__*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            answer = json.loads(line)["response"]
+            if isinstance(answer, list):
+                langs.update({u["id"]: u["lang"] for u in answer})
+    return langs
 
 
 def _blank(value: Any) -> Any:
@@ -65,8 +78,9 @@ def active(enrolment: dict[str, Any], now: int) -> bool:
             and (enrolment["timeend"] == 0 or enrolment["timeend"] > now))
 
 
-def expected(t: dict[str, Any], road: Road) -> dict[str, Rows]:
-    """The mirror after a full sync by ``road``, table by table (gone rows left out)."""
+def expected(t: dict[str, Any], road: Road, profiles_report: bool = False) -> dict[str, Rows]:
+    """The mirror after a full sync by ``road``, table by table (gone rows left out). ``profiles_report``: the
+    users come from a profiles report without a Language column, so their language is not known."""
     now = t["recorded_at"]
     users = {u["id"]: u for u in t["users"]}
     live = {i for i, u in users.items() if not u["deleted"]}
@@ -90,7 +104,7 @@ def expected(t: dict[str, Any], road: Road) -> dict[str, Rows]:
         "cohorts": {c["id"]: {"id": c["id"], "name": c["name"], "idnumber": _blank(c["idnumber"]),
                               "visible": bool(c["visible"])} for c in t["cohorts"]},
         "cohort_members": {m: {"cohort_id": m[0], "user_id": m[1]} for m in members},
-        "users": {i: _user(users[i]) for i in in_scope},
+        "users": {i: {**_user(users[i]), "lang": None if profiles_report else t["user_langs"][i]} for i in in_scope},
         "enrolments": {k: {"course_id": k[0], "user_id": k[1],
                            "status": "active" if active(e, now) else "inactive",
                            "timestart": _minute(e["timestart"] or e["timecreated"]) if road.enrolment_times else None,

@@ -50,7 +50,7 @@ class User(_UserBase):
     """``core_user_get_users_by_field`` / ``core_user_get_users``: a full user record."""
 
     ignored_keys = frozenset({
-        "address", "phone1", "phone2", "interests", "confirmed", "lang", "calendartype",
+        "address", "phone1", "phone2", "interests", "confirmed", "calendartype",
         "theme", "mailformat", "trackforums", "city", "country", "profileimageurlsmall",
         "profileimageurl", "preferences",
     })
@@ -58,6 +58,7 @@ class User(_UserBase):
     auth: str | None = None
     suspended: bool | None = None
     timezone: str | None = None
+    lang: str | None = None  # the user's language ("en", "zh_cn"): reminders are written in it
 
 
 class EnrolledUser(_UserBase):
