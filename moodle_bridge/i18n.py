@@ -43,6 +43,17 @@ def translations(language: str) -> _gettext.NullTranslations:
     return _gettext.GNUTranslations(buffer)
 
 
+def from_moodle(lang: str | None) -> str | None:
+    """The language moodle_bridge speaks for a Moodle user's language (``user.lang``: ``en``, ``zh_cn``, ``en_us``):
+    the same code in any case, else its parent language (``en_us`` is English); None when moodle_bridge does not
+    speak it (``zh_tw``, ``fr``) or Moodle did not say."""
+    if not lang:
+        return None
+    spoken = {code.lower(): code for code in available_languages()}
+    code = lang.strip().lower()
+    return spoken.get(code) or spoken.get(code.split("_")[0])
+
+
 def set_language(language: str | None) -> None:
     """Choose the language of labels; ``None`` follows the system's LANG."""
     _language.set(language)

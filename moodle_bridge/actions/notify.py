@@ -3,6 +3,9 @@
 A flag is never messaged twice within the interval (each flag's sending is logged); messages go
 in small batches with a pause between them (rate-limited).
 
+Each message is written in the cadre's language in Moodle (``mirror_users.lang``) when moodle_bridge speaks it, else
+in the language labels are shown in now (the configuration's).
+
 Moodle refuses a message it may not deliver one by one (``msgid`` -1 with its reason, e.g. the
 cadre's message preferences) and the rest of the call goes through: each refusal is logged as
 failed with Moodle's words, the run goes on, and :func:`summary` says what to configure.
@@ -10,8 +13,10 @@ failed with Moodle's words, the run goes on, and :func:`summary` says what to co
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
@@ -20,11 +25,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, select
 
 from .. import results
-from ..i18n import _
+from ..i18n import _, current_language, from_moodle, set_language
 from ..moodle import MoodleClient, MoodleError
 from ..moodle.models import SentMessage
 from ..reports.plain import explain, flag_label, remedy
-from ..store.schema import action_log
+from ..store.schema import action_log, mirror_users
 from . import ActionRow, acting_client, record
 
 DEFAULT_INTERVAL_DAYS = 7.0  # a flag is messaged again only after so many days (the pipeline's and the CLI's default)
@@ -54,8 +59,30 @@ def _message(name: str, flags: list[results.Flag]) -> str:
         closing=_("Please see to each point above in time. Questions: your organisation department."))
 
 
+def in_language(language: str, render: Callable[[], str]) -> str:
+    """``render()`` with labels in ``language``, leaving the caller's language as it was."""
+    def run() -> str:
+        set_language(language)
+        return render()
+    return contextvars.copy_context().run(run)
+
+
+def cadre_languages(engine: Engine, user_ids: Iterable[int]) -> dict[int, str]:
+    """The language moodle_bridge speaks that each user has in Moodle (the mirror's ``lang``); a user whose language
+    the mirror does not know, or moodle_bridge does not speak, is left out."""
+    wanted, found = sorted(set(user_ids)), {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), 500):
+            for user_id, lang in connection.execute(select(mirror_users.c.id, mirror_users.c.lang).where(
+                    mirror_users.c.id.in_(wanted[start:start + 500]), mirror_users.c.lang.is_not(None))):
+                if (spoken := from_moodle(lang)) is not None:
+                    found[user_id] = spoken
+    return found
+
+
 def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> list[PlannedMessage]:
-    """One message a cadre, for the flags not messaged within the interval."""
+    """One message a cadre, for the flags not messaged within the interval, in the cadre's Moodle language where
+    moodle_bridge speaks it, else in the language labels are shown in now."""
     now = now or datetime.now(UTC)
     with engine.connect() as connection:
         flagged = results.flags_for_actions(connection)
@@ -65,11 +92,15 @@ def plan(engine: Engine, interval_days: float, now: datetime | None = None) -> l
             action_log.c.action == "notify", action_log.c.status == "done",
             action_log.c.created_at >= now - timedelta(days=interval_days)))}
     messages: list[PlannedMessage] = []
+    default = current_language()
+    languages = cadre_languages(engine, (cadre.result.user_id for cadre in flagged))
     for cadre in flagged:
         items = [f for f in cadre.flags if (cadre.result.cadre_id, f"flag:{f.kind}:{f.rule}") not in recent]
         if items:
+            text = in_language(languages.get(cadre.result.user_id, default),
+                               functools.partial(_message, cadre.result.name, items))
             messages.append({"cadre_id": cadre.result.cadre_id, "user_id": cadre.result.user_id, "flags": items,
-                             "text": _message(cadre.result.name, items)})
+                             "text": text})
     return messages
 
 

@@ -7,15 +7,17 @@ and which open courses count. ``apply`` logs every message in the action log (ac
 run, done or failed with Moodle's answer) and keeps each reminder Moodle accepted in ``reminders_sent``, so that it
 never goes out again; a failed one is tried again at the next run, within the catch-up days.
 
-The cadre's language: the mirror does not keep the language Moodle has for a user, so every cadre is written to in
-the rules' ``reminders.language``, else the configuration's (``DEFAULT_LANGUAGE_SOURCE`` says so to the caller).
+The cadre's language: each message is written in the language the cadre has in Moodle (the mirror's
+``mirror_users.lang``: ``zh_cn`` is Simplified Chinese) when moodle_bridge speaks it; a cadre whose language the mirror
+does not know, or moodle_bridge does not speak, is written to in the rules' ``reminders.language``, else the
+configuration's (the plan's ``language``).
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,7 +26,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, insert, select
 
-from ..i18n import N_, _, current_language, day_words, set_language, translated
+from ..i18n import N_, _, current_language, day_words, translated
 from ..moodle import MoodleClient
 from ..results.open_requirements import open_requirements
 from ..rules.kinds.base import course_names
@@ -32,9 +34,9 @@ from ..rules.reminder_plan import Key, Reminder, by_cadre, due_reminders
 from ..rules.reminders import Reminders
 from ..store.schema import action_log, reminders_sent
 from . import ActionRow
-from .notify import TEMPLATES, deliver
+from .notify import TEMPLATES, cadre_languages, deliver, in_language
 
-DEFAULT_LANGUAGE_SOURCE = "default"  # the mirror has no user's language: the organisation's default is used
+MOODLE, DEFAULT = "moodle", "default"  # where a message's language comes from: the cadre's in Moodle, the default
 # What a reminder is about, by requirement kind (another kind: its flag's words are not a title; "your training").
 WHAT = {"min_hours": N_("class hours of the year"), "min_online_hours": N_("online class hours of the year"),
         "required_courses": N_("required courses"), "required_reading": N_("required reading"),
@@ -43,23 +45,29 @@ WHAT = {"min_hours": N_("class hours of the year"), "min_online_hours": N_("onli
 
 @dataclass(frozen=True)
 class PlannedReminder:
-    """One cadre's message of the day: the reminders it carries, its text and the language it is written in."""
+    """One cadre's message of the day: the reminders it carries, its text, the language it is written in and where
+    that comes from (``MOODLE``: the cadre's own; ``DEFAULT``: the organisation's)."""
 
     cadre_id: str
     user_id: int
     reminders: list[Reminder]
     text: str
     language: str
+    language_source: str = DEFAULT
 
 
 @dataclass(frozen=True)
 class RemindPlan:
-    """The day, the language the messages are written in and where it came from, and the messages."""
+    """The day, the default language (for a cadre whose language Moodle does not give or moodle_bridge does not
+    speak), and the messages."""
 
     day: date
     language: str
-    language_source: str
     messages: list[PlannedReminder]
+
+    def languages(self) -> Counter[tuple[str, str]]:
+        """How many messages are written in each language, by where it comes from: (source, language) -> n."""
+        return Counter((m.language_source, m.language) for m in self.messages)
 
 
 def _when(reminder: Reminder, today: date) -> str:
@@ -102,14 +110,6 @@ def _text(name: str, reminders: list[Reminder], today: date) -> str:
         closing=_("Your training record is in Moodle. Questions: your organisation department."))
 
 
-def _in(language: str, render: Callable[[], str]) -> str:
-    """``render()`` with labels in ``language``, leaving the caller's language as it was."""
-    def run() -> str:
-        set_language(language)
-        return render()
-    return contextvars.copy_context().run(run)
-
-
 def sent_keys(engine: Engine, since: date) -> set[Key]:
     """The reminders Moodle accepted for due days from ``since`` on."""
     with engine.connect() as connection:
@@ -119,20 +119,23 @@ def sent_keys(engine: Engine, since: date) -> set[Key]:
 
 
 def plan(engine: Engine, today: date, schedule: Reminders, language: str | None = None) -> RemindPlan:
-    """The messages of ``today``: one a cadre with reminders due, in ``schedule.language``, else ``language``, else
-    the language labels are shown in now."""
+    """The messages of ``today``: one a cadre with reminders due, in the cadre's Moodle language where moodle_bridge
+    speaks it, else in ``schedule.language``, else ``language``, else the language labels are shown in now."""
     chosen = schedule.language or language or current_language()
     reach = schedule.reach()
     with engine.connect() as connection:
         found = open_requirements(connection, today, reach)
     sent = sent_keys(engine, date.fromordinal(today.toordinal() - reach[1]))
-    due = due_reminders(today, found.requirements, schedule, sent)
+    due = by_cadre(due_reminders(today, found.requirements, schedule, sent))
+    own = cadre_languages(engine, (mine[0].requirement.user_id for mine in due))
     messages = []
-    for mine in by_cadre(due):
+    for mine in due:
         first = mine[0].requirement
-        text = _in(chosen, functools.partial(_text, first.name, mine, today))
-        messages.append(PlannedReminder(first.cadre_id, first.user_id, mine, text, chosen))
-    return RemindPlan(today, chosen, DEFAULT_LANGUAGE_SOURCE, messages)
+        language = own.get(first.user_id, chosen)
+        text = in_language(language, functools.partial(_text, first.name, mine, today))
+        messages.append(PlannedReminder(first.cadre_id, first.user_id, mine, text, language,
+                                        MOODLE if first.user_id in own else DEFAULT))
+    return RemindPlan(today, chosen, messages)
 
 
 def target(reminder: Reminder) -> str:
@@ -156,7 +159,8 @@ def apply(engine: Engine, client: MoodleClient | None, planned: RemindPlan, dry_
             outcomes.append({"action": "remind", "cadre_id": message.cadre_id, "user_id": message.user_id,
                              "target": target(reminder), "status": status, "dry_run": dry_run,
                              "detail": {**detail, "day": planned.day.isoformat(), "reason": reminder.reason,
-                                        "language": message.language}, "created_at": now})
+                                        "language": message.language,
+                                        "language_source": message.language_source}, "created_at": now})
             if status == "done":
                 r = reminder.requirement
                 accepted.append({"cadre_id": r.cadre_id, "rule": r.rule, "due": r.due, "offset_days": reminder.offset,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -12,6 +13,9 @@ from rich.table import Table
 from ..i18n import N_, _, translated
 from .context import EXIT_USAGE, CommandError, Context, exclusive_if
 from .root import main
+
+if TYPE_CHECKING:
+    from ..actions.remind import RemindPlan
 
 OUTCOMES = {"planned": N_("planned (dry run)"), "done": N_("done"), "failed": N_("failed")}
 REASONS = {"before": N_("before the due day"), "due": N_("on the due day"), "after": N_("after the due day"),
@@ -49,10 +53,30 @@ def remind(obj: Context, dry_run: bool, as_of: datetime | None) -> None:
     for (reason, status), count in sorted(counts.items()):
         table.add_row(translated(REASONS[reason]), translated(OUTCOMES[status]), str(count))
     console.print(table)
-    console.print(_("The cadres' language is not in the mirror: every reminder is written in {language}, the "
-                    "organisation's default (reminders.language in the rules file, else the configuration's).")
-                  .format(language=translated(LANGUAGES.get(planned.language, planned.language))))
+    for line in _languages(planned):
+        console.print(line)
     if not do_it:
         console.print(_("Dry run: nothing was sent to Moodle. Run again with --apply to act."))
     for line in summary(outcomes):  # refusals: how many, and what to configure in Moodle
         click.echo(line)
+
+
+def _languages(planned: RemindPlan) -> list[str]:
+    """Which languages the messages are written in: the cadres' own in Moodle, and the default for the others."""
+    from ..actions.remind import DEFAULT, MOODLE
+
+    def name(language: str) -> str:
+        return translated(LANGUAGES.get(language, language))
+
+    counts = planned.languages()
+    own = ", ".join(_("{language}: {n}").format(language=name(language), n=n)
+                    for (source, language), n in sorted(counts.items()) if source == MOODLE)
+    others = sum(n for (source, _language), n in counts.items() if source == DEFAULT)
+    lines = []
+    if own:
+        lines.append(_("Written in the cadre's own language in Moodle: {languages}.").format(languages=own))
+    if others or not own:
+        lines.append(_("Written in {language}, the organisation's default (reminders.language in the rules file, else "
+                       "the configuration's), for cadres whose language in Moodle is not known or not one "
+                       "moodle_bridge speaks: {n}.").format(language=name(planned.language), n=others))
+    return lines

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from moodle_bridge.actions import notify
 from moodle_bridge.i18n import set_language
 from moodle_bridge.store import connect, upgrade
-from moodle_bridge.store.schema import action_log, evaluation_flags, evaluation_results, evaluations
+from moodle_bridge.store.schema import action_log, evaluation_flags, evaluation_results, evaluations, mirror_users
 from tests.cli.test_rules import invoke, site_dir  # noqa: F401 - the fixture
 
 from ..conftest import count_flags
@@ -62,6 +62,18 @@ def test_the_message_in_chinese(engine):
         set_language(None)
     assert "整改建议：还差 20 学时，2026 年 12 月 31 日前完成；可选课程：《Rule of law》（8 学时）" in message["text"]
     assert "尽快完成《Party history》（原定 2026 年 6 月 30 日前完成）" in message["text"]
+
+
+@pytest.mark.parametrize("lang, chinese", [("zh_cn", True), ("en", False), ("fr", False), (None, False)])
+def test_the_message_in_the_cadre_s_moodle_language(engine, lang, chinese):
+    """The mirror's user language (zh_cn: Simplified Chinese) wins over the language shown; one moodle_bridge does
+    not speak, or none known, leaves the language shown (here English)."""
+    with engine.begin() as c:
+        c.execute(sa.insert(mirror_users).values(id=11, username="li", suspended=False, cadre_id="A", profile={},
+                                                 lang=lang))
+    (message,) = notify.plan(engine, notify.DEFAULT_INTERVAL_DAYS)
+    assert ("同志，您的培训记录显示：" in message["text"]) is chinese
+    assert ("your training record shows:" in message["text"]) is not chinese
 
 
 def test_a_simulated_site_s_messages_name_the_due_date_and_open_courses(site_dir):  # noqa: F811

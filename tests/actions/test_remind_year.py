@@ -22,7 +22,7 @@ from moodle_bridge.services.wiring import make_client
 from moodle_bridge.simulator.generator import generate
 from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store import connect
-from moodle_bridge.store.schema import action_log, reminders_sent
+from moodle_bridge.store.schema import action_log, mirror_users, reminders_sent
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -148,7 +148,8 @@ def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year):
     dry = runner.invoke(main, ["remind", "--as-of", "2026-05-31"])
     assert dry.exit_code == 0, dry.output
     assert "planned (dry run)" in dry.output and "before the due day" in dry.output and not moodle.site.messages
-    assert "The cadres' language is not in the mirror: every reminder is written in English" in dry.output
+    assert "Written in the cadre's own language in Moodle: English: " in dry.output  # the simulated cadres': en
+    assert "the organisation's default" not in dry.output  # no cadre without a language moodle_bridge speaks
     assert "Dry run: nothing was sent" in dry.output
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         moodle.mount(mock)
@@ -157,3 +158,35 @@ def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year):
         again = runner.invoke(main, ["remind", "--apply", "--as-of", "2026-06-01"])  # within the catch-up days
     assert applied.exit_code == 0 and "done" in applied.output and sent
     assert again.exit_code == 0 and len(moodle.site.messages) == sent  # sent once: not again the next day
+
+
+def test_a_cadre_whose_moodle_language_is_zh_cn_is_reminded_in_chinese(year):
+    """The mirror keeps each user's Moodle language; a reminder is written in it where moodle_bridge speaks it
+    (zh_cn is Simplified Chinese), else in the default (reminders.language, here English)."""
+    path, moodle, runner, _course = year
+    cadres = sorted(u.id for u in moodle.site.users.values() if u.profile.get("cadre_id") and not u.suspended)
+    chinese, other, unknown = cadres[:3]
+    moodle.site.users[chinese].lang = "zh_cn"
+    moodle.site.users[unknown].lang = "fr"  # a language moodle_bridge does not speak: the default
+    _sync(moodle, runner)
+    settings = load_settings()
+    engine = connect(settings.store.url)
+    with engine.connect() as connection:
+        langs = dict(connection.execute(sa.select(mirror_users.c.id, mirror_users.c.lang)).fetchall())
+    assert (langs[chinese], langs[other], langs[unknown]) == ("zh_cn", "en", "fr")  # as Moodle answered
+    evaluate_rules(settings, engine, today=date(2026, 5, 31))
+    planned, outcomes = remind(settings, engine, None, date(2026, 5, 31), dry_run=True)
+    by_user = {m.user_id: m for m in planned.messages}
+    assert (by_user[chinese].language, by_user[chinese].language_source) == ("zh_CN", "moodle")
+    assert (by_user[other].language, by_user[other].language_source) == ("en", "moodle")
+    assert (by_user[unknown].language, by_user[unknown].language_source) == ("en", "default")
+    assert "2026 年 6 月 30 日" in by_user[chinese].text and "30 June 2026" not in by_user[chinese].text
+    assert "30 June 2026" in by_user[other].text and "30 June 2026" in by_user[unknown].text
+    logged = {o["user_id"]: o["detail"] for o in outcomes}
+    assert (logged[chinese]["language"], logged[chinese]["language_source"]) == ("zh_CN", "moodle")
+    dry = runner.invoke(main, ["remind", "--as-of", "2026-05-31"])
+    assert dry.exit_code == 0, dry.output
+    assert "Written in the cadre's own language in Moodle: English: " in dry.output
+    assert "Simplified Chinese: 1." in dry.output
+    assert re.search(r"not one moodle_bridge speaks: 1\.", dry.output.replace("\n", " ")), dry.output
+    engine.dispose()
