@@ -163,7 +163,7 @@ def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year):
 def test_a_cadre_whose_moodle_language_is_zh_cn_is_reminded_in_chinese(year):
     """The mirror keeps each user's Moodle language; a reminder is written in it where moodle_bridge speaks it
     (zh_cn is Simplified Chinese), else in the default (reminders.language, here English)."""
-    path, moodle, runner, _course = year
+    _path, moodle, runner, _course = year
     cadres = sorted(u.id for u in moodle.site.users.values() if u.profile.get("cadre_id") and not u.suspended)
     chinese, other, unknown = cadres[:3]
     moodle.site.users[chinese].lang = "zh_cn"
