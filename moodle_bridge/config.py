@@ -187,6 +187,7 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     https: bool = False  # served behind HTTPS (a reverse proxy): session cookies are Secure
+    cadre_page: bool = False  # cadres sign in at /me with their Moodle account (as serve --cadres); doctor checks it
     secret_key: SecretStr | None = None  # signs sessions: MOODLE_BRIDGE_WEB__SECRET_KEY, or secret_key_file
     secret_key_file: Path | None = None
 

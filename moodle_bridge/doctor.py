@@ -19,6 +19,7 @@ from .i18n import _
 from .moodle import Call, MoodleClient, MoodleError
 from .moodle.functions import FEATURES, functions_for
 from .moodle.models import Cohort, Course, EnrolledUser, MemberInfo, SiteInfo
+from .moodle.token_login import MOBILE_SERVICE, probe
 from .rules.sections import Cadres
 from .rules.units import UnitTree, from_code_prefix, from_cohort_field
 from .store import migration_status
@@ -145,6 +146,24 @@ def messaging_verdict(sampled: list[int], members: list[MemberInfo]) -> tuple[St
                                                          why=_("; ").join(why))
 
 
+def cadre_sign_in_verdict(errorcode: str) -> tuple[Status, str]:
+    """What Moodle's token endpoint answering a made-up name and password says of the cadre page's sign-in."""
+    if errorcode == "invalidlogin":
+        return "ok", _("Moodle's token endpoint answers and checks passwords: it refused a made-up user. Moodle 5.1 "
+                       "says whether the mobile app's service ({service}) is on only after a right password: "
+                       "README, Preparing Moodle, step 11").format(service=MOBILE_SERVICE)
+    remedy = _("turn on Enable web services for mobile devices (Site administration > General > Mobile app > "
+               "Mobile settings; README, Preparing Moodle, step 11)")
+    if errorcode == "enablewsdescription":
+        return "fail", _("web services are off in Moodle: {remedy}").format(remedy=remedy)
+    if errorcode == "servicenotavailable":
+        return "fail", _("the mobile app's service is off in Moodle: {remedy}").format(remedy=remedy)
+    if errorcode == "sitemaintenance":
+        return "warn", _("Moodle is in maintenance mode: cadres cannot sign in until it ends")
+    return "fail", _("Moodle's token endpoint answered {code} to a made-up user, not invalidlogin: cadres cannot "
+                     "sign in (README, Preparing Moodle, step 11)").format(code=errorcode)
+
+
 def _code(cohort: Cohort) -> str:
     return cohort.idnumber or str(cohort.id)
 
@@ -208,6 +227,8 @@ def run_doctor(settings: Settings, client: MoodleClient, engine: Engine, cadres:
     prober.run()
     if settings.features.notify:
         prober.messaging(site.userid, engine)
+    if settings.web.cadre_page:
+        _check_cadre_sign_in(report, settings)
     _check_unseen(report, settings, prober.report_has_grades, engine)
     _check_clock(report)
     _check_store(report, engine)
@@ -506,6 +527,22 @@ def _cadre_sample(engine: Engine) -> list[int]:
     except SQLAlchemyError:
         return []
     return list(dict.fromkeys(flagged + others))
+
+
+def _check_cadre_sign_in(report: DoctorReport, settings: Settings) -> None:
+    """With the cadre page on (web.cadre_page): Moodle's token endpoint answers a made-up name and password with
+    its refusal, which proves the endpoint and the mobile app's service answer. No real account is tried, so no
+    lock-out counts it."""
+    name = _("cadres' sign-in")
+    try:
+        code = probe(str(settings.moodle.url), timeout=(settings.moodle.connect_timeout,
+                                                         min(settings.moodle.read_timeout, 20.0)),
+                     verify_tls=settings.moodle.verify_tls)
+    except MoodleError as exc:
+        report.add(name, "fail", _("Moodle's token endpoint ({path}) does not answer as Moodle's does: {error}")
+                   .format(path="/login/token.php", error=exc))
+        return
+    report.add(name, *cadre_sign_in_verdict(code))
 
 
 def _check_clock(report: DoctorReport) -> None:

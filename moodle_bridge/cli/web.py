@@ -25,7 +25,8 @@ MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 @click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: web.port, 8000).")
 @click.option("--cadres", is_flag=True, help="Also let cadres sign in at /me with their Moodle name and password, "
-              "checked by Moodle (its token endpoint for the mobile app's service), to read their own training file.")
+              "checked by Moodle (its token endpoint for the mobile app's service), to read their own training file "
+              "(the default: web.cadre_page).")
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None, cadres: bool) -> None:
     """Serve the review page for organisation staff (and, with --cadres, each cadre's own page)."""
@@ -53,7 +54,7 @@ def serve(obj: Context, host: str | None, port: int | None, cadres: bool) -> Non
 
     app = create_app(engine, secret, https_only=settings.web.https,
                      stale_hours=settings.alerts.mirror_max_age_hours,
-                     cadre_sign_in=cadre_sign_in if cadres else None)
+                     cadre_sign_in=cadre_sign_in if cadres or settings.web.cadre_page else None)
     run_page(app, host or settings.web.host, port or settings.web.port, behind_proxy=settings.web.https)
 
 
