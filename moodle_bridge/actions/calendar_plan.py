@@ -5,6 +5,8 @@ or required reading) whose requirement names that course. One event a key, ever:
 is created; a kept one whose due date or words changed is updated (its due date moved, or its text); a kept one no
 longer wanted is deleted, because every cadre concerned met the requirement (``met``) or the requirement was lifted
 (``lifted``: gone from the rules, due in another period, the course gone from Moodle, no cadre in the group).
+A kept row still pending (``event_id`` 0: the create was asked, its outcome unknown) is created again while wanted
+(``unconfirmed``), else forgotten; it is never compared or deleted in Moodle, having no event id.
 """
 
 from __future__ import annotations
@@ -51,9 +53,14 @@ class KeptEvent:
     name: str
     description: str
 
+    @property
+    def pending(self) -> bool:
+        """Moodle was asked to create it and did not say it had (Moodle's event ids start at 1)."""
+        return self.event_id == 0
+
 
 Op = Literal["create", "update", "delete"]
-Why = Literal["owed", "moved", "reworded", "met", "lifted", "duplicate"]
+Why = Literal["owed", "moved", "reworded", "met", "lifted", "duplicate", "unconfirmed"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,9 @@ def plan(wanted: Iterable[WantedEvent], kept: Iterable[KeptEvent], met: Collecti
         elif w is None and k is not None:
             steps.append(Step("delete", key, "met" if key in met else "lifted", kept=k))
         elif w is not None and k is not None:
-            if w.timestart != k.timestart or w.due != k.due:
+            if k.pending:
+                steps.append(Step("create", key, "unconfirmed", wanted=w, kept=k))
+            elif w.timestart != k.timestart or w.due != k.due:
                 steps.append(Step("update", key, "moved", wanted=w, kept=k))
             elif w.name != k.name or w.description != k.description:
                 steps.append(Step("update", key, "reworded", wanted=w, kept=k))

@@ -13,8 +13,11 @@ Read from Moodle's source (repository moodle/moodle, the 4.x line 5.1 continues)
   ``moodle/calendar:manageownentries`` (the authenticated user's), a site event manageentries on the front page.
   (Course-level role overrides and group events are not simulated: nobody here holds them.)
 - ``delete_calendar_events``: one transaction; an event id that does not exist is ``calendar_event::load``'s
-  ``MUST_EXIST`` read (``invalidrecordunknown``, nothing deleted); ``calendar_delete_event_allowed`` refused is
-  ``nopermissions`` ("Delete event"), nothing deleted; ``repeat`` deletes the whole series; the answer is null.
+  ``$DB->get_record('event', ..., MUST_EXIST)``: a read by table name, so ``dml_missing_record_exception`` answers
+  ``invalidrecord`` ("...in database table event.", ``lib/dml/moodle_database.php`` ``get_record_select`` gives
+  the table; ``invalidrecordunknown`` is for a read by SQL with no table), nothing deleted;
+  ``calendar_delete_event_allowed`` refused is ``nopermissions`` ("Delete event"), nothing deleted; ``repeat``
+  deletes the whole series; the answer is null.
 - Who sees an event (``calendar_get_default_courses`` / ``calendar_view_event_allowed``): a site event everyone, a
   course event the course's participants with an active enrolment in a visible course (and a holder of
   manageentries), a user event its user alone.
@@ -112,8 +115,10 @@ def create_events(ctx: Context, args: Args) -> JsonObject:
         elif eventtype == "user":
             courseid = 0
         if eventtype in ("course", "group") and courseid not in site.courses:
+            # The course's context, MUST_EXIST: nothing created (as the recorded answers for an unknown course in
+            # other functions, tests/fixtures/moodle/errors/nonexistent_course_*.json).
             raise SimError("invalidrecordunknown", "Can't find data record in database.",
-                           "dml_missing_record_exception")  # the course's context, MUST_EXIST: nothing created
+                           "dml_missing_record_exception")
         if not ctx.caller.capable or not _may_add(state, caller, eventtype, caller):
             warnings.append({"item": item["name"], "warningcode": "nopermissions",
                              "message": "you do not have permissions to create this event"})
@@ -134,8 +139,8 @@ def delete_events(ctx: Context, args: Args) -> None:
     doomed: set[int] = set()
     for item in args["events"]:
         event = state.events.get(item["eventid"])
-        if event is None:
-            raise SimError("invalidrecordunknown", "Can't find data record in database.",
+        if event is None:  # calendar_event::load: get_record('event', ..., MUST_EXIST)
+            raise SimError("invalidrecord", "Can't find data record in database table event.",
                            "dml_missing_record_exception")
         if not ctx.caller.capable or not (caller in state.managers or (event.eventtype == "user"
                                                                        and event.userid == caller)):

@@ -1,4 +1,8 @@
-"""The calendar events moodle_bridge created in Moodle (``calendar_events``, migration 0018): read, kept, forgotten."""
+"""The calendar events moodle_bridge created in Moodle (``calendar_events``, migration 0018): read, kept, forgotten.
+
+A row with ``event_id`` ``PENDING`` (0: Moodle's ids start at 1) is an intent: committed before Moodle is asked to
+create the event, replaced by the event's id when Moodle answers; one left behind is a create whose outcome is
+unknown (actions/calendar.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from .schema import calendar_events
+
+PENDING = 0
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ def kept_events(connection: Connection) -> list[EventRow]:
 
 
 def keep_event(connection: Connection, row: EventRow, at: datetime) -> None:
-    """Moodle created it: keep it (replacing any row of its key)."""
+    """Moodle created it, or is about to be asked to (``PENDING``): keep it (replacing any row of its key)."""
     forget_event(connection, row.course_id, row.group_name, row.kind)
     connection.execute(insert(calendar_events).values(
         course_id=row.course_id, group_name=row.group_name, kind=row.kind, event_id=row.event_id, rule=row.rule,

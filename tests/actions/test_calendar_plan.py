@@ -43,3 +43,11 @@ def test_never_two_events_of_one_key():
     assert [(s.op, s.why, s.kept.event_id) for s in steps] == [("delete", "duplicate", 7)]
     with pytest.raises(ValueError):
         plan([_wanted(), _wanted()], [])
+
+
+def test_a_pending_row_is_created_again_while_wanted_else_forgotten():
+    """event_id 0: a create whose outcome is unknown; never compared, never deleted in Moodle by an id."""
+    (again,) = plan([_wanted()], [_kept(event_id=0, due=date(2026, 7, 31))])
+    assert (again.op, again.why, again.kept.pending) == ("create", "unconfirmed", True)
+    (gone,) = plan([], [_kept(event_id=0)], met={KEY})
+    assert (gone.op, gone.why, gone.kept.pending) == ("delete", "met", True)

@@ -80,7 +80,8 @@ def test_delete_answers_null_removes_the_event_and_an_unknown_id_fails_the_whole
     ids = [e["id"] for e in made["events"]]
     refused = _call(sim, "core_calendar_delete_calendar_events",
                     events=[{"eventid": ids[0], "repeat": 0}, {"eventid": 999999, "repeat": 0}])
-    assert refused["errorcode"] == "invalidrecordunknown"
+    assert refused["errorcode"] == "invalidrecord"  # get_record('event', ..., MUST_EXIST): by table name
+    assert refused["message"] == "Can't find data record in database table event."
     assert set(calendar(sim.site).events) == set(ids)  # one transaction: nothing deleted
     assert _call(sim, "core_calendar_delete_calendar_events", events=[{"eventid": ids[0], "repeat": 0}]) is None
     assert set(calendar(sim.site).events) == {ids[1]}
