@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
@@ -126,12 +126,19 @@ def deliver(client: MoodleClient | None, messages: Sequence[tuple[int, str, str]
     """Send Moodle messages (user id, HTML text, client message id) in batches with a pause between them; the action
     log's status and detail for each, in order (a dry run sends nothing: each "planned", with its text). A refusal
     or an error is that message's (or that batch's) failure; the others go on. ``client`` may be None for a dry run
-    only. Reminders (``remind.py``) send through this too."""
-    found: list[tuple[str, dict[str, Any]]] = []
+    only."""
+    return [answer for answers in deliver_batches(client, messages, dry_run, batch, pause, sleep) for answer in answers]
+
+
+def deliver_batches(client: MoodleClient | None, messages: Sequence[tuple[int, str, str]], dry_run: bool,
+                    batch: int = 20, pause: float = 1.0,
+                    sleep: Callable[[float], None] = time.sleep) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """As :func:`deliver`, one batch's answers at a time: a batch is sent only when the one before has been taken, so
+    the caller can record each before the next goes, and stop between them. Reminders (``remind.py``) send so."""
     for start in range(0, len(messages), batch):
         chunk = messages[start:start + batch]
         if dry_run:
-            found.extend(("planned", {"text": text}) for _user, text, _id in chunk)
+            yield [("planned", {"text": text}) for _user, text, _id in chunk]
             continue
         moodle = acting_client(client)
         if start:
@@ -143,8 +150,7 @@ def deliver(client: MoodleClient | None, messages: Sequence[tuple[int, str, str]
                 for user, text, clientmsgid in chunk])
         except MoodleError as exc:
             answers = [exc] * len(chunk)
-        found.extend(_outcome(answers[index] if index < len(answers) else None) for index in range(len(chunk)))
-    return found
+        yield [_outcome(answers[index] if index < len(answers) else None) for index in range(len(chunk))]
 
 
 def send_queue(engine: Engine, client: MoodleClient | None, dry_run: bool) -> list[ActionRow]:

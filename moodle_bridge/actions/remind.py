@@ -1,11 +1,12 @@
 """Reminders on a schedule: before, on and after a requirement's due day, and at the period's milestones for hours
-behind pace, each sent once, through Moodle messages (``notify.deliver``: its batches, pauses and refusals).
+behind pace, each sent once, through Moodle messages (``notify.deliver_batches``: its batches, pauses and refusals).
 
 ``plan`` asks the read model for each cadre's requirements not met (``results.open_requirements``), the planner for
 the reminders due on the day (``rules/reminder_plan.py``), and writes one message a cadre: what is missing, by when
 and which open courses count. ``apply`` logs every message in the action log (action ``remind``: planned in a dry
 run, done or failed with Moodle's answer) and keeps each reminder Moodle accepted in ``reminders_sent``, so that it
-never goes out again; a failed one is tried again at the next run, within the catch-up days.
+never goes out again; a failed one is tried again at the next run, within the catch-up days. Each batch is recorded
+before the next is sent, and a stop request is honoured between batches.
 
 The cadre's language: each message is written in the language the cadre has in Moodle (the mirror's
 ``mirror_users.lang``: ``zh_cn`` is Simplified Chinese) when moodle_bridge speaks it; a cadre whose language the mirror
@@ -34,7 +35,7 @@ from ..rules.reminder_plan import Key, Reminder, by_cadre, due_reminders
 from ..rules.reminders import Reminders
 from ..store.schema import action_log, reminders_sent
 from . import ActionRow
-from .notify import TEMPLATES, cadre_languages, deliver, in_language
+from .notify import TEMPLATES, cadre_languages, deliver_batches, in_language
 
 MOODLE, DEFAULT = "moodle", "default"  # where a message's language comes from: the cadre's in Moodle, the default
 # What a reminder is about, by requirement kind (another kind: its flag's words are not a title; "your training").
@@ -145,29 +146,52 @@ def target(reminder: Reminder) -> str:
 
 
 def apply(engine: Engine, client: MoodleClient | None, planned: RemindPlan, dry_run: bool, batch: int = 20,
-          pause: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> list[ActionRow]:
+          pause: float = 1.0, sleep: Callable[[float], None] = time.sleep,
+          should_stop: Callable[[], bool] = lambda: False) -> list[ActionRow]:
     """Log every reminder; with dry_run False, send the messages and keep those Moodle accepted as sent.
 
-    ``client`` may be None for a dry run only."""
+    Each batch is recorded (its log entries and what Moodle accepted, in one transaction) before the next is sent:
+    a run killed or failing part-way has kept what Moodle accepted, and the next run does not send it again. When
+    ``should_stop()`` (the pipeline's stop request or its deadline) says so between batches, the rest are left for the
+    next run; the outcomes returned are then fewer than the plan's reminders. ``client`` may be None for a dry run
+    only."""
     now = datetime.now(UTC)
-    answers = deliver(client, [(m.user_id, m.text, f"mb-remind-{m.cadre_id}-{planned.day.isoformat()}")
-                               for m in planned.messages], dry_run, batch, pause, sleep)
     outcomes: list[ActionRow] = []
+    messages = planned.messages
+    batches = deliver_batches(client, [(m.user_id, m.text, f"mb-remind-{m.cadre_id}-{planned.day.isoformat()}")
+                                       for m in messages], dry_run, batch, pause, sleep)
+    for index, answers in enumerate(batches):
+        rows, accepted = _rows(planned.day, messages[index * batch:(index + 1) * batch], answers, dry_run, now)
+        _record(engine, rows, accepted)
+        outcomes.extend(rows)
+        if should_stop():
+            break  # the next batch is not sent: the generator sends only when asked
+    return outcomes
+
+
+def _rows(day: date, messages: list[PlannedReminder], answers: list[tuple[str, dict[str, Any]]], dry_run: bool,
+          now: datetime) -> tuple[list[ActionRow], list[dict[str, Any]]]:
+    """A batch's action log entries (one a reminder) and the reminders Moodle accepted."""
+    rows: list[ActionRow] = []
     accepted: list[dict[str, Any]] = []
-    for message, (status, detail) in zip(planned.messages, answers, strict=True):
+    for message, (status, detail) in zip(messages, answers, strict=True):
         for reminder in message.reminders:
-            outcomes.append({"action": "remind", "cadre_id": message.cadre_id, "user_id": message.user_id,
-                             "target": target(reminder), "status": status, "dry_run": dry_run,
-                             "detail": {**detail, "day": planned.day.isoformat(), "reason": reminder.reason,
-                                        "language": message.language,
-                                        "language_source": message.language_source}, "created_at": now})
+            r = reminder.requirement
+            rows.append({"action": "remind", "cadre_id": message.cadre_id, "user_id": message.user_id,
+                         "target": target(reminder), "status": status, "dry_run": dry_run,
+                         "detail": {**detail, "day": day.isoformat(), "reason": reminder.reason,
+                                    "requirement": r.path or r.rule, "language": message.language,
+                                    "language_source": message.language_source}, "created_at": now})
             if status == "done":
-                r = reminder.requirement
                 accepted.append({"cadre_id": r.cadre_id, "rule": r.rule, "due": r.due, "offset_days": reminder.offset,
                                  "reason": reminder.reason, "sent_at": now})
-    if outcomes:
-        with engine.begin() as connection:  # the log and what was sent, at once
-            connection.execute(insert(action_log), outcomes)
+    return rows, accepted
+
+
+def _record(engine: Engine, rows: list[ActionRow], accepted: list[dict[str, Any]]) -> None:
+    """One batch's log entries and what was sent, at once."""
+    if rows:
+        with engine.begin() as connection:
+            connection.execute(insert(action_log), rows)
             if accepted:
                 connection.execute(insert(reminders_sent), accepted)
-    return outcomes

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -26,7 +27,8 @@ LANGUAGES = {"en": N_("English"), "zh_CN": N_("Simplified Chinese")}
 @main.command()
 @click.option("--dry-run/--apply", "dry_run", default=True, help="Only show the reminders (the default), or send them.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="The day the reminders are for (default: today in the organisation's time zone).")
+              help="The day the reminders are for (default: today in the organisation's time zone); "
+                   "with --apply, only today.")
 @click.pass_obj
 def remind(obj: Context, dry_run: bool, as_of: datetime | None) -> None:
     """Send each cadre the reminders due today: before, on and after a due day, and at milestones when behind pace."""
@@ -35,6 +37,12 @@ def remind(obj: Context, dry_run: bool, as_of: datetime | None) -> None:
     from ..services.rules_file import RulesError
 
     do_it = not dry_run
+    if do_it and as_of is not None:
+        today = _today(obj.settings().sync.organisation_timezone)
+        if as_of.date() != today:  # sent now and kept as sent, they would not go on their own day
+            raise CommandError(_("--apply sends today's reminders only: {day} is not today ({today}, in the "
+                                 "organisation's time zone); leave out --apply to see that day's.").format(
+                day=as_of.date().isoformat(), today=today.isoformat()), EXIT_USAGE)
     engine = obj.store()
     # When acting, plan and act under the pipeline's lock, so a scheduled run cannot send the same reminder.
     with exclusive_if(engine, do_it), obj.client_if(do_it) as client:
@@ -59,6 +67,11 @@ def remind(obj: Context, dry_run: bool, as_of: datetime | None) -> None:
         console.print(_("Dry run: nothing was sent to Moodle. Run again with --apply to act."))
     for line in summary(outcomes):  # refusals: how many, and what to configure in Moodle
         click.echo(line)
+
+
+def _today(zone: str) -> date:
+    """Today in the organisation's time zone (the configuration's, which the rules' must be)."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def _languages(planned: RemindPlan) -> list[str]:

@@ -3,7 +3,9 @@
 A requirement not met has a due day. Its schedule (``rules/reminders.py``) puts reminders on days counted from it
 (30 and 7 days before, on the day, 7 days after); a requirement of hours behind pace is also reminded at the
 period's milestones (as each quarter ends: 1 April, 1 July and 1 October of a calendar year). Each reminder has a
-key, (cadre, requirement, due day, offset in days from the due day), and goes out once:
+key, (cadre, requirement, due day, offset in days from the due day), and goes out once. The requirement in the key is
+its stable id (``requirement_id``: its kind and a hash of what it asks), not its place in the rules file, so a
+requirement added above another leaves the other's reminders as they were:
 
 - on its day, or up to ``catch_up_days`` later when no run saw its day; of a requirement's reminders whose days
   have come, only the latest (an older one is stale once a newer is due), and one a requirement a day;
@@ -13,16 +15,27 @@ key, (cadre, requirement, due day, offset in days from the due day), and goes ou
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from .kinds.base import RequirementModel
 from .periods import add_months
 from .reminders import PACE_MONTHS, Reminders
 
 Reason = Literal["before", "due", "after", "pace"]
-Key = tuple[str, str, date, int]  # cadre id, requirement (its rule), due day, days from the due day
+Key = tuple[str, str, date, int]  # cadre id, requirement (its stable id), due day, days from the due day
+
+
+def requirement_id(requirement: RequirementModel) -> str:
+    """A requirement's stable id: its kind and a hash of what it asks (its course selection, hours, ...), its due day
+    aside (the key holds it). The same wherever the requirement stands in the rules file, and in whichever group."""
+    asks = requirement.model_dump(mode="json", exclude={"due"})
+    digest = hashlib.sha256(json.dumps(asks, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{requirement.kind}:{digest}"
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,8 @@ class OpenRequirement:
     ``missing_courses``: the courses still to complete (a course list); ``missing_hours``: the hours short (an hours
     requirement); ``need_any``: one of the missing courses is enough; ``courses``: open courses that would count;
     ``behind_pace``: hours behind the period's pace (flagged at risk); ``start``: the first day of the span the
-    requirement's pace runs over (its period), for milestones."""
+    requirement's pace runs over (its period), for milestones; ``rule``: the requirement's stable id
+    (``requirement_id``); ``path``: where the rules file has it (groups.<group>.requirements[<n>]), for the log."""
 
     cadre_id: str
     user_id: int
@@ -56,6 +70,7 @@ class OpenRequirement:
     behind_pace: bool = False
     start: date | None = None
     online: bool = False  # the hours are online hours
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,9 +119,9 @@ def due_reminders(today: date, open_requirements: Iterable[OpenRequirement], rem
     """The reminders to send ``today``: for each open requirement, the latest whose day has come (at most
     ``catch_up_days`` ago), unless sent; in the order given."""
     due: list[Reminder] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, date]] = set()
     for requirement in open_requirements:
-        if (requirement.cadre_id, requirement.rule) in seen:  # one a requirement a day
+        if (requirement.cadre_id, requirement.rule, requirement.due) in seen:  # one a requirement a day
             continue
         offsets = scheduled(requirement, reminders)
         came = [o for o in offsets if requirement.due.toordinal() + o <= today.toordinal()]
@@ -116,7 +131,7 @@ def due_reminders(today: date, open_requirements: Iterable[OpenRequirement], rem
         reminder = Reminder(requirement, latest, offsets[latest])
         if today.toordinal() - reminder.day.toordinal() > reminders.catch_up_days or reminder.key in sent:
             continue
-        seen.add((requirement.cadre_id, requirement.rule))
+        seen.add((requirement.cadre_id, requirement.rule, requirement.due))
         due.append(reminder)
     return due
 

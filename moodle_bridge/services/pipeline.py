@@ -195,11 +195,14 @@ def _steps(settings: Settings, engine: Engine,
                        notify_flagged=settings.features.notify, dry_run=False)
         return {name: len(outcomes) for name, outcomes in done.items()}
 
-    def remind(_should_stop: ShouldStop) -> Counts:  # the reminders due today, each once (rules: reminders)
+    def remind(should_stop: ShouldStop) -> Counts:  # the reminders due today, each once (rules: reminders)
+        from ..sync import StopRequested
         from .reminders import remind as send
 
-        with make_client(settings) as client:
-            planned, outcomes = send(settings, engine, client, dry_run=False)
+        with make_client(settings) as client:  # each batch recorded before the next; a stop between batches
+            planned, outcomes = send(settings, engine, client, dry_run=False, should_stop=should_stop)
+        if len(outcomes) < sum(len(m.reminders) for m in planned.messages):
+            raise StopRequested  # the rest go at the next run (within the catch-up days)
         return {"messages": len(planned.messages), "reminders": len(outcomes),
                 "failed": sum(1 for o in outcomes if o["status"] == "failed")}
 

@@ -18,11 +18,12 @@ from moodle_bridge.cli import main
 from moodle_bridge.config import load_settings
 from moodle_bridge.services.pipeline import evaluate_rules
 from moodle_bridge.services.reminders import remind
+from moodle_bridge.services.rules_file import load_rules_to_evaluate
 from moodle_bridge.services.wiring import make_client
 from moodle_bridge.simulator.generator import generate
 from moodle_bridge.simulator.server import SimulatedMoodle
 from moodle_bridge.store import connect
-from moodle_bridge.store.schema import action_log, mirror_users, reminders_sent
+from moodle_bridge.store.schema import action_log, evaluations, mirror_users, reminders_sent
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -142,8 +143,10 @@ def _check_text(text: str, day: date, user, course: str) -> None:
     assert re.search(rf"Open courses that count: “{re.escape(course)}” \(\d+ hours\)</li>", text)
 
 
-def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year):
+def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year, monkeypatch):
     _path, moodle, runner, _course = year
+    today = date(2026, 5, 31)
+    monkeypatch.setattr("moodle_bridge.cli.remind._today", lambda _zone: today)
     assert runner.invoke(main, ["evaluate", "--as-of", "2026-05-31"]).exit_code == 0
     dry = runner.invoke(main, ["remind", "--as-of", "2026-05-31"])
     assert dry.exit_code == 0, dry.output
@@ -155,6 +158,7 @@ def test_remind_is_a_dry_run_unless_applied_and_says_the_language(year):
         moodle.mount(mock)
         applied = runner.invoke(main, ["remind", "--apply", "--as-of", "2026-05-31"])
         sent = len(moodle.site.messages)
+        today = date(2026, 6, 1)
         again = runner.invoke(main, ["remind", "--apply", "--as-of", "2026-06-01"])  # within the catch-up days
     assert applied.exit_code == 0 and "done" in applied.output and sent
     assert again.exit_code == 0 and len(moodle.site.messages) == sent  # sent once: not again the next day
@@ -189,4 +193,144 @@ def test_a_cadre_whose_moodle_language_is_zh_cn_is_reminded_in_chinese(year):
     assert "Written in the cadre's own language in Moodle: English: " in dry.output
     assert "Simplified Chinese: 1." in dry.output
     assert re.search(r"not one moodle_bridge speaks: 1\.", dry.output.replace("\n", " ")), dry.output
+    engine.dispose()
+
+
+def test_apply_refuses_another_day_than_today(year, monkeypatch):
+    """--as-of with --apply would send another day's reminders now and keep them as sent, so they would not go on
+    their own day: refused in one line, nothing sent or kept."""
+    _path, moodle, runner, _course = year
+    monkeypatch.setattr("moodle_bridge.cli.remind._today", lambda _zone: date(2026, 6, 2))
+    assert runner.invoke(main, ["evaluate", "--as-of", "2026-05-31"]).exit_code == 0
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        refused = runner.invoke(main, ["remind", "--apply", "--as-of", "2026-05-31"])
+    assert refused.exit_code == 2
+    (line,) = refused.output.strip().splitlines()
+    assert "--apply sends today's reminders only: 2026-05-31 is not today (2026-06-02" in line, line
+    assert not moodle.site.messages
+    engine = connect(load_settings().store.url)
+    with engine.connect() as connection:
+        assert not connection.execute(sa.select(reminders_sent)).fetchall()
+        assert not connection.execute(sa.select(action_log).where(action_log.c.action == "remind")).fetchall()
+    engine.dispose()
+    assert runner.invoke(main, ["remind", "--as-of", "2026-05-31"]).exit_code == 0  # a dry run of any day
+
+
+def _send(moodle, engine, settings, day: date, **options):
+    from moodle_bridge.actions import remind as actions
+
+    rules = load_rules_to_evaluate(settings).rules
+    planned = actions.plan(engine, day, rules.reminders, settings.language)
+    with make_client(settings) as client, responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        moodle.mount(mock)
+        return planned, actions.apply(engine, client, planned, dry_run=False, batch=1, pause=0,
+                                      sleep=lambda _s: None, **options)
+
+
+def _kept(engine) -> set[str]:
+    with engine.connect() as connection:
+        return {r.cadre_id for r in connection.execute(sa.select(reminders_sent))}
+
+
+def test_each_batch_is_kept_before_the_next_so_a_failure_part_way_resends_nothing_moodle_accepted(year, monkeypatch):
+    """Moodle accepts the first batch, then the store cannot keep the second's (a locked database, a kill): the
+    first is kept, and the next run sends the others, not the first again."""
+    from moodle_bridge.actions import remind as actions
+
+    _path, moodle, _runner, _course = year
+    settings = load_settings()
+    engine = connect(settings.store.url)
+    day = date(2026, 5, 31)
+    evaluate_rules(settings, engine, today=day)
+    record, calls = actions._record, []
+
+    def failing(engine, rows, accepted):
+        calls.append(rows)
+        if len(calls) == 2:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+        record(engine, rows, accepted)
+
+    monkeypatch.setattr(actions, "_record", failing)
+    with pytest.raises(sa.exc.OperationalError):
+        planned, _outcomes = _send(moodle, engine, settings, day)
+    monkeypatch.setattr(actions, "_record", record)
+    first = {m.touserid for m in moodle.site.messages}
+    assert len(moodle.site.messages) == 2  # the second batch went before its write failed
+    kept = _kept(engine)
+    assert len(kept) == 1  # the first batch's, kept before the second was sent
+    planned, outcomes = _send(moodle, engine, settings, day)  # the next run
+    assert kept.isdisjoint({m.cadre_id for m in planned.messages})  # the first is not sent again
+    assert len(planned.messages) >= 2 and all(o["status"] == "done" for o in outcomes)
+    resent = [m.touserid for m in moodle.site.messages[2:]]
+    assert len(set(resent) & first) == 1  # only the batch whose write failed goes again
+    engine.dispose()
+
+
+def test_a_stop_between_batches_keeps_what_went_and_leaves_the_rest_for_the_next_run(year):
+    _path, moodle, _runner, _course = year
+    settings = load_settings()
+    engine = connect(settings.store.url)
+    day = date(2026, 5, 31)
+    evaluate_rules(settings, engine, today=day)
+    planned, outcomes = _send(moodle, engine, settings, day, should_stop=lambda: True)  # asked after the first batch
+    assert len(planned.messages) > 1 and len(outcomes) == 1 and len(moodle.site.messages) == 1
+    assert _kept(engine) == {outcomes[0]["cadre_id"]}
+    rest, outcomes = _send(moodle, engine, settings, day)
+    assert len(rest.messages) == len(planned.messages) - 1 and len(outcomes) == len(rest.messages)
+    assert len({m.touserid for m in moodle.site.messages}) == len(moodle.site.messages)  # none twice
+    engine.dispose()
+
+
+def test_the_reminder_after_a_period_end_due_day_goes_out_in_the_new_period(year):
+    """Due on 31 December: on 1 January the pipeline evaluates the new year, and the reminder 7 days after still
+    goes out on 7 January (read from the year gone's last evaluation), once."""
+    path, moodle, _runner, _course = year
+    (path / "rules.yaml").write_text(RULES.replace("DUE", "2026-12-31"), encoding="utf-8")
+    settings = load_settings()
+    engine = connect(settings.store.url)
+    sent: dict[date, int] = {}
+    for day in [date(2026, 12, 31)] + [date(2027, 1, n) for n in range(1, 12)]:
+        evaluate_rules(settings, engine, today=day)
+        before = len(moodle.site.messages)
+        with make_client(settings) as client, responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            moodle.mount(mock)
+            _planned, outcomes = remind(settings, engine, client, day, dry_run=False)
+        assert all(o["status"] == "done" for o in outcomes)
+        if len(moodle.site.messages) > before:
+            sent[day] = len(moodle.site.messages) - before
+            if day == date(2027, 1, 7):
+                assert all("was due by 31 December 2026, 7 days ago" in m.text
+                           for m in moodle.site.messages[before:])
+    assert set(sent) == {date(2026, 12, 31), date(2027, 1, 7)} and sent[date(2027, 1, 7)] == sent[date(2026, 12, 31)]
+    with engine.connect() as connection:
+        periods = {r.period for r in connection.execute(sa.select(evaluations.c.period))}
+        kept = {r.offset_days for r in connection.execute(sa.select(reminders_sent))}
+    assert periods == {"2026", "2027"} and kept == {0, 7}
+    engine.dispose()
+
+
+def test_a_requirement_added_above_leaves_the_other_s_reminders_as_they_were(year):
+    """The key names the requirement by its kind and what it asks, not its place: a requirement inserted above one
+    with the same due day neither silences the new one's reminder nor repeats the old one's."""
+    path, moodle, _runner, _course = year
+    settings = load_settings()
+    engine = connect(settings.store.url)
+    other = next(c for c in moodle.site.courses.values() if c.idnumber and c.idnumber != COURSE)
+    for (course_id, user_id) in list(moodle.site.progress):  # nobody has done the course added either
+        if course_id == other.id:
+            moodle.site.reset_completion(other.id, user_id)
+    _sync(moodle, _runner)
+    evaluate_rules(settings, engine, today=date(2026, 5, 31))
+    _planned, first = _send(moodle, engine, settings, date(2026, 5, 31))
+    assert first and {o["detail"]["requirement"] for o in first} == {"groups.everyone.requirements[0]"}
+    above = RULES.replace("    requirements:\n", "    requirements:\n      - kind: required_courses\n"
+                          f"        courses: [{{idnumber: {other.idnumber}}}]\n        due: \"DUE\"\n")
+    (path / "rules.yaml").write_text(above.replace("DUE", "2026-06-30"), encoding="utf-8")
+    evaluate_rules(settings, engine, today=date(2026, 6, 1))
+    planned, outcomes = _send(moodle, engine, settings, date(2026, 6, 1))  # within the catch-up days
+    assert planned.messages
+    assert {o["detail"]["requirement"] for o in outcomes} == {"groups.everyone.requirements[0]"}  # the new one only
+    added, kept = (html.escape(moodle.site.courses[c].fullname, quote=False) for c in (other.id, _course))
+    assert all(added in m.text and kept not in m.text for m in planned.messages)
     engine.dispose()

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moodle_bridge.rules.loader import RulesError, parse_rules
-from moodle_bridge.rules.reminder_plan import OpenRequirement, due_reminders, milestones
+from moodle_bridge.rules.reminder_plan import OpenRequirement, due_reminders, milestones, requirement_id
 from moodle_bridge.rules.reminders import Reminders, Schedule
 
 SMALL = (Path(__file__).parent / "small_rules.yaml").read_text(encoding="utf-8")
@@ -119,3 +119,20 @@ def test_editing_the_schedule_judges_no_one_again():
     plain = parse_rules(SMALL).rules
     edited = parse_rules(SMALL + "reminders:\n  default: {before: [14]}\n  pace: monthly\n").rules
     assert context_fingerprint(plain, {}, [], set(), None) == context_fingerprint(edited, {}, [], set(), None)
+
+
+def test_a_requirement_s_id_is_what_it_asks_not_where_it_stands():
+    """The reminders' key names a requirement by its kind and a hash of what it asks (its due day aside): the same in
+    any place and group, another for other courses or hours."""
+    plain = parse_rules(SMALL).rules
+    added = parse_rules(SMALL.replace("    requirements:\n", "    requirements:\n      - {kind: min_hours, hours: 7}\n",
+                                      1)).rules
+    before = [requirement_id(r) for g in plain.groups.values() for r in g.requirements]
+    after = [requirement_id(r) for g in added.groups.values() for r in g.requirements]
+    assert before and set(before) < set(after) and len(after) == len(before) + 1
+    assert all(i.split(":")[0] in {"min_hours", "min_online_hours", "required_courses", "required_reading", "window",
+                                   "makeup"} for i in after)
+    hours = next(r for g in plain.groups.values() for r in g.requirements if r.kind == "min_hours")
+    assert requirement_id(hours.model_copy(update={"hours": hours.hours + 1})) != requirement_id(hours)
+    courses = next(r for g in plain.groups.values() for r in g.requirements if r.kind == "required_courses")
+    assert requirement_id(courses.model_copy(update={"due": date(2030, 1, 1)})) == requirement_id(courses)
