@@ -68,7 +68,7 @@ def create_app(engine: Engine, secret_key: str, https_only: bool = False, stale_
     wait_briefly(engine, busy_timeout)
     pages = Pages()
     page = Handlers(engine, pages, stale_hours)
-    me = CadrePages(engine, pages, cadre_sign_in, page.per_address, page.pdf_renders)
+    me = CadrePages(engine, pages, cadre_sign_in, page.pdf_renders)
 
     async def error_page(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -12,8 +12,12 @@ and every copy of its cookie (kept in memory: a restart forgets it, and the hour
 
 Sign-ins are throttled like the staff's (web/throttle.py): 5 failures for one name from one address refuse that name
 there for 15 minutes (before Moodle's own lock-out of the account, if the site sets one, is reached from here), and
-the failures of one address count with the staff sign-ins'. A few sign-ins are checked with Moodle at once; more are
-refused (503) rather than queued.
+20 from one address refuse the address. The name is counted as Moodle reads it, trimmed and lower-cased ('Alice' and
+'alice' are one account), and an address's cadre failures are counted apart from its staff sign-ins' (a busy office
+of cadres does not lock the staff out). Only Moodle's ``invalidlogin`` is a failure: any other refusal (the mobile
+app's service or web services off, cadres not allowed a token, maintenance) is Moodle's settings or state, not the
+cadre's password; it is logged for the administrator (its errorcode, never the password) and answered 503. A few
+sign-ins are checked with Moodle at once; more are refused (503) rather than queued.
 """
 
 from __future__ import annotations
@@ -36,13 +40,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import results
-from ..i18n import DAY, _, local_time, set_language
+from ..i18n import DAY, _, available_languages, from_moodle, local_time, set_language
 from ..moodle.errors import MoodleError
 from ..moodle.token_login import MoodleUser, SignInRefused
 from ..reports import pdf, training_file
 from ..results.own import cadre_of_user
 from . import accounts, audit
-from .handlers import BUSY_RETRY_SECONDS, CADRE_WORDS
+from .handlers import BUSY_RETRY_SECONDS, CADRE_WORDS, PER_ADDRESS_FAILURES, PER_NAME_FAILURES
 from .pages import Pages
 from .session import checked_form, language
 from .throttle import Throttle
@@ -56,6 +60,8 @@ SESSION_MINUTES = 60  # a cadre session's life: a page read on a phone, not a wo
 SIGN_INS_AT_ONCE = 8  # sign-ins waiting on Moodle at once; more are refused (503) rather than queued
 MAX_REVOKED = 100_000
 LOGIN = "/me/login"
+WRONG_PASSWORD = "invalidlogin"  # Moodle's one answer for a wrong name or password, a suspended or locked-out user
+MAINTENANCE = "sitemaintenance"  # Moodle is in maintenance mode: it ends by itself
 
 
 @dataclass(frozen=True)
@@ -64,20 +70,31 @@ class Cadre:
     language: str
 
 
-def _moodle_language(lang: str) -> str | None:
-    """The page's language for a Moodle user's language (``zh_cn``, ``en``...); None: take the browser's."""
-    lang = lang.lower()
-    return "zh_CN" if lang.startswith("zh") else "en" if lang.startswith("en") else None
+@dataclass(frozen=True)
+class Checked:
+    """What asking Moodle came to: the cadre (None: refused as a wrong password), their page's language, or why
+    Moodle could not answer (``unavailable``: a refusal that is Moodle's settings or state, not the cadre's)."""
+
+    cadre_id: str | None = None
+    language: str | None = None
+    unreachable: bool = False
+    unavailable: str | None = None  # Moodle's errorcode
+
+
+def _name_key(address: str, username: str) -> tuple[str, str]:
+    """The per-name counter's key: the name as Moodle reads it (login/token.php trims and lower-cases it)."""
+    return address, username.strip().lower()
 
 
 class CadrePages:
-    def __init__(self, engine: Engine, pages: Pages, sign_in: SignIn | None, per_address: Throttle,
+    def __init__(self, engine: Engine, pages: Pages, sign_in: SignIn | None,
                  pdf_renders: threading.BoundedSemaphore) -> None:
         self.engine = engine
         self.pages = pages
         self.sign_in = sign_in  # None: cadres' sign-in is not offered (web.cadre_sign_in off)
-        self.per_name = Throttle(5, accounts.LOCK_MINUTES * 60)
-        self.per_address = per_address  # shared with the staff sign-in
+        window = accounts.LOCK_MINUTES * 60
+        self.per_name = Throttle(PER_NAME_FAILURES, window)
+        self.per_address = Throttle(PER_ADDRESS_FAILURES, window)  # apart from the staff sign-in's
         self.sign_ins = threading.BoundedSemaphore(SIGN_INS_AT_ONCE)
         self.pdf_renders = pdf_renders
         self._revoked: OrderedDict[str, float] = OrderedDict()  # session nonce -> when it would have ended
@@ -104,7 +121,7 @@ class CadrePages:
         if not valid or not isinstance(cadre_id, str):
             raise HTTPException(303, headers={"Location": LOGIN})
         lang = session.get("cadre_lang")
-        chosen = lang if isinstance(lang, str) and lang in ("en", "zh_CN") else language(request, None)
+        chosen = lang if isinstance(lang, str) and lang in available_languages() else language(request, None)
         request.state.language = chosen
         set_language(chosen)
         return Cadre(cadre_id, chosen)
@@ -136,34 +153,41 @@ class CadrePages:
             page.headers["Retry-After"] = str(max(1, ceil(retry_after)))
         return page
 
-    def _check(self, username: str, password: str, address: str) -> tuple[str | None, str | None, bool]:
+    def _check(self, username: str, password: str, address: str) -> Checked:
         """Blocking: Moodle asked (unless this name is locked for this address), then the audit line and the
-        counters. (cadre id or None, the cadre's language, whether Moodle could be asked)."""
+        counters. A refusal other than a wrong password is no failure: logged, neither audited nor counted."""
         assert self.sign_in is not None
-        cadre_id, lang, reached = None, None, True
-        if not self.per_name.retry_after((address, username)):
+        key = _name_key(address, username)
+        cadre_id, lang = None, None
+        if not self.per_name.retry_after(key):
             try:
                 user = self.sign_in(username, password)
             except SignInRefused as exc:
+                if exc.errorcode == MAINTENANCE:
+                    log.warning("cadre.moodle_in_maintenance", errorcode=exc.errorcode)
+                    return Checked(unreachable=True)
+                if exc.errorcode != WRONG_PASSWORD:  # Moodle's settings: the administrator's to fix, not the cadre's
+                    log.error("cadre.sign_in_unavailable", errorcode=exc.errorcode,
+                              hint="Moodle refused a cadre's sign-in for a setting, not the password: run "
+                                   "moodle-bridge doctor (README, Preparing Moodle, step 11)")
+                    return Checked(unavailable=exc.errorcode)
                 log.info("cadre.sign_in_refused", errorcode=exc.errorcode)
             except MoodleError as exc:
                 log.warning("cadre.moodle_unreachable", error=type(exc).__name__)
-                reached = False
+                return Checked(unreachable=True)
             else:
                 with self.engine.connect() as connection:
                     cadre_id = cadre_of_user(connection, user.userid)
-                lang = _moodle_language(user.lang)
+                lang = from_moodle(user.lang)
                 if cadre_id is None:
                     log.info("cadre.not_a_cadre", userid=user.userid)
-        if not reached:
-            return None, None, False
         audit.record(self.engine, username or "?", "cadre_login" if cadre_id else "cadre_login_failed", cadre_id)
         if cadre_id is None:
-            self.per_name.fail((address, username))
+            self.per_name.fail(key)
             self.per_address.fail(address)
         else:
-            self.per_name.clear((address, username))
-        return cadre_id, lang, True
+            self.per_name.clear(key)
+        return Checked(cadre_id, lang)
 
     async def login(self, request: Request) -> Response:
         set_language(language(request, None))
@@ -184,15 +208,18 @@ class CadrePages:
         if not self.sign_ins.acquire(blocking=False):
             return self._refused(request, 503, _("Many people are signing in at once: try again in a moment."), 5)
         try:
-            cadre_id, lang, reached = await run_in_threadpool(self._check, username, password, address)
+            checked = await run_in_threadpool(self._check, username, password, address)
         finally:
             self.sign_ins.release()
-        if not reached:
+        if checked.unreachable:
             return self._refused(request, 503, _("Moodle cannot be reached just now: try again in a few minutes."), 60)
-        if cadre_id is None:
+        if checked.unavailable:
+            return self._refused(request, 503, _("Cadres cannot sign in just now: Moodle is not set up for it. Please "
+                                                 "tell the organisation department."), 600)
+        if checked.cadre_id is None:
             return self._refused(request, 401, _("Wrong Moodle name or password, or no training record for this "
                                                  "account yet."))
-        self._begin(request, cadre_id, lang)
+        self._begin(request, checked.cadre_id, checked.language)
         return RedirectResponse("/me", status_code=303)
 
     async def logout(self, request: Request) -> Response:

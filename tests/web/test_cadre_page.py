@@ -8,13 +8,15 @@ import re
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
+from structlog.testing import capture_logs
 
-from moodle_bridge.moodle.token_login import sign_in
+from moodle_bridge.i18n import from_moodle
+from moodle_bridge.moodle.token_login import SignInRefused, sign_in
 from moodle_bridge.simulator.data import DEFAULT_PASSWORD, User
 from moodle_bridge.store.schema import audit_log
 from moodle_bridge.web.app import create_app
 
-from .conftest import review_store
+from .conftest import PASSWORD, review_store
 from .test_access import CADRE_USER, cadre_moodle, client_for
 
 
@@ -104,3 +106,98 @@ def test_the_page_speaks_the_cadres_moodle_language(site):
     client = client_for(app, CADRE_USER, cadre=True)
     page = client.get("/me", headers={"Accept-Language": "en"}).text
     assert 'lang="zh-CN"' in page and "本年度培训要求及完成情况" in page
+
+
+def test_the_name_is_counted_as_moodle_reads_it_whatever_its_letter_case(site):
+    app, _engine, moodle = site
+    moodle.token_endpoint.lockout_threshold = 6  # Moodle locks the account at its sixth wrong password
+    client = TestClient(app, follow_redirects=False)
+    asked = moodle.token_endpoint.requests
+    for name in ("A1", "a1", " A1 ", "a1", "A1", "a1", "A1", "A1 ", "a1", "A1", "a1", "A1", "a1", "A1", "a1"):
+        assert attempt(client, name, "guess").status_code == 401
+    assert moodle.token_endpoint.requests == asked + 5  # five tries for the one account, not five for each spelling
+    assert attempt(client, "a1", DEFAULT_PASSWORD).status_code == 401  # refused here for a while
+    elsewhere = TestClient(app, follow_redirects=False, client=("10.0.0.2", 50000))
+    assert attempt(elsewhere, "A1", DEFAULT_PASSWORD).status_code == 303  # and Moodle has not locked the account
+
+
+def _misconfigured(moodle, errorcode: str, broken: dict) -> None:
+    if errorcode == "enablewsdescription":
+        moodle.token_endpoint.web_services = False
+    elif errorcode == "servicenotavailable":
+        moodle.token_endpoint.services = set()
+    else:
+        broken["errorcode"] = errorcode  # the simulator does not answer it: Moodle's refusal raised as sign_in does
+
+
+@pytest.mark.parametrize("errorcode", ["enablewsdescription", "servicenotavailable", "cannotcreatemobiletoken"])
+def test_a_moodle_not_set_up_for_cadres_is_no_wrong_password(tmp_path, errorcode):
+    engine = review_store(tmp_path / "store.db")
+    moodle = cadre_moodle(engine)
+    broken: dict[str, str] = {}
+
+    def check(username, password):
+        if broken:
+            raise SignInRefused("Moodle refused the sign-in", function="login/token.php", errorcode=broken["errorcode"])
+        return sign_in(url, username, password)
+
+    with moodle.serve() as url:
+        client = TestClient(create_app(engine, "k", cadre_sign_in=check), follow_redirects=False)
+        _misconfigured(moodle, errorcode, broken)
+        with capture_logs() as logs:
+            for _ in range(8):  # more than the name's five failures
+                answer = attempt(client, CADRE_USER, DEFAULT_PASSWORD)
+                assert answer.status_code == 503 and "Moodle is not set up for it" in answer.text
+                assert "Wrong Moodle name or password" not in answer.text
+        told = [line for line in logs if line["event"] == "cadre.sign_in_unavailable"]
+        assert len(told) == 8 and told[0]["errorcode"] == errorcode and told[0]["log_level"] == "error"
+        assert DEFAULT_PASSWORD not in repr(logs)
+        moodle.token_endpoint.web_services, moodle.token_endpoint.services = True, {"moodle_mobile_app"}
+        broken.clear()
+        assert attempt(client, CADRE_USER, DEFAULT_PASSWORD).status_code == 303  # set up again: no throttling left
+    with engine.connect() as c:
+        assert [r.action for r in c.execute(sa.select(audit_log))] == ["cadre_login"]  # no failed sign-in audited
+    engine.dispose()
+
+
+def test_moodle_in_maintenance_cannot_be_reached_for_a_while(site):
+    app, _engine, moodle = site
+    moodle.maintenance = True
+    client = TestClient(app, follow_redirects=False)
+    for _ in range(6):
+        answer = attempt(client, CADRE_USER, DEFAULT_PASSWORD)
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    moodle.maintenance = False
+    assert attempt(client, CADRE_USER, DEFAULT_PASSWORD).status_code == 303
+
+
+def staff_sign_in(client: TestClient, username: str, password: str):
+    return client.post("/login", data={"csrf": token(client, "/login"), "username": username, "password": password})
+
+
+def test_an_addresss_cadre_failures_do_not_lock_its_staff_out_nor_the_reverse(site):
+    app, _engine, _moodle = site
+    cadres = TestClient(app, follow_redirects=False)
+    for n in range(20):
+        assert attempt(cadres, f"a{n % 4 + 1}", "guess").status_code == 401
+    assert attempt(cadres, "b1", DEFAULT_PASSWORD).status_code == 429  # the address, for cadres
+    assert staff_sign_in(TestClient(app, follow_redirects=False), "admin", PASSWORD).status_code == 303
+    staff = TestClient(app, follow_redirects=False, client=("10.0.0.3", 50000))
+    for n in range(20):
+        assert staff_sign_in(staff, f"nobody{n}", "guess").status_code == 401
+    assert staff_sign_in(staff, "admin", PASSWORD).status_code == 429
+    assert attempt(staff, CADRE_USER, DEFAULT_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize(("lang", "spoken", "accept", "chinese"), [
+    ("zh_cn", "zh_CN", "en", True), ("ZH_CN", "zh_CN", "en", True), ("en_us", "en", "zh-CN", False),
+    ("zh_tw", None, "en", False), ("zh_tw", None, "zh-CN", True), ("fr", None, "en", False)])
+def test_the_page_takes_the_language_as_reminders_do(site, lang, spoken, accept, chinese):
+    """i18n.from_moodle decides for both: a language moodle_bridge does not speak (zh_tw: Traditional Chinese) is
+    none, and the page follows the browser."""
+    app, _engine, moodle = site
+    moodle.site.users[10].lang = lang
+    assert from_moodle(lang) == spoken
+    client = client_for(app, CADRE_USER, cadre=True)
+    page = client.get("/me", headers={"Accept-Language": accept}).text
+    assert ('lang="zh-CN"' in page) == chinese and ("本年度培训要求及完成情况" in page) == chinese
