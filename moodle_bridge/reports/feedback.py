@@ -21,7 +21,15 @@ from typing import Any
 from jinja2 import Environment
 
 from ..i18n import _, local_time
-from ..results.feedback import RATINGS, CourseEvaluations, CourseRatings, Ratings, TopicCounts, TrainingNeeds
+from ..results.feedback import (
+    MIN_ANSWERS,
+    RATINGS,
+    CourseEvaluations,
+    CourseRatings,
+    Ratings,
+    TopicCounts,
+    TrainingNeeds,
+)
 from .cells import NO_FIGURE, Shown, number_cell
 from .export import Sheet
 from .names import value_label
@@ -56,7 +64,14 @@ def rating_headers() -> list[str]:
     return [_("Ratings"), _("Mean (1 to 5)"), *(_("Rated {rating}").format(rating=r) for r in RATINGS)]
 
 
+def too_few() -> str:
+    """What stands in a figure's place when fewer than 3 answers are behind it (results.feedback.MIN_ANSWERS)."""
+    return _("fewer than {count} answers").format(count=MIN_ANSWERS)
+
+
 def rating_cells(rated: Ratings) -> list[Any]:
+    if rated.withheld:
+        return [too_few(), *("" for _cell in range(len(RATINGS) + 1))]
     return [rated.count, mean_cell(rated.mean), *rated.distribution]
 
 
@@ -137,15 +152,17 @@ def legend_svg() -> str:
 
 
 def _questions(questions: Sequence[Ratings]) -> list[dict[str, Any]]:
-    return [{"name": question_name(q), "cells": [str(c) for c in rating_cells(q)], "bar": distribution_svg(q)}
-            for q in questions]
+    return [{"name": question_name(q), "cells": [str(c) for c in rating_cells(q)],
+             "bar": "" if q.withheld else distribution_svg(q)} for q in questions]
 
 
 def _course(course: CourseRatings) -> dict[str, Any]:
     said = (_("Responses: {responses}, of them anonymous: {anonymous}") if course.anonymous else
             _("Responses: {responses}")).format(responses=course.responses, anonymous=course.anonymous)
     return {"name": course.course, "short_name": course.short_name, "said": said,
-            "questions": _questions(course.questions), "comments": grouped(course.comments)}
+            "questions": _questions(course.questions), "comments": grouped(course.comments),
+            "withheld": _("Answered by fewer than {count}: its ratings and comments are not shown.").format(
+                count=MIN_ANSWERS) if course.withheld else ""}
 
 
 def grouped(comments: Sequence[str]) -> list[str]:
@@ -159,7 +176,9 @@ def grouped(comments: Sequence[str]) -> list[str]:
 def evaluation_html(data: CourseEvaluations, environment: Environment, lang: str) -> str:
     providers = [{"name": p.provider or "-",
                   "said": _("Courses: {courses}; responses: {responses}").format(courses=p.courses,
-                                                                                 responses=p.responses),
+                                                                                 responses=p.responses)
+                  + ("; " + _("{count} of the courses left out (fewer than {min} answers)").format(
+                      count=p.withheld, min=MIN_ANSWERS) if p.withheld else ""),
                   "questions": _questions(p.questions),
                   "courses": [_course(c) for c in data.courses if c.provider == p.provider]}
                  for p in data.providers]
@@ -169,7 +188,7 @@ def evaluation_html(data: CourseEvaluations, environment: Environment, lang: str
               "none": _("No course evaluation in the mirror: turn features.feedback on, add a Feedback activity "
                         "with rated questions to the courses, and sync."),
               "scale": _("A rating is the weight of the option chosen: 1 is the lowest, 5 the highest. Comments "
-                         "are shown without who wrote them.")}
+                         "are shown without who wrote them.") + " " + few_note()}
     return environment.get_template("course_evaluation.html.j2").render(
         title=evaluation_title(), lang=lang, meta=_synced(data.synced), providers=providers, labels=labels,
         legend=legend_svg())
@@ -192,10 +211,22 @@ def topic_sheet(data: TrainingNeeds) -> Sheet:
                  caption=_needs_caption(data, _("Training needs of the county")), landscape=False)
 
 
+def few_note() -> str:
+    return _("Figures behind which stand fewer than {count} answers are not shown, so that nobody's answers can be "
+             "read off.").format(count=MIN_ANSWERS)
+
+
+def topic_cells(data: TrainingNeeds, row: TopicCounts) -> list[Any]:
+    """A unit's or rank's count of each topic; "fewer than 3 answers" (then blanks) for one withheld."""
+    if row.withheld:
+        return [too_few(), *("" for _topic in data.topics[1:])] if data.topics else []
+    return [row.counts.get(t, 0) for t in data.topics]
+
+
 def _matrix(data: TrainingNeeds, title: str, first: str, rows: Sequence[TopicCounts],
             name: Any, caption: str) -> Sheet:
     return Sheet(title, [first, _("Responses"), *data.topics],
-                 [[name(r), r.responses, *(r.counts.get(t, 0) for t in data.topics)] for r in rows],
+                 [[name(r), r.responses, *topic_cells(data, r)] for r in rows],
                  caption=_needs_caption(data, caption))
 
 
@@ -255,7 +286,8 @@ def needs_html(data: TrainingNeeds, environment: Environment, lang: str) -> str:
     figures = [(_("Responses"), data.total.responses), (_("Named"), data.named),
                (_("Anonymous"), data.anonymous),
                (_("Placed in a unit"), sum(u.responses for u in data.by_unit))]
-    notes = [_("Anonymous answers count in the county's figures only: they are never placed in a unit or rank.")]
+    notes = [_("Anonymous answers count in the county's figures only: they are never placed in a unit or rank."),
+             few_note()]
     if data.unplaced:
         notes.append(_("{count} named answers are of people who are not cadres in this evaluation: they count in "
                        "the county's figures only.").format(count=data.unplaced))

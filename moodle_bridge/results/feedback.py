@@ -13,6 +13,13 @@ chosen, by unit and rank).
   An anonymous response has no user in the mirror (the sync keeps none) and is never joined to anyone: it counts in
   the county's total and in the anonymous count only.
 
+**Fewer than 3 answers are never shown** (``MIN_ANSWERS``): a course answered by one or two people gives neither its
+ratings nor its comments, a rated question rated by one or two neither, and a unit's or rank's row of one or two
+responses no counts (each says so: ``withheld``), so nobody's answers can be read off. A provider takes together only
+the figures its courses show; when the rows withheld in the units' (or ranks') table hold one or two responses
+together, the smallest shown row is withheld too, so that the table's rows cannot be taken from one another to
+find them. The county's total is always shown.
+
 Comments come without who wrote them, in alphabetical order (not in the order given, which could tell who). Only
 what Moodle still holds counts (a response or a question deleted there is gone here); a course gone from Moodle is
 left out. Answers are typed, with no labels.
@@ -51,12 +58,14 @@ CHOICE = "multichoice"
 TEXT = frozenset({"textarea", "textfield"})
 NEEDS_LABEL = "training_needs"  # the label of the training-needs question (README: Preparing Moodle)
 MEAN_PLACES = 2  # a mean is rounded once, here
+MIN_ANSWERS = 3  # fewer answers than this behind a figure: not shown
 
 
 @dataclass(frozen=True)
 class Ratings:
     """One rated question's answers: how many, their mean (None: none), how many rated 1 to 5 (``distribution``,
-    in the order of ``RATINGS``), and how many chose an option weighted otherwise (counted in the mean)."""
+    in the order of ``RATINGS``), and how many chose an option weighted otherwise (counted in the mean).
+    ``withheld``: rated by fewer than ``MIN_ANSWERS`` (or its course answered by so few): none of it is given."""
 
     question: str  # the question's words, as the (first) questionnaire asks it
     label: str  # its label in Moodle ("teaching"); "" when it has none
@@ -64,12 +73,14 @@ class Ratings:
     mean: float | None
     distribution: tuple[int, ...]
     off_scale: int = 0
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
 class CourseRatings:
     """A course with a course-evaluation questionnaire: its responses (``anonymous`` of them given anonymously),
-    each rated question's ratings and the comments written."""
+    each rated question's ratings and the comments written. ``withheld``: answered by fewer than ``MIN_ANSWERS``:
+    its questions' ratings are withheld and its comments not given."""
 
     course_id: int
     course: str  # the course's full name
@@ -79,16 +90,20 @@ class CourseRatings:
     anonymous: int
     questions: list[Ratings]
     comments: list[str]
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
 class ProviderRatings:
-    """A provider's courses taken together: each rated question's ratings over all their responses."""
+    """A provider's courses taken together: each rated question's ratings over the ratings its courses show (a
+    course's or question's figures withheld are not taken in either); ``withheld``: how many of its courses were
+    answered by too few to show any."""
 
     provider: str
     courses: int
     responses: int
     questions: list[Ratings]
+    withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,12 +118,14 @@ class CourseEvaluations:
 
 @dataclass(frozen=True)
 class TopicCounts:
-    """A set of responses (a unit's, a rank's, the county's): how many, and each topic's count of times chosen."""
+    """A set of responses (a unit's, a rank's, the county's): how many, and each topic's count of times chosen.
+    ``withheld``: too few to show (see ``MIN_ANSWERS``): no counts are given."""
 
     key: str  # the unit's code or the rank's value as Moodle holds it ("" when the cadre has no rank)
     name: str  # the unit's name (a rank: its value; the rules' labels name it)
     responses: int
     counts: dict[str, int] = field(default_factory=dict)
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,7 +181,7 @@ class _Item:
 
 @dataclass(frozen=True)
 class _Response:
-    id: int
+    key: str  # the mirror's key: an anonymous response's tells nothing of Moodle's id
     feedback_id: int
     course_id: int
     anonymous: bool
@@ -190,21 +207,21 @@ def _items(connection: Connection) -> dict[int, list[_Item]]:
 
 
 def _responses(connection: Connection, feedback_ids: Iterable[int]) -> tuple[list[_Response],
-                                                                              dict[int, dict[int, str]]]:
-    """The live responses to those feedbacks (by id) and each one's answers (item id -> the stored value)."""
+                                                                              dict[str, dict[int, str]]]:
+    """The live responses to those feedbacks (by key) and each one's answers (item id -> the stored value)."""
     responses: list[_Response] = []
-    answers: dict[int, dict[int, str]] = defaultdict(dict)
+    answers: dict[str, dict[int, str]] = defaultdict(dict)
     wanted = sorted(set(feedback_ids))
     for only in where_in(mirror_feedback_responses.c.feedback_id, wanted):
-        responses += [_Response(r.id, r.feedback_id, r.course_id, bool(r.anonymous), r.user_id)
+        responses += [_Response(r.key, r.feedback_id, r.course_id, bool(r.anonymous), r.user_id)
                       for r in connection.execute(select(mirror_feedback_responses).where(
                           *only, mirror_feedback_responses.c.gone_at.is_(None))
-                          .order_by(mirror_feedback_responses.c.id))]
+                          .order_by(mirror_feedback_responses.c.key))]
     for only in where_in(mirror_feedback_answers.c.feedback_id, wanted):
         for row in connection.execute(select(mirror_feedback_answers).where(
                 *only, mirror_feedback_answers.c.gone_at.is_(None))):
             if row.value is not None:
-                answers[row.response_id][row.item_id] = row.value
+                answers[row.response_key][row.item_id] = row.value
     return responses, answers
 
 
@@ -226,8 +243,22 @@ def ratings(question: str, label: str, given: Iterable[float]) -> Ratings:
                    off_scale=len(values) - sum(on_scale.values()))
 
 
-def _questions(order: Mapping[str, _Item], given: Mapping[str, list[float]]) -> list[Ratings]:
-    return [ratings(item.name, item.label.strip(), given.get(key, [])) for key, item in order.items()]
+def too_few(count: int) -> bool:
+    """Some answers, but fewer than ``MIN_ANSWERS``: what they say is not shown."""
+    return 0 < count < MIN_ANSWERS
+
+
+def withheld(rated: Ratings) -> Ratings:
+    """A question's ratings with nothing of them given."""
+    return Ratings(question=rated.question, label=rated.label, count=0, mean=None,
+                   distribution=tuple(0 for _r in RATINGS), withheld=True)
+
+
+def _questions(order: Mapping[str, _Item], given: Mapping[str, list[float]], hide: bool = False) -> list[Ratings]:
+    """Each question's ratings; withheld when rated by too few, or all when ``hide`` (a course answered by too
+    few)."""
+    found = [ratings(item.name, item.label.strip(), given.get(key, [])) for key, item in order.items()]
+    return [withheld(r) if hide or too_few(r.count) else r for r in found]
 
 
 def course_evaluations(connection: Connection) -> CourseEvaluations:
@@ -261,7 +292,7 @@ def course_evaluations(connection: Connection) -> CourseEvaluations:
         course = feedbacks[response.feedback_id]
         counted[course] += 1
         anonymous[course] += response.anonymous
-        for item_id, value in answers.get(response.id, {}).items():
+        for item_id, value in answers.get(response.key, {}).items():
             asked = by_id.get(item_id)
             if asked is None:
                 continue
@@ -272,7 +303,9 @@ def course_evaluations(connection: Connection) -> CourseEvaluations:
     provider_of = {cid: str(c.provider or "") for cid, c in courses.items()}
     found = sorted((CourseRatings(course_id=cid, course=c.fullname, short_name=c.shortname,
                                   provider=provider_of[cid], responses=counted[cid], anonymous=anonymous[cid],
-                                  questions=_questions(course_order[cid], given[cid]), comments=_comments(texts[cid]))
+                                  questions=_questions(course_order[cid], given[cid], hide=too_few(counted[cid])),
+                                  comments=[] if too_few(counted[cid]) else _comments(texts[cid]),
+                                  withheld=too_few(counted[cid]))
                     for cid, c in courses.items() if cid in course_order),
                    key=lambda c: (c.provider.casefold(), c.course.casefold(), c.course_id))
     providers: list[ProviderRatings] = []
@@ -281,11 +314,15 @@ def course_evaluations(connection: Connection) -> CourseEvaluations:
         order: dict[str, _Item] = {}
         pooled: dict[str, list[float]] = defaultdict(list)
         for course in own:
+            shown = {key: not q.withheld for key, q in zip(course_order[course.course_id], course.questions,
+                                                           strict=True)}
             for key, item in course_order[course.course_id].items():
                 order.setdefault(key, item)
-                pooled[key] += given[course.course_id].get(key, [])
+                if shown.get(key, False):  # a figure withheld is not taken in: the others would give it away
+                    pooled[key] += given[course.course_id].get(key, [])
         providers.append(ProviderRatings(provider=provider, courses=len(own), responses=sum(c.responses for c in own),
-                                         questions=_questions(order, pooled)))
+                                         questions=_questions(order, pooled),
+                                         withheld=sum(1 for c in own if c.withheld)))
     return CourseEvaluations(courses=found, providers=providers, synced=last_sync(connection))
 
 
@@ -295,6 +332,20 @@ def course_evaluations(connection: Connection) -> CourseEvaluations:
 def _tally(key: str, name: str, chosen: list[list[str]], topics: list[str]) -> TopicCounts:
     counts = Counter(topic for picked in chosen for topic in picked)
     return TopicCounts(key=key, name=name, responses=len(chosen), counts={t: counts[t] for t in topics})
+
+
+def suppressed(rows: list[TopicCounts]) -> list[TopicCounts]:
+    """A table's rows (in order) with the counts of those of too few responses withheld; and, while the rows withheld
+    hold one or two responses together, the smallest row shown too (the table's rows cannot then be taken from one
+    another, or from the other table's, to find one or two people's answers)."""
+    hidden = {i for i, r in enumerate(rows) if too_few(r.responses)}
+    while too_few(sum(rows[i].responses for i in hidden)):
+        shown = [i for i, r in enumerate(rows) if i not in hidden and r.responses]
+        if not shown:
+            break
+        hidden.add(min(shown, key=lambda i: (rows[i].responses, i)))
+    return [TopicCounts(key=r.key, name=r.name, responses=r.responses, withheld=True) if i in hidden else r
+            for i, r in enumerate(rows)]
 
 
 def _rank_order(rules: Rules | None, ranks: Iterable[str]) -> list[str]:
@@ -318,17 +369,17 @@ def training_needs(connection: Connection, period: str | None = None) -> Trainin
         for item in items[fid]:
             if _is_needs(item):
                 topics += [str(text) for _index, _weight, text in item.choices if str(text) not in topics]
-    chosen: dict[int, list[str]] = {}
+    chosen: dict[str, list[str]] = {}
     texts: list[str] = []
     for response in responses:
         picked: list[str] = []
-        for item_id, value in answers.get(response.id, {}).items():
+        for item_id, value in answers.get(response.key, {}).items():
             asked = by_id.get(item_id)
             if asked is not None and _is_needs(asked):
                 picked += asked.chosen(value)
             elif asked is not None and asked.typ in TEXT:
                 texts.append(value)
-        chosen[response.id] = picked
+        chosen[response.key] = picked
     # Named responses only: an anonymous one has no user, and is never looked for.
     named = [r for r in responses if not r.anonymous and r.user_id is not None]
     users = {r.user_id for r in named if r.user_id is not None}
@@ -351,14 +402,14 @@ def training_needs(connection: Connection, period: str | None = None) -> Trainin
         if response.user_id not in placed:
             continue
         code, name = placed[response.user_id]
-        units.setdefault(code, (name, []))[1].append(chosen[response.id])
-        by_rank[ranks.get(response.user_id, "")].append(chosen[response.id])
+        units.setdefault(code, (name, []))[1].append(chosen[response.key])
+        by_rank[ranks.get(response.user_id, "")].append(chosen[response.key])
     return TrainingNeeds(
         evaluation=current, rules=rules, topics=topics,
-        total=_tally("", "", [chosen[r.id] for r in responses], topics),
+        total=_tally("", "", [chosen[r.key] for r in responses], topics),
         named=len(named), anonymous=sum(r.anonymous for r in responses),
         unplaced=sum(1 for r in named if r.user_id not in placed),
-        by_unit=[_tally(code, name, picked, topics) for code, (name, picked) in
-                 sorted(units.items(), key=lambda u: (u[1][0].casefold(), u[0]))],
-        by_rank=[_tally(rank, rank, by_rank[rank], topics) for rank in _rank_order(rules, by_rank)],
+        by_unit=suppressed([_tally(code, name, picked, topics) for code, (name, picked) in
+                            sorted(units.items(), key=lambda u: (u[1][0].casefold(), u[0]))]),
+        by_rank=suppressed([_tally(rank, rank, by_rank[rank], topics) for rank in _rank_order(rules, by_rank)]),
         comments=_comments(texts), synced=last_sync(connection))

@@ -551,7 +551,7 @@ unit_targets = Table(  # each unit's targets of a period (its target-responsibil
 
 # --- issue 15, item 4: Moodle Feedback activities (course evaluations, training needs) -------------------------------
 # Optional (features.feedback; 0019). A response to an anonymous feedback (or given anonymously) has no user: Moodle
-# does not say who gave it, and the store could not hold one (the check below).
+# does not say who gave it, and the store could not hold one (the check below), nor Moodle's id of it, nor a time.
 
 mirror_feedbacks = Table(  # each Feedback activity of a course the mirror holds
     "mirror_feedbacks",
@@ -581,24 +581,35 @@ mirror_feedback_items = Table(  # its questions with an answer (not page breaks,
 mirror_feedback_responses = Table(  # one completed questionnaire
     "mirror_feedback_responses",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),  # Moodle's completed id
+    # A named response: Moodle's completed id, as text. An anonymous one: "a" and a keyed hash of the feedback's and
+    # Moodle's ids (install_secrets' "feedback_response"): the same response keeps its key, yet Moodle's id, which
+    # counts up across the site's questionnaires in the order people submit, is not kept (sync/entities/feedback.py).
+    Column("key", String(40), primary_key=True),
+    Column("id", Integer),  # Moodle's completed id: named responses only
     Column("feedback_id", Integer, nullable=False, index=True),
     Column("course_id", Integer, nullable=False),
     Column("anonymous", Boolean, nullable=False),
     Column("user_id", Integer),  # named responses only
     Column("timemodified", BigInteger),  # named responses only (Moodle gives no time for an anonymous one)
     *_gone(),
-    CheckConstraint("(NOT anonymous) OR user_id IS NULL", name="ck_mirror_feedback_responses_anonymous"),
+    CheckConstraint("(NOT anonymous) OR (user_id IS NULL AND id IS NULL AND timemodified IS NULL)",
+                    name="ck_mirror_feedback_responses_anonymous"),
 )
 mirror_feedback_answers = Table(  # a response's answer to one question, as Moodle stores it
     "mirror_feedback_answers",
     metadata,
-    Column("response_id", Integer, nullable=False),
+    Column("response_key", String(40), nullable=False),  # the response's key (above)
     Column("item_id", Integer, nullable=False),
     Column("feedback_id", Integer, nullable=False, index=True),
     Column("value", Text),  # a choice's position, several joined by "|", or the text written
     *_gone(),
-    PrimaryKeyConstraint("response_id", "item_id"),
+    PrimaryKeyConstraint("response_key", "item_id"),
+)
+install_secrets = Table(  # random secrets made once by an install and kept in its store (0019); never shown
+    "install_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),  # what it keys: "feedback_response"
+    Column("value", String(128), nullable=False),  # hex
 )
 
 

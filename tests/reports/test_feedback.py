@@ -1,6 +1,6 @@
 """The course evaluation and the training needs as staff read them (issue 15, item 4): figures as numbers in Excel and
-CSV, ranks and units by their names, anonymous answers said to be unplaced, the HTML in English and Chinese, JSON
-and the command."""
+CSV, ranks and units by their names, anonymous answers said to be unplaced, fewer than 3 answers never shown, the
+HTML in English and Chinese, JSON and the command."""
 
 from __future__ import annotations
 
@@ -29,15 +29,19 @@ def test_course_evaluation_in_excel_holds_numbers(engine, tmp_path):  # noqa: F8
         "Provider (course category)", "Course", "Short name", "Responses", "Of them anonymous", "Question",
         "Ratings", "Mean (1 to 5)", "Rated 1", "Rated 2", "Rated 3", "Rated 4", "Rated 5"]
     rows = [[c.value for c in row] for row in courses.iter_rows(min_row=3)]
-    assert rows[2] == ["Party School", "Party history", "C101", 3, 0, "Quality of the teaching", 3, 4.33, 0, 0, 0,
+    assert rows[4] == ["Party School", "Party history", "C101", 3, 0, "Quality of the teaching", 3, 4.33, 0, 0, 0,
                        2, 1]
-    assert courses.cell(row=5, column=8).number_format == "0.00" and courses.cell(row=5, column=8).data_type == "n"
+    assert courses.cell(row=7, column=8).number_format == "0.00" and courses.cell(row=7, column=8).data_type == "n"
+    alone = rows[2]  # a course one person answered: its count, and no figure
+    assert alone[1:7] == ["Party discipline", "C105", 1, 0, "Quality of the teaching", "fewer than 3 answers"]
+    assert not any(alone[7:])
     nobody = rows[0]  # a course nobody answered: no mean, said so
     assert nobody[1] == "Administrative law" and nobody[6:8] == [0, "-"]
     providers = [[c.value for c in row] for row in book["Providers"].iter_rows(min_row=3)]
-    assert ["Party School", 2, 5, "Quality of the teaching", 5, 3.2, 1, 1, 0, 2, 1] in providers
+    assert ["Party School", 3, 7, "Quality of the teaching", 6, 3.17, 1, 1, 1, 2, 1] in providers
     comments = [[c.value for c in row] for row in book["Comments"].iter_rows(min_row=3)]
     assert comments[-1][1:] == ["Party rules", "Too long"]
+    assert "Only I answered" not in {row[2] for row in comments}
 
 
 def test_course_evaluation_as_csv_and_html(engine, tmp_path):  # noqa: F811
@@ -47,7 +51,10 @@ def test_course_evaluation_as_csv_and_html(engine, tmp_path):  # noqa: F811
             "2", "1"] in rows
     page = write_report(engine, "course-evaluation", "html", tmp_path / "c.html").read_text(encoding="utf-8")
     assert "<h1>Course evaluation</h1>" in page and "Party School" in page and "4.33" in page
-    assert "Responses: 2, of them anonymous: 2" in page and "<li>Too long</li>" in page
+    assert "Responses: 3, of them anonymous: 3" in page and "<li>Too long</li>" in page
+    assert "fewer than 3 answers" in page
+    assert "Answered by fewer than 3: its ratings and comments are not shown." in page
+    assert "Only I answered" not in page and "1 of the courses left out (fewer than 3 answers)" in page
     assert "<svg" in page and 'aria-label="Ratings 1 to 5: 0, 0, 0, 2, 1"' in page
 
 
@@ -56,12 +63,16 @@ def test_training_needs_name_units_and_ranks_never_codes(engine, tmp_path):  # n
     book = load_workbook(path)
     assert book.sheetnames == ["Topics", "By unit", "By rank", "Comments"]
     topics = [[c.value for c in row] for row in book["Topics"].iter_rows(min_row=3)]
-    assert topics == [["Party history", 4], ["Law", 4], ["Digital government", 4], ["Responses", 7]]
-    ranks = [[c.value for c in row] for row in book["By rank"].iter_rows(min_row=3)]
-    assert ranks == [["Section chief", 1, 1, 0, 0], ["Staff member", 2, 1, 2, 1], ["no rank", 1, 0, 0, 1]]
+    assert topics == [["Law", 7], ["Party history", 6], ["Digital government", 6], ["Responses", 13]]
+    ranks = [[c.value for c in row][:3] for row in book["By rank"].iter_rows(min_row=3)]
+    few = "fewer than 3 answers"
+    assert ranks == [["Section chief", 3, few], ["Staff member", 5, 3], ["no rank", 2, few]]
+    assert [c.value for c in book["By rank"][4]][3:] == [4, 1]
     units = [[c.value for c in row] for row in book["By unit"].iter_rows(min_row=3)]
     assert [c.value for c in book["By rank"][2]][:2] == ["Cadre rank", "Responses"]
-    assert units == [["Town One", 2, 2, 1, 0], ["Town Two", 2, 0, 1, 2]]
+    assert [u[:3] for u in units] == [["Town Four", 2, few], ["Town One", 4, 3], ["Town Three", 1, few],
+                                      ["Town Two", 3, 0]]
+    assert units[1][3:] == [2, 0] and units[3][3:] == [1, 3] and not any(units[0][3:] + units[2][3:])
     page = write_report(engine, "training-needs", "html", tmp_path / "t.html").read_text(encoding="utf-8")
     assert "section_chief" not in page and "Section chief" in page and "Staff member" in page
     assert "never placed in a unit or rank" in page
@@ -83,7 +94,11 @@ def test_json_keeps_the_codes_without_the_rules(engine):  # noqa: F811
     data = json.loads(report_json(engine, "training-needs"))
     assert data["rules"] is None and [r["key"] for r in data["by_rank"]] == ["section_chief", "staff", ""]
     evaluated = json.loads(report_json(engine, "course-evaluation"))
-    assert [c["course"] for c in evaluated["courses"]] == ["Administrative law", "Party history", "Party rules"]
+    assert [c["course"] for c in evaluated["courses"]] == ["Administrative law", "Party discipline", "Party history",
+                                                           "Party rules"]
+    alone = evaluated["courses"][1]
+    assert alone["withheld"] and alone["comments"] == [] and all(q["mean"] is None for q in alone["questions"])
+    assert [r["counts"] for r in data["by_unit"] if r["withheld"]] == [{}, {}]
 
 
 def test_comments_written_several_times_are_listed_once(engine):  # noqa: F811

@@ -1,6 +1,6 @@
 """The read model of Moodle's Feedback answers (issue 15, item 4): ratings per course and per provider (count, mean,
 distribution 1 to 5, comments), a course evaluated by nobody yet, and the training needs by unit and rank, where an
-anonymous response is never placed; on SQLite and PostgreSQL."""
+anonymous response is never placed; fewer than 3 answers behind a figure never show; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from moodle_bridge.results import NoEvaluation
-from moodle_bridge.results.feedback import course_evaluations, ratings, training_needs
+from moodle_bridge.results.feedback import TopicCounts, course_evaluations, ratings, suppressed, training_needs
 from moodle_bridge.store import connect, upgrade
 from moodle_bridge.store.schema import (
     evaluation_results,
@@ -32,7 +32,10 @@ RATED = [[1, 5.0, "Excellent"], [2, 4.0, "Good"], [3, 3.0, "Fair"], [4, 2.0, "Po
 TOPICS = ["Party history", "Law", "Digital government"]
 # (user, cadre, unit code, unit name, rank)
 CADRES = [(11, "C11", "U1", "Town One", "staff"), (12, "C12", "U1", "Town One", "section_chief"),
-          (13, "C13", "U2", "Town Two", "staff"), (14, "C14", "U2", "Town Two", None)]
+          (13, "C13", "U2", "Town Two", "staff"), (14, "C14", "U2", "Town Two", None),
+          (15, "C15", "U1", "Town One", "staff"), (16, "C16", "U1", "Town One", "section_chief"),
+          (17, "C17", "U2", "Town Two", "section_chief"), (18, "C18", "U3", "Town Three", "staff"),
+          (19, "C19", "U4", "Town Four", "staff"), (20, "C20", "U4", "Town Four", None)]
 
 
 def _course(c, course_id, name, category):
@@ -54,11 +57,13 @@ def _evaluation_questionnaire(c, feedback_id, course_id, anonymous, first_item):
 
 
 def _respond(c, response_id, feedback_id, course_id, user_id, answers):
-    c.execute(sa.insert(mirror_feedback_responses).values(id=response_id, feedback_id=feedback_id,
-                                                          course_id=course_id, anonymous=user_id is None,
-                                                          user_id=user_id))
+    """A named response under Moodle's id; an anonymous one under a key that is not (as the sync stores them)."""
+    key = str(response_id) if user_id is not None else f"a{response_id * 7919 % 100003:032x}"
+    c.execute(sa.insert(mirror_feedback_responses).values(
+        key=key, id=response_id if user_id is not None else None, feedback_id=feedback_id, course_id=course_id,
+        anonymous=user_id is None, user_id=user_id))
     c.execute(sa.insert(mirror_feedback_answers), [
-        {"response_id": response_id, "item_id": item, "feedback_id": feedback_id, "value": value}
+        {"response_key": key, "item_id": item, "feedback_id": feedback_id, "value": value}
         for item, value in answers.items()])
 
 
@@ -81,12 +86,17 @@ def engine(db_url):
         _respond(c, 1001, 1, 101, 11, {10: "1", 11: "3", 12: "Very clear"})
         _respond(c, 1002, 1, 101, 12, {10: "2", 11: "5", 12: "  "})
         _respond(c, 1003, 1, 101, 13, {10: "2", 12: "Another case study, please"})
-        # course 102: two anonymous responses; teaching 2 and 1
+        # course 102: three anonymous responses; teaching 2, 1 and 3, usefulness rated by two
         _respond(c, 2001, 2, 102, None, {20: "4", 21: "1", 22: "Too long"})
         _respond(c, 2002, 2, 102, None, {20: "5"})
+        _respond(c, 2003, 2, 102, None, {20: "3", 21: "2"})
+        # course 105: one named response, too few to show anything of
+        _course(c, 105, "Party discipline", 2)
+        _evaluation_questionnaire(c, 4, 105, False, 40)
+        _respond(c, 4001, 4, 105, 11, {40: "1", 41: "1", 42: "Only I answered"})
         # a deleted response (gone) counts for nothing
         _respond(c, 1004, 1, 101, 14, {10: "5"})
-        c.execute(sa.update(mirror_feedback_responses).where(mirror_feedback_responses.c.id == 1004)
+        c.execute(sa.update(mirror_feedback_responses).where(mirror_feedback_responses.c.key == "1004")
                   .values(gone_at=NOW))
         # the training-needs questionnaire: one named, and an anonymous one in the same course
         for fid, anonymous in ((5, False), (6, True)):
@@ -103,6 +113,9 @@ def engine(db_url):
         _respond(c, 5003, 5, 104, 13, {50: "2|3"})
         _respond(c, 5004, 5, 104, 14, {50: "3"})  # no rank in Moodle
         _respond(c, 5005, 5, 104, 99, {50: "1|3"})  # a user in no evaluation (not a cadre)
+        for response, user, picked in ((5006, 15, "1"), (5007, 16, "2"), (5008, 17, "3"), (5009, 18, "1|2"),
+                                       (5010, 19, "2"), (5011, 20, "3")):
+            _respond(c, response, 5, 104, user, {50: picked})
         _respond(c, 6001, 6, 104, None, {60: "1|2|3"})
         _respond(c, 6002, 6, 104, None, {60: "2", 61: "Data analysis"})
         c.execute(sa.insert(mirror_users), [
@@ -132,26 +145,43 @@ def test_ratings_per_course_with_comments(engine):
     with engine.connect() as c:
         found = course_evaluations(c)
     courses = {course.course: course for course in found.courses}
-    assert list(courses) == ["Administrative law", "Party history", "Party rules"]  # by provider, then name
+    assert list(courses) == ["Administrative law", "Party discipline", "Party history", "Party rules"]
     first = courses["Party history"]
-    assert (first.provider, first.responses, first.anonymous) == ("Party School", 3, 0)
+    assert (first.provider, first.responses, first.anonymous, first.withheld) == ("Party School", 3, 0, False)
     teaching, use = first.questions
     assert (teaching.question, teaching.count, teaching.mean, teaching.distribution) == (
         "Quality of the teaching", 3, 4.33, (0, 0, 0, 2, 1))
-    assert (use.count, use.mean, use.distribution) == (2, 2.0, (1, 0, 1, 0, 0))  # one left it unanswered
+    # one left it unanswered: rated by two, so not shown
+    assert use.withheld and (use.count, use.mean, use.distribution) == (0, None, (0, 0, 0, 0, 0))
     assert first.comments == ["Another case study, please", "Very clear"]  # alphabetical, a blank one left out
     anonymous = courses["Party rules"]
-    assert (anonymous.responses, anonymous.anonymous) == (2, 2)
-    assert [q.mean for q in anonymous.questions] == [1.5, 5.0] and anonymous.comments == ["Too long"]
+    assert (anonymous.responses, anonymous.anonymous) == (3, 3)
+    assert [(q.mean, q.withheld) for q in anonymous.questions] == [(2.0, False), (None, True)]
+    assert anonymous.questions[0].distribution == (1, 1, 1, 0, 0) and anonymous.comments == ["Too long"]
+
+
+def test_fewer_than_three_answers_are_never_shown(engine):
+    """A course answered by one person gives neither its ratings nor its comments, and its provider's figures do not
+    take it in (else they would give it away by difference); its count of responses stays."""
+    with engine.connect() as c:
+        found = course_evaluations(c)
+    alone = next(course for course in found.courses if course.course == "Party discipline")
+    assert alone.withheld and alone.responses == 1 and alone.comments == []
+    assert all(q.withheld and q.count == 0 and q.mean is None for q in alone.questions)
+    school = next(p for p in found.providers if p.provider == "Party School")
+    assert school.withheld == 1
+    teaching, use = school.questions
+    assert (teaching.count, teaching.mean, teaching.distribution) == (6, 3.17, (1, 1, 1, 2, 1))  # 19 / 6: not its 5
+    assert (use.count, use.mean, use.withheld) == (0, None, False)  # each course's was withheld: none taken in
 
 
 def test_a_course_without_answers_lists_its_questions_with_none(engine):
     with engine.connect() as c:
         found = course_evaluations(c)
     nobody = next(course for course in found.courses if course.course == "Administrative law")
-    assert nobody.responses == 0 and nobody.comments == []
-    assert [(q.label, q.count, q.mean, q.distribution) for q in nobody.questions] == [
-        ("teaching", 0, None, (0, 0, 0, 0, 0)), ("usefulness", 0, None, (0, 0, 0, 0, 0))]
+    assert nobody.responses == 0 and nobody.comments == [] and not nobody.withheld
+    assert [(q.label, q.count, q.mean, q.distribution, q.withheld) for q in nobody.questions] == [
+        ("teaching", 0, None, (0, 0, 0, 0, 0), False), ("usefulness", 0, None, (0, 0, 0, 0, 0), False)]
     # the training-needs questionnaire is no course evaluation
     assert "Needs survey course" not in {course.course for course in found.courses}
 
@@ -162,9 +192,7 @@ def test_ratings_per_provider_pool_their_courses(engine):
     providers = {p.provider: p for p in found.providers}
     assert list(providers) == ["County Law Office", "Party School"]
     school = providers["Party School"]
-    assert (school.courses, school.responses) == (2, 5)
-    teaching = school.questions[0]
-    assert (teaching.count, teaching.mean, teaching.distribution) == (5, 3.2, (1, 1, 0, 2, 1))  # 16 / 5
+    assert (school.courses, school.responses) == (3, 7)
     assert providers["County Law Office"].responses == 0 and providers["County Law Office"].questions[0].mean is None
 
 
@@ -174,23 +202,41 @@ def test_a_course_gone_from_moodle_is_left_out(engine):
     with engine.connect() as c:
         found = course_evaluations(c)
     assert "Party rules" not in {course.course for course in found.courses}
-    assert next(p for p in found.providers if p.provider == "Party School").responses == 3
+    assert next(p for p in found.providers if p.provider == "Party School").responses == 4
 
 
 def test_training_needs_by_unit_and_rank_from_named_responses_only(engine):
     with engine.connect() as c:
         needs = training_needs(c)
     assert needs.topics == TOPICS and needs.evaluation.id == 1
-    # the county: every response, named and anonymous
-    assert needs.total.responses == 7
-    assert needs.total.counts == {"Party history": 4, "Law": 4, "Digital government": 4}
-    assert (needs.named, needs.anonymous, needs.unplaced) == (5, 2, 1)
-    units = {u.name: (u.key, u.responses, u.counts) for u in needs.by_unit}
-    assert units == {"Town One": ("U1", 2, {"Party history": 2, "Law": 1, "Digital government": 0}),
-                     "Town Two": ("U2", 2, {"Party history": 0, "Law": 1, "Digital government": 2})}
-    # ranks in the order the rules' labels name them, no rank last
-    assert [(r.key, r.responses) for r in needs.by_rank] == [("section_chief", 1), ("staff", 2), ("", 1)]
+    # the county: every response, named and anonymous, always shown
+    assert needs.total.responses == 13 and not needs.total.withheld
+    assert needs.total.counts == {"Party history": 6, "Law": 7, "Digital government": 6}
+    assert (needs.named, needs.anonymous, needs.unplaced) == (11, 2, 1)
+    units = {u.name: (u.key, u.responses, u.counts, u.withheld) for u in needs.by_unit}
+    assert units == {"Town Four": ("U4", 2, {}, True), "Town One": ("U1", 4, {"Party history": 3, "Law": 2,
+                                                                             "Digital government": 0}, False),
+                     "Town Three": ("U3", 1, {}, True),
+                     "Town Two": ("U2", 3, {"Party history": 0, "Law": 1, "Digital government": 3}, False)}
+    assert list(units) == ["Town Four", "Town One", "Town Three", "Town Two"]
+    # ranks in the order the rules' labels name them, no rank last; no rank's two are withheld, and so (else the
+    # two could be had from the placed total) the smallest shown, section_chief's three
+    assert [(r.key, r.responses, r.withheld) for r in needs.by_rank] == [
+        ("section_chief", 3, True), ("staff", 5, False), ("", 2, True)]
+    assert needs.by_rank[1].counts == {"Party history": 3, "Law": 4, "Digital government": 1}
     assert needs.comments == ["Data analysis", "Petitions"]
+
+
+def test_the_rows_withheld_together_hold_none_or_three():
+    """A table's withheld rows hold no response or three and more together: one of one or two responses alone would
+    be the total less the rows shown."""
+    rows = [TopicCounts(key=k, name=k, responses=n, counts={"t": n}) for k, n in
+            (("a", 7), ("b", 1), ("c", 4), ("d", 0), ("e", 9))]
+    assert [r.withheld for r in suppressed(rows)] == [False, True, True, False, False]  # b alone: c (the smallest
+    assert [r.counts for r in suppressed(rows)][1:3] == [{}, {}]                      # shown) withheld too
+    assert [r.withheld for r in suppressed(rows[:1] + rows[2:])] == [False, False, False, False]
+    assert [r.withheld for r in suppressed(rows[1:2] + rows[3:4])] == [True, False]  # no answer: nothing to hide
+    assert [r.withheld for r in suppressed([TopicCounts("x", "x", 1), TopicCounts("y", "y", 2)])] == [True, True]
 
 
 def test_anonymous_responses_are_never_placed(engine):
@@ -204,7 +250,7 @@ def test_anonymous_responses_are_never_placed(engine):
     with engine.connect() as c:
         after = training_needs(c)
     assert after.by_unit == before.by_unit and after.by_rank == before.by_rank
-    assert after.anonymous == before.anonymous + 5 and after.total.counts["Party history"] == 9
+    assert after.anonymous == before.anonymous + 5 and after.total.counts["Party history"] == 11
     placed = sum(u.responses for u in after.by_unit)
     assert placed == sum(r.responses for r in after.by_rank) == after.named - after.unplaced
 
